@@ -1,0 +1,17 @@
+/** Unit specs live beside the code (src/**/*.spec.ts); e2e specs under test/. */
+const fs = require('node:fs');
+const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+delete swc.$schema;
+
+module.exports = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testRegex: '(src/.*\\.spec|test/.*\\.e2e-spec|test/integration/.*\\.spec)\\.ts$',
+  transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swc, swcrc: false }] },
+  // NestJS 12 ships ESM only; Jest must transform it to CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 60000,
+};

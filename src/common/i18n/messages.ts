@@ -1,0 +1,82 @@
+/**
+ * Human texts of the API in the two languages we answer in. Codes never change with the
+ * language; only these texts do.
+ */
+const MESSAGES = {
+  'ok': { en: 'Operation succeeded', zh: '操作成功' },
+  'auth.registered': { en: 'Registration succeeded', zh: '注册成功' },
+  'auth.logged_in': { en: 'Login succeeded', zh: '登录成功' },
+  'auth.refreshed': { en: 'Token refreshed', zh: '令牌已刷新' },
+  'auth.logged_out': { en: 'Logged out', zh: '已退出登录' },
+  'auth.reset_requested': {
+    en: 'If the e-mail is registered, a password reset link has been sent',
+    zh: '如果该邮箱已注册，重置密码的链接已发送',
+  },
+  'auth.password_reset': { en: 'Password has been reset', zh: '密码已重置' },
+  'users.profile': { en: 'Profile retrieved', zh: '获取用户信息成功' },
+  'users.updated': { en: 'Profile updated', zh: '用户信息已更新' },
+  'users.password_changed': { en: 'Password changed', zh: '密码已修改' },
+  'users.quota': { en: 'Quota retrieved', zh: '获取配额成功' },
+
+  'error.validation': { en: 'Input validation failed', zh: '输入验证失败' },
+  'error.bad_request': { en: 'Malformed request', zh: '请求格式错误' },
+  'error.malformed_json': { en: 'Malformed JSON in request body', zh: '请求体 JSON 格式错误' },
+  'error.payload_too_large': { en: 'Request body is too large', zh: '请求体过大' },
+  'error.authentication': { en: 'Authentication required', zh: '需要身份验证' },
+  'error.invalid_token': { en: 'Invalid or expired token', zh: '令牌无效或已过期' },
+  'error.invalid_credentials': { en: 'Invalid username or password', zh: '用户名或密码错误' },
+  'error.invalid_refresh_token': { en: 'Invalid or expired refresh token', zh: '刷新令牌无效或已过期' },
+  'error.authorization': { en: 'Not allowed', zh: '没有权限' },
+  'error.account_inactive': { en: 'Account is inactive', zh: '账户已停用' },
+  'error.not_found': { en: 'Resource not found', zh: '资源不存在' },
+  'error.route_not_found': { en: 'Route not found', zh: '接口不存在' },
+  'error.quota': { en: 'Quota exceeded', zh: '配额已用完' },
+  'error.rate_limit': { en: 'Too many requests', zh: '请求过于频繁' },
+  'error.openai': { en: 'The model provider failed', zh: '模型服务调用失败' },
+  'error.database': { en: 'The database is unavailable', zh: '数据库不可用' },
+  'error.internal': { en: 'Internal server error', zh: '服务器内部错误' },
+
+  'issue.username_taken': { en: 'Username already exists', zh: '用户名已存在' },
+  'issue.email_taken': { en: 'Email already exists', zh: '邮箱已存在' },
+  'issue.passwords_mismatch': { en: 'Passwords do not match', zh: '两次输入的密码不一致' },
+  'issue.current_password_wrong': { en: 'Current password is incorrect', zh: '当前密码不正确' },
+  'issue.password_unchanged': {
+    en: 'New password must differ from the current one',
+    zh: '新密码不能与当前密码相同',
+  },
+  'issue.reset_token_invalid': {
+    en: 'Reset token is invalid, used or expired',
+    zh: '重置令牌无效、已使用或已过期',
+  },
+  'issue.nothing_to_update': {
+    en: 'Provide at least one of username, email',
+    zh: '请至少提供用户名或邮箱之一',
+  },
+  'issue.body_not_object': { en: 'Request body must be a JSON object', zh: '请求体必须是 JSON 对象' },
+  'issue.not_uuid': { en: 'must be a UUID', zh: '必须是 UUID' },
+} as const satisfies Record<string, { en: string; zh: string }>;
+
+export type MessageKey = keyof typeof MESSAGES;
+export type Lang = 'en' | 'zh';
+
+export function t(key: MessageKey, lang: Lang): string {
+  return MESSAGES[key][lang];
+}
+
+/**
+ * Picks the answer language from an Accept-Language header: Chinese when a zh tag is
+ * preferred (highest q) over English; English otherwise.
+ */
+export function pickLang(header: string | undefined): Lang {
+  if (!header) return 'en';
+  let best: { lang: Lang; q: number } | null = null;
+  for (const part of header.split(',')) {
+    const [tag, ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!Number.isFinite(q) || q <= 0) continue;
+    const lang: Lang | null = tag.startsWith('zh') ? 'zh' : tag.startsWith('en') || tag === '*' ? 'en' : null;
+    if (lang && (!best || q > best.q)) best = { lang, q };
+  }
+  return best?.lang ?? 'en';
+}

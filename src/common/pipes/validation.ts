@@ -1,0 +1,91 @@
+import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { AppError, FieldIssue, fieldIssue } from '../errors/app-error';
+
+/** Chinese phrasing of class-validator constraints; numbers are carried over from the English text. */
+const ZH_CONSTRAINTS: Record<string, (numbers: string[], english: string) => string> = {
+  isString: () => '必须是字符串',
+  isEmail: () => '必须是有效的邮箱地址',
+  isNotEmpty: () => '不能为空',
+  isDefined: () => '为必填项',
+  whitelistValidation: () => '是不允许的字段',
+  isBoolean: () => '必须是布尔值',
+  isInt: () => '必须是整数',
+  isNumber: () => '必须是数字',
+  isUuid: () => '必须是 UUID',
+  isIn: () => '必须是允许的值之一',
+  isEnum: () => '必须是允许的值之一',
+  matches: () => '格式不正确',
+  min: (n) => `不能小于 ${n[0]}`,
+  max: (n) => `不能大于 ${n[0]}`,
+  isLength: (n, en) => (en.includes('shorter') ? `长度不能超过 ${n[0]} 个字符` : `长度至少为 ${n[0]} 个字符`),
+  minLength: (n) => `长度至少为 ${n[0]} 个字符`,
+  maxLength: (n) => `长度不能超过 ${n[0]} 个字符`,
+  match: () => '与所确认的密码不一致',
+};
+
+function flatten(errors: ValidationError[], prefix = ''): { field: string; constraint: string; english: string }[] {
+  const out: { field: string; constraint: string; english: string }[] = [];
+  for (const error of errors) {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    for (const [constraint, english] of Object.entries(error.constraints ?? {})) {
+      out.push({ field, constraint, english });
+    }
+    if (error.children?.length) out.push(...flatten(error.children, field));
+  }
+  return out;
+}
+
+/**
+ * Turns class-validator output into field issues. The issue text is English here; the error
+ * filter translates it (it knows the request's language) through `translateIssue`.
+ */
+export function toFieldIssues(errors: ValidationError[]): FieldIssue[] {
+  return flatten(errors).map(({ field, constraint, english }) => ({
+    field,
+    issue: english,
+    constraint,
+  }));
+}
+
+export function translateConstraint(issue: FieldIssue): string {
+  const zh = issue.constraint ? ZH_CONSTRAINTS[issue.constraint] : undefined;
+  if (!zh) return issue.issue;
+  return `${issue.field} ${zh(issue.issue.match(/\d+/g) ?? [], issue.issue)}`;
+}
+
+/**
+ * The one global validation pipe: whitelist + forbid unknown fields, transform to DTO classes.
+ * A body that breaks a rule is 422; a bad query or path parameter is a malformed request (400).
+ */
+@Injectable()
+export class AppValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => AppError.validation(toFieldIssues(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const isDto = typeof metadata.metatype === 'function' && !this.isPrimitiveType(metadata);
+    if (metadata.type === 'body' && isDto && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw AppError.validation([fieldIssue('body', 'issue.body_not_object')], 400, 'error.bad_request');
+    }
+    try {
+      return await super.transform(value, metadata);
+    } catch (error) {
+      if (error instanceof AppError && metadata.type !== 'body') {
+        throw new AppError(error.code, 'error.bad_request', error.details, 400);
+      }
+      throw error;
+    }
+  }
+
+  private isPrimitiveType(metadata: ArgumentMetadata): boolean {
+    return [String, Boolean, Number, Array, Object].includes(metadata.metatype as never);
+  }
+}

@@ -1,0 +1,29 @@
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
+
+/** Letters (any script), digits, `_`, `.`, `-`; no `@`, so a username never looks like an e-mail. */
+export const USERNAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
+
+const trimmed = Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+
+export const IsUsername = () =>
+  applyDecorators(
+    IsString(),
+    Length(3, 50),
+    Matches(USERNAME_PATTERN, { message: 'username may contain only letters, digits, _ . and -' }),
+  );
+
+export const IsEmailAddress = () =>
+  applyDecorators(
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value)),
+    IsString(),
+    MaxLength(254),
+    IsEmail(),
+  );
+
+export const IsNewPassword = () => applyDecorators(IsString(), Length(PASSWORD_MIN, PASSWORD_MAX));
+
+export const Trimmed = () => trimmed;

@@ -1,0 +1,6 @@
+import { PasswordResetEntity } from '../modules/auth/password-reset.entity';
+import { RefreshTokenEntity } from '../modules/auth/refresh-token.entity';
+import { SessionEntity } from '../modules/auth/session.entity';
+import { UserEntity } from '../modules/users/user.entity';
+
+export const ENTITIES = [UserEntity, SessionEntity, RefreshTokenEntity, PasswordResetEntity];

@@ -1,0 +1,47 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { JwtAuthGuard } from '../../common/guards/jwt-auth.guard';
+import { AppConfig } from '../../config/app-config';
+import { MailModule } from '../mail/mail.module';
+import { UsersModule } from '../users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { JwtStrategy } from './jwt.strategy';
+import { PasswordController } from './password.controller';
+import { PasswordHasher } from './password-hasher';
+import { PasswordResetEntity } from './password-reset.entity';
+import { PasswordResetsRepository } from './password-resets.repository';
+import { SessionsRepository } from './sessions.repository';
+import { TokenService } from './token.service';
+
+@Module({
+  imports: [
+    PassportModule,
+    MailModule,
+    UsersModule,
+    TypeOrmModule.forFeature([PasswordResetEntity]),
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        secret: config.jwtSecret,
+        signOptions: { algorithm: 'HS256' },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+  ],
+  controllers: [AuthController, PasswordController],
+  providers: [
+    AuthService,
+    TokenService,
+    PasswordHasher,
+    SessionsRepository,
+    PasswordResetsRepository,
+    JwtStrategy,
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+  ],
+  exports: [AuthService],
+})
+export class AuthModule {}

@@ -1,0 +1,157 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, fieldIssue } from '../../common/errors/app-error';
+import { AppConfig } from '../../config/app-config';
+import { Transactions, Tx } from '../../database/transactions';
+import { MailService } from '../mail/mail.service';
+import { toUserResponse } from '../users/dto/user.response';
+import { UsersRepository } from '../users/users.repository';
+import type { AuthUser, ClientInfo } from './auth-user';
+import type { ForgotPasswordDto, LoginDto, LogoutDto, RefreshDto, RegisterDto, ResetPasswordDto } from './dto/auth.dto';
+import { AuthResponse, TokenPairResponse, toTokenPair } from './dto/auth.response';
+import { PasswordHasher } from './password-hasher';
+import { PasswordResetsRepository } from './password-resets.repository';
+import { SessionsRepository } from './sessions.repository';
+import { TokenService } from './token.service';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly tx: Transactions,
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly resets: PasswordResetsRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: TokenService,
+    private readonly mail: MailService,
+  ) {}
+
+  async register(dto: RegisterDto, client: ClientInfo): Promise<AuthResponse> {
+    const conflicts = await this.users.findConflicts({ username: dto.username, email: dto.email });
+    if (conflicts.length > 0) throw AppError.validation(conflicts);
+    const passwordHash = await this.hasher.hash(dto.password);
+    return this.tx.run(async (tx) => {
+      const user = await this.users.create({ username: dto.username, email: dto.email, passwordHash }, tx);
+      const pair = await this.openSession(user.id, client, tx);
+      return { ...pair, user: toUserResponse(user) };
+    });
+  }
+
+  async login(dto: LoginDto, client: ClientInfo): Promise<AuthResponse> {
+    const user = await this.users.findByLoginWithHash(dto.username);
+    // Unknown accounts verify against a dummy hash: same answer, about the same time.
+    const valid = await this.hasher.verify(user?.passwordHash, dto.password);
+    if (!user || !valid) throw AppError.unauthenticated('error.invalid_credentials');
+    if (!user.isActive) throw AppError.forbidden('error.account_inactive');
+    const pair = await this.tx.run((tx) => this.openSession(user.id, client, tx));
+    return { ...pair, user: toUserResponse(user) };
+  }
+
+  /**
+   * Rotates a refresh token. Each works once; a concurrent refresh with the same token
+   * within the grace gets the same successor; any other reuse ends the whole session.
+   */
+  async refresh(dto: RefreshDto): Promise<TokenPairResponse> {
+    const tokenHash = this.tokens.hashToken(dto.refresh_token);
+    const outcome = await this.tx.run(async (tx) => {
+      const token = await this.sessions.lockRefreshToken(tokenHash, tx);
+      if (!token || token.sessionRevoked || token.expiresAt.getTime() <= Date.now()) return null;
+      if (token.usedAt === null) {
+        const successor = this.tokens.newOpaqueToken();
+        const successorId = await this.sessions.addRefreshToken(
+          token.sessionId,
+          this.tokens.hashToken(successor),
+          this.refreshExpiry(),
+          tx,
+        );
+        await this.sessions.markRefreshTokenUsed(token.id, successorId, this.tokens.seal(successor), tx);
+        return { userId: token.userId, sessionId: token.sessionId, refreshToken: successor };
+      }
+      const withinGrace = Date.now() - token.usedAt.getTime() <= this.config.refreshReuseGraceSeconds * 1000;
+      if (withinGrace && token.successorId && token.successorSealed) {
+        const successor = this.tokens.unseal(token.successorSealed);
+        if (successor && (await this.sessions.isRefreshTokenUnused(token.successorId, tx))) {
+          return { userId: token.userId, sessionId: token.sessionId, refreshToken: successor };
+        }
+      }
+      // A used token presented again: treat as theft and end the session family.
+      await this.sessions.revoke(token.sessionId, 'refresh_reuse', tx);
+      return null;
+    });
+    if (!outcome) throw AppError.unauthenticated('error.invalid_refresh_token');
+    const active = await this.sessions.findActive(outcome.sessionId);
+    if (!active) throw AppError.unauthenticated('error.invalid_refresh_token');
+    if (!active.isActive) throw AppError.forbidden('error.account_inactive');
+    return toTokenPair(
+      this.tokens.signAccess(outcome.userId, outcome.sessionId),
+      outcome.refreshToken,
+      this.config.accessTtlSeconds,
+    );
+  }
+
+  async logout(user: AuthUser, dto: LogoutDto): Promise<null> {
+    await this.sessions.revoke(user.sessionId, 'logout');
+    if (dto.refresh_token) {
+      await this.sessions.revokeSessionOfRefreshToken(this.tokens.hashToken(dto.refresh_token), user.id, 'logout');
+    }
+    return null;
+  }
+
+  async forgotPassword(dto: ForgotPasswordDto): Promise<null> {
+    const user = await this.users.findActiveByEmail(dto.email);
+    if (!user) return null;
+    const token = this.tokens.newOpaqueToken();
+    const ttl = this.config.passwordResetTtlSeconds;
+    await this.resets.create(user.id, this.tokens.hashToken(token), new Date(Date.now() + ttl * 1000));
+    const link = `${this.config.env.PUBLIC_URL.replace(/\/+$/, '')}/reset-password?token=${encodeURIComponent(token)}`;
+    const minutes = Math.round(ttl / 60);
+    this.mail.sendInBackground({
+      to: user.email,
+      subject: 'Reset your password',
+      text:
+        `Hello ${user.username},\n\nSomeone asked to reset the password of your account.\n` +
+        `Open this link within ${minutes} minutes to choose a new one:\n${link}\n\n` +
+        `Or use this reset token: ${token}\n\nIf it was not you, ignore this e-mail: your password stays as it is.\n`,
+    });
+    return null;
+  }
+
+  async resetPassword(dto: ResetPasswordDto): Promise<null> {
+    const passwordHash = await this.hasher.hash(dto.new_password);
+    const done = await this.tx.run(async (tx) => {
+      const userId = await this.resets.consume(this.tokens.hashToken(dto.token), tx);
+      if (!userId) return false;
+      await this.users.setPasswordHash(userId, passwordHash, tx);
+      await this.resets.invalidateAllOfUser(userId, tx);
+      await this.sessions.revokeAllOfUser(userId, 'password_reset', tx);
+      return true;
+    });
+    if (!done) throw AppError.validation([fieldIssue('token', 'issue.reset_token_invalid')]);
+    return null;
+  }
+
+  /** Used by change-password: checks the current password, stores the new one, ends the other sessions. */
+  async changePassword(user: AuthUser, current: string, next: string): Promise<void> {
+    const hash = await this.users.passwordHashOf(user.id);
+    if (!(await this.hasher.verify(hash, current))) {
+      throw AppError.validation([fieldIssue('current_password', 'issue.current_password_wrong')]);
+    }
+    if (current === next) throw AppError.validation([fieldIssue('new_password', 'issue.password_unchanged')]);
+    const passwordHash = await this.hasher.hash(next);
+    await this.tx.run(async (tx) => {
+      await this.users.setPasswordHash(user.id, passwordHash, tx);
+      await this.sessions.revokeAllOfUser(user.id, 'password_change', tx, user.sessionId);
+    });
+  }
+
+  private async openSession(userId: string, client: ClientInfo, tx: Tx): Promise<TokenPairResponse> {
+    const sessionId = await this.sessions.create(userId, client, tx);
+    const refreshToken = this.tokens.newOpaqueToken();
+    await this.sessions.addRefreshToken(sessionId, this.tokens.hashToken(refreshToken), this.refreshExpiry(), tx);
+    return toTokenPair(this.tokens.signAccess(userId, sessionId), refreshToken, this.config.accessTtlSeconds);
+  }
+
+  private refreshExpiry(): Date {
+    return new Date(Date.now() + this.config.refreshTtlSeconds * 1000);
+  }
+}

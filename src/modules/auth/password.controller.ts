@@ -1,0 +1,20 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { CurrentUser } from '../../common/decorators/current-user.decorator';
+import { ResponseMessage } from '../../common/decorators/http.decorators';
+import { ChangePasswordDto } from '../users/dto/change-password.dto';
+import type { AuthUser } from './auth-user';
+import { AuthService } from './auth.service';
+
+/** Credentials live with auth (they end sessions), though the route is under /users/me. */
+@Controller('users/me')
+export class PasswordController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('change-password')
+  @HttpCode(200)
+  @ResponseMessage('users.password_changed')
+  async changePassword(@CurrentUser() user: AuthUser, @Body() dto: ChangePasswordDto): Promise<null> {
+    await this.auth.changePassword(user, dto.current_password, dto.new_password);
+    return null;
+  }
+}

@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, IsNull, Not } from 'typeorm';
+import type { Tx } from '../../database/transactions';
+import type { UserRole } from '../users/user.entity';
+import { RefreshTokenEntity } from './refresh-token.entity';
+import { RevokeReason, SessionEntity } from './session.entity';
+
+/** What an access token resolves to on each request. */
+export interface ActiveSession {
+  sessionId: string;
+  userId: string;
+  username: string;
+  role: UserRole;
+  isActive: boolean;
+  isVip: boolean;
+}
+
+/** A refresh token row, locked for rotation, with the state of its session. */
+export interface LockedRefreshToken {
+  id: string;
+  sessionId: string;
+  userId: string;
+  expiresAt: Date;
+  usedAt: Date | null;
+  successorId: string | null;
+  successorSealed: string | null;
+  sessionRevoked: boolean;
+}
+
+@Injectable()
+export class SessionsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async create(userId: string, meta: { userAgent?: string; ip?: string }, tx: Tx): Promise<string> {
+    const repo = tx.getRepository(SessionEntity);
+    const saved = await repo.save(
+      repo.create({
+        userId,
+        userAgent: meta.userAgent?.slice(0, 255) ?? null,
+        ip: meta.ip?.slice(0, 64) ?? null,
+      }),
+    );
+    return saved.id;
+  }
+
+  /** One indexed lookup per authenticated request: the session, if not revoked, and its user. */
+  async findActive(sessionId: string): Promise<ActiveSession | null> {
+    const rows: {
+      session_id: string;
+      user_id: string;
+      username: string;
+      role: UserRole;
+      is_active: boolean;
+      is_vip: boolean;
+    }[] = await this.dataSource.query(
+      `SELECT s.id AS session_id, u.id AS user_id, u.username, u.role, u.is_active, u.is_vip
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1 AND s.revoked_at IS NULL`,
+      [sessionId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      sessionId: row.session_id,
+      userId: row.user_id,
+      username: row.username,
+      role: row.role,
+      isActive: row.is_active,
+      isVip: row.is_vip,
+    };
+  }
+
+  async revoke(sessionId: string, reason: RevokeReason, tx?: Tx): Promise<void> {
+    const manager = tx ?? this.dataSource.manager;
+    await manager
+      .getRepository(SessionEntity)
+      .update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokeReason: reason });
+  }
+
+  async revokeSessionOfRefreshToken(tokenHash: string, userId: string, reason: RevokeReason): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE sessions s SET revoked_at = now(), revoke_reason = $3
+         FROM refresh_tokens rt
+        WHERE rt.token_hash = $1 AND rt.session_id = s.id AND s.user_id = $2 AND s.revoked_at IS NULL`,
+      [tokenHash, userId, reason],
+    );
+  }
+
+  /** Ends every session of a user, except `keepSessionId` when given. */
+  async revokeAllOfUser(userId: string, reason: RevokeReason, tx: Tx, keepSessionId?: string): Promise<void> {
+    await tx.getRepository(SessionEntity).update(
+      keepSessionId
+        ? { userId, revokedAt: IsNull(), id: Not(keepSessionId) }
+        : { userId, revokedAt: IsNull() },
+      { revokedAt: () => 'now()', revokeReason: reason },
+    );
+  }
+
+  async addRefreshToken(sessionId: string, tokenHash: string, expiresAt: Date, tx: Tx): Promise<string> {
+    const repo = tx.getRepository(RefreshTokenEntity);
+    const saved = await repo.save(repo.create({ sessionId, tokenHash, expiresAt }));
+    return saved.id;
+  }
+
+  /** Locks the token's row so concurrent refreshes with it run one after the other. */
+  async lockRefreshToken(tokenHash: string, tx: Tx): Promise<LockedRefreshToken | null> {
+    const rows: {
+      id: string;
+      session_id: string;
+      user_id: string;
+      expires_at: Date;
+      used_at: Date | null;
+      successor_id: string | null;
+      successor_sealed: string | null;
+      revoked_at: Date | null;
+    }[] = await tx.query(
+      `SELECT rt.id, rt.session_id, s.user_id, rt.expires_at, rt.used_at, rt.successor_id,
+              rt.successor_sealed, s.revoked_at
+         FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
+        WHERE rt.token_hash = $1
+          FOR UPDATE OF rt`,
+      [tokenHash],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      sessionId: row.session_id,
+      userId: row.user_id,
+      expiresAt: new Date(row.expires_at),
+      usedAt: row.used_at ? new Date(row.used_at) : null,
+      successorId: row.successor_id,
+      successorSealed: row.successor_sealed,
+      sessionRevoked: row.revoked_at !== null,
+    };
+  }
+
+  async markRefreshTokenUsed(id: string, successorId: string, successorSealed: string, tx: Tx): Promise<void> {
+    await tx
+      .getRepository(RefreshTokenEntity)
+      .update({ id }, { usedAt: () => 'now()', successorId, successorSealed });
+  }
+
+  async isRefreshTokenUnused(id: string, tx: Tx): Promise<boolean> {
+    const row = await tx.getRepository(RefreshTokenEntity).findOne({ where: { id }, select: { id: true, usedAt: true } });
+    return row !== null && row.usedAt === null;
+  }
+}
