@@ -1,11 +1,10 @@
-import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { buildAppConfig, Env } from './env';
+import { buildAppConfig, Env, validateEnv } from './env';
 
-/** The validated configuration, typed, with durations and lists already parsed. */
-@Injectable()
+/**
+ * The validated configuration, typed, with durations and lists already parsed. Built from
+ * process.env when the application is created (after @nestjs/config has loaded `.env`).
+ */
 export class AppConfig {
-  readonly env: Env;
   readonly accessTtlSeconds: number;
   readonly refreshTtlSeconds: number;
   readonly refreshReuseGraceSeconds: number;
@@ -13,19 +12,18 @@ export class AppConfig {
   readonly corsOrigins: string[];
   readonly jwtSecret: string;
 
-  constructor(config: ConfigService<Env, true>) {
-    const env = new Env();
-    for (const key of Object.keys(env) as (keyof Env)[]) {
-      Object.assign(env, { [key]: config.get(key, { infer: true }) });
-    }
+  constructor(readonly env: Env) {
     const built = buildAppConfig(env);
-    this.env = built.env;
     this.accessTtlSeconds = built.accessTtlSeconds;
     this.refreshTtlSeconds = built.refreshTtlSeconds;
     this.refreshReuseGraceSeconds = built.refreshReuseGraceSeconds;
     this.passwordResetTtlSeconds = built.passwordResetTtlSeconds;
     this.corsOrigins = built.corsOrigins;
     this.jwtSecret = built.jwtSecret;
+  }
+
+  static fromProcessEnv(): AppConfig {
+    return new AppConfig(validateEnv(process.env));
   }
 
   get isProduction(): boolean {

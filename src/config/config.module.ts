@@ -1,19 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigModule as NestConfigModule } from '@nestjs/config';
 import { AppConfig } from './app-config';
-import { validateEnv } from './env';
 
 @Global()
 @Module({
   imports: [
-    NestConfigModule.forRoot({
-      // Tests configure through process.env only, never through a developer's .env file.
-      ignoreEnvFile: process.env.NODE_ENV === 'test',
-      cache: true,
-      validate: validateEnv,
-    }),
+    // Loads `.env` into process.env for development; tests configure through process.env only.
+    NestConfigModule.forRoot({ ignoreEnvFile: process.env.NODE_ENV === 'test' }),
   ],
-  providers: [AppConfig],
+  providers: [{ provide: AppConfig, useFactory: () => AppConfig.fromProcessEnv() }],
   exports: [AppConfig],
 })
 export class ConfigModule {}

@@ -150,7 +150,7 @@ export class Env {
 }
 
 /** Values derived once from Env, typed for use. */
-export interface AppConfig {
+export interface DerivedConfig {
   env: Env;
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
@@ -210,7 +210,7 @@ function resolveJwtSecret(env: Env): string {
   return secret;
 }
 
-export function buildAppConfig(env: Env): AppConfig {
+export function buildAppConfig(env: Env): DerivedConfig {
   const seconds = (text: string) => parseDurationSeconds(text) as number;
   return {
     env,

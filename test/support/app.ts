@@ -1,0 +1,62 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import { APP_OPTIONS, setupApp } from '../../src/app.setup';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export interface TestApp {
+  app: INestApplication;
+  /** Base URL of the running server, e.g. http://127.0.0.1:PORT */
+  url: string;
+  /** supertest bound to the server over real HTTP; paths start with /api/v1. */
+  api: () => ReturnType<typeof request>;
+  /** Runs SQL on the app's own connection (assertions on stored state). */
+  sql: <T = Record<string, unknown>>(query: string, params?: unknown[]) => Promise<T[]>;
+  dataDir: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * Boots the whole application exactly as main.ts does (app.setup.ts), on a real HTTP port.
+ * `env` overrides process.env for this boot only. Without DATABASE_URL the app starts its
+ * embedded PGlite in a fresh directory.
+ */
+export async function bootApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'chat-test-'));
+  const saved = { ...process.env };
+  Object.assign(process.env, { NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: dataDir });
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  let app: NestExpressApplication;
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = moduleRef.createNestApplication<NestExpressApplication>(APP_OPTIONS);
+    setupApp(app);
+    app.enableShutdownHooks();
+    await app.listen(0, '127.0.0.1');
+  } finally {
+    process.env = saved;
+  }
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const dataSource = app.get(DataSource);
+  return {
+    app,
+    url,
+    dataDir,
+    api: () => request(url),
+    sql: (query, params) => dataSource.query(query, params),
+    close: async () => {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

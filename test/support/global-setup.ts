@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+/**
+ * With DATABASE_URL set, the run gets a fresh database on that server (dropped afterwards);
+ * without it, every app the tests boot starts embedded PGlite in a fresh directory.
+ */
+export default async function globalSetup(): Promise<void> {
+  process.env.NODE_ENV = 'test';
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    console.log('\n[tests] database: embedded PGlite (a fresh one per test file)');
+    return;
+  }
+  const name = `chat_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  process.env.TEST_SERVER_DATABASE_URL = serverUrl;
+  process.env.TEST_DATABASE_NAME = name;
+  process.env.DATABASE_URL = url.toString();
+  console.log(`\n[tests] database: PostgreSQL, fresh database ${name}`);
+}
