@@ -10,11 +10,27 @@ import { InvalidEnvError } from './config/env';
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, APP_OPTIONS);
   setupApp(app);
-  app.enableShutdownHooks();
+  const logger = new Logger('Bootstrap');
   const { env } = app.get(AppConfig);
   await app.listen(env.PORT, env.HOST);
-  const url = await app.getUrl();
-  new Logger('Bootstrap').log(`listening on ${url}/${API_PREFIX} (${env.NODE_ENV})`);
+  logger.log(`listening on ${await app.getUrl()}/${API_PREFIX} (${env.NODE_ENV})`);
+
+  // Nest's own shutdown hooks re-raise the signal (exit 143); a clean stop should exit 0.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: shutting down`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${error instanceof Error ? error.stack : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Starts the built service with no configuration (embedded database in a fresh DATA_DIR),
+# registers, logs in, stops it with SIGTERM and expects a clean exit.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+dir=$(mktemp -d)
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+base="http://127.0.0.1:$port/api/v1"
+env -u DATABASE_URL -u REDIS_URL -u JWT_SECRET NODE_ENV=development DATA_DIR="$dir" PORT="$port" HOST=127.0.0.1 \
+  node dist/src/main.js >"$dir/server.log" 2>&1 &
+pid=$!
+cleanup() { kill "$pid" 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+for _ in $(seq 1 60); do
+  curl -s -o /dev/null "$base/users/me" && break
+  sleep 0.5
+done
+user="smoke_$RANDOM"
+body="{\"username\":\"$user\",\"email\":\"$user@example.com\",\"password\":\"smoke-pass-123\",\"confirm_password\":\"smoke-pass-123\"}"
+reg=$(curl -s -o "$dir/reg.json" -w '%{http_code}' -H 'Content-Type: application/json' -d "$body" "$base/auth/register")
+login=$(curl -s -o "$dir/login.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+  -d "{\"username\":\"$user\",\"password\":\"smoke-pass-123\"}" "$base/auth/login")
+token=$(node -e 'console.log(require(process.argv[1]).data.access_token)' "$dir/login.json" 2>/dev/null)
+me=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$base/users/me")
+kill -TERM "$pid"
+wait "$pid"
+exit_code=$?
+trap - EXIT
+grep -q "embedded PGlite" "$dir/server.log" && db_logged=yes || db_logged=no
+echo "smoke: register=$reg login=$login me=$me exit=$exit_code embedded-db-logged=$db_logged"
+if [ "$reg" != 201 ] || [ "$login" != 200 ] || [ "$me" != 200 ] || [ "$exit_code" != 0 ] || [ "$db_logged" != yes ]; then
+  echo "--- server log"; cat "$dir/server.log"; rm -rf "$dir"; exit 1
+fi
+rm -rf "$dir"

@@ -1,0 +1,77 @@
+import { AddressInfo, createServer, Server, Socket, connect } from 'node:net';
+
+export type ProxyMode = 'pass' | 'refuse' | 'blackhole';
+
+/**
+ * A loopback TCP proxy in front of a database, to cut it ('refuse': connections reset and
+ * refused) or make it hang ('blackhole': accepted, never answered) and then restore it.
+ */
+export class TcpProxy {
+  private server?: Server;
+  private mode: ProxyMode = 'pass';
+  private readonly pairs = new Set<{ client: Socket; upstream?: Socket }>();
+
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async start(): Promise<number> {
+    this.server = createServer((client) => this.accept(client));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return (this.server!.address() as AddressInfo).port;
+  }
+
+  setMode(mode: ProxyMode): void {
+    const previous = this.mode;
+    this.mode = mode;
+    if (mode === 'blackhole') {
+      // Open connections stay up but nothing crosses any more: queries on them get no answer.
+      for (const { client, upstream } of this.pairs) {
+        if (upstream) {
+          client.unpipe(upstream);
+          upstream.unpipe(client);
+        }
+        client.pause();
+        upstream?.pause();
+      }
+    } else if (mode === 'refuse' || previous === 'blackhole') {
+      // A cut, or a network coming back after a hang: open connections are reset.
+      this.dropAll();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.dropAll();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private accept(client: Socket): void {
+    client.on('error', () => undefined);
+    if (this.mode === 'refuse') {
+      client.resetAndDestroy();
+      return;
+    }
+    const pair: { client: Socket; upstream?: Socket } = { client };
+    this.pairs.add(pair);
+    client.on('close', () => {
+      pair.upstream?.destroy();
+      this.pairs.delete(pair);
+    });
+    if (this.mode === 'blackhole') return;
+    const upstream = connect(this.targetPort, this.targetHost);
+    pair.upstream = upstream;
+    upstream.on('error', () => client.destroy());
+    upstream.on('close', () => client.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  private dropAll(): void {
+    for (const { client, upstream } of this.pairs) {
+      upstream?.destroy();
+      client.resetAndDestroy();
+    }
+    this.pairs.clear();
+  }
+}
