@@ -79,6 +79,7 @@ export class EmbeddedPostgres {
           throw new Error(
             `The embedded database in ${this.directory} is in use by process ${holder}. ` +
               'Stop it, or set DATABASE_URL / DATA_DIR to use another database.',
+            { cause: error },
           );
         }
         // The holder is gone (killed or crashed): the lock is stale.

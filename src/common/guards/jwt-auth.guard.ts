@@ -19,7 +19,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override handleRequest<T>(error: unknown, user: T | false, info: unknown): T {
-    if (error) throw error;
+    if (error instanceof Error) throw error;
+    if (error) throw AppError.unauthenticated('error.invalid_token');
     if (!user) {
       const missing = info instanceof Error && info.message === 'No auth token';
       throw AppError.unauthenticated(missing ? 'error.authentication' : 'error.invalid_token');
