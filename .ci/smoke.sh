@@ -31,4 +31,15 @@ echo "smoke: register=$reg login=$login me=$me exit=$exit_code embedded-db-logge
 if [ "$reg" != 201 ] || [ "$login" != 200 ] || [ "$me" != 200 ] || [ "$exit_code" != 0 ] || [ "$db_logged" != yes ]; then
   echo "--- server log"; cat "$dir/server.log"; rm -rf "$dir"; exit 1
 fi
+
+# The process refuses to start on bad configuration and lists every invalid key.
+out=$(env -u DATABASE_URL PORT=abc JWT_ACCESS_TTL=soon SMTP_URL=not-a-url DATA_DIR="$dir" node dist/src/main.js 2>&1)
+code=$?
+listed=$(printf '%s' "$out" | grep -cE '^  - (PORT|JWT_ACCESS_TTL|SMTP_URL):')
+echo "smoke: invalid env -> exit=$code, invalid keys listed=$listed/3"
+[ "$code" = 1 ] && [ "$listed" = 3 ] || { echo "$out"; rm -rf "$dir"; exit 1; }
+out=$(NODE_ENV=production JWT_SECRET=change-me DATABASE_URL=postgres://x@127.0.0.1:1/x node dist/src/main.js 2>&1)
+code=$?
+echo "smoke: production with a placeholder JWT_SECRET -> exit=$code"
+[ "$code" = 1 ] && printf '%s' "$out" | grep -q 'JWT_SECRET' || { echo "$out"; rm -rf "$dir"; exit 1; }
 rm -rf "$dir"

@@ -8,6 +8,8 @@ import { AppConfig } from './config/app-config';
 import { InvalidEnvError } from './config/env';
 
 async function bootstrap(): Promise<void> {
+  // Fails before Nest starts, with every invalid key listed (`.env` is loaded at import).
+  AppConfig.fromProcessEnv();
   const app = await NestFactory.create<NestExpressApplication>(AppModule, APP_OPTIONS);
   setupApp(app);
   const logger = new Logger('Bootstrap');

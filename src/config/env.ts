@@ -172,7 +172,7 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   const input: Record<string, unknown> = {};
   for (const key of known) if (raw[key] !== undefined) input[key] = raw[key];
   const env = plainToInstance(Env, input);
-  const errors = validateSync(env, { whitelist: true });
+  const errors = validateSync(env, { whitelist: true, stopAtFirstError: true });
   const problems = errors.map(
     (e) => `${e.property}: ${Object.values(e.constraints ?? { invalid: 'is invalid' }).join('; ')}`,
   );

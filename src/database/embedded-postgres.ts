@@ -75,7 +75,7 @@ export class EmbeddedPostgres {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const holder = Number(readFileSync(path, 'utf8').trim());
-        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
+        if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
           throw new Error(
             `The embedded database in ${this.directory} is in use by process ${holder}. ` +
               'Stop it, or set DATABASE_URL / DATA_DIR to use another database.',

@@ -28,8 +28,13 @@ export interface TestApp {
  * `env` overrides process.env for this boot only. Without DATABASE_URL the app starts its
  * embedded PGlite in a fresh directory.
  */
-export async function bootApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'chat-test-'));
+export async function bootApp(
+  env: Record<string, string | undefined> = {},
+  options: { dataDir?: string } = {},
+): Promise<TestApp> {
+  // A given data directory is the caller's to keep (restart tests); a fresh one is removed on close.
+  const ownsDataDir = !options.dataDir;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chat-test-'));
   const saved = { ...process.env };
   Object.assign(process.env, { NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: dataDir });
   for (const [key, value] of Object.entries(env)) {
@@ -56,7 +61,7 @@ export async function bootApp(env: Record<string, string | undefined> = {}): Pro
     sql: (query, params) => dataSource.query(query, params),
     close: async () => {
       await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

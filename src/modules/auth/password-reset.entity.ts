@@ -12,7 +12,7 @@ export class PasswordResetEntity {
   userId!: string;
 
   @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'password_resets_user_fk' })
   user?: UserEntity;
 
   @Index('password_resets_token_hash_uq', { unique: true })

@@ -16,7 +16,7 @@ export class RefreshTokenEntity {
   sessionId!: string;
 
   @ManyToOne(() => SessionEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'session_id' })
+  @JoinColumn({ name: 'session_id', foreignKeyConstraintName: 'refresh_tokens_session_fk' })
   session?: SessionEntity;
 
   @Index('refresh_tokens_token_hash_uq', { unique: true })
@@ -31,6 +31,10 @@ export class RefreshTokenEntity {
 
   @Column({ name: 'successor_id', type: 'uuid', nullable: true })
   successorId!: string | null;
+
+  @ManyToOne(() => RefreshTokenEntity, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'successor_id', foreignKeyConstraintName: 'refresh_tokens_successor_fk' })
+  successor?: RefreshTokenEntity | null;
 
   @Column({ name: 'successor_sealed', type: 'text', nullable: true })
   successorSealed!: string | null;

@@ -15,7 +15,7 @@ export class SessionEntity {
   userId!: string;
 
   @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'sessions_user_fk' })
   user?: UserEntity;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -1,9 +1,12 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 export const USER_ROLES = ['user', 'admin'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
+// Unique lower(username) and lower(email) indexes live in the migration (expression indexes).
 @Entity({ name: 'users' })
+@Check('users_role_ck', `"role" IN ('user', 'admin')`)
+@Check('users_username_length_ck', `char_length("username") BETWEEN 3 AND 50`)
 export class UserEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
