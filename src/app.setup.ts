@@ -2,6 +2,7 @@ import { Logger, NestApplicationOptions } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { NextFunction, Request, Response } from 'express';
+import { AppError } from './common/errors/app-error';
 import { HttpExceptionFilter, writeError } from './common/filters/http-exception.filter';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { contextOf, ContextRequest, REQUEST_ID_HEADER } from './common/http/request-context';
@@ -33,6 +34,12 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.use((req: ContextRequest, res: Response, next: NextFunction) => {
     res.setHeader(REQUEST_ID_HEADER, contextOf(req).requestId);
     next();
+  });
+  // Everything this service serves is under the prefix; other paths get the JSON 404, not
+  // Express's HTML page.
+  app.use((req: ContextRequest, res: Response, next: NextFunction) => {
+    if (req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`)) return next();
+    writeError(new AppError('RESOURCE_NOT_FOUND', 'error.route_not_found', undefined, 404), req, res, logger);
   });
   app.use(express.json({ limit: config.env.BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
   // Malformed or oversized bodies never reach a route: answer them in the error envelope.

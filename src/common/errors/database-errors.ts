@@ -33,11 +33,21 @@ export function sqlStateOf(error: unknown): string | undefined {
 }
 
 /**
+ * SQLSTATE classes that mean our statement or data was wrong (integrity violation, data
+ * exception), not that the database failed: a bug of ours, answered as a logged 500.
+ */
+const APPLICATION_FAULT_CLASSES = ['22', '23'];
+
+/**
  * True when the error means the database is unreachable or failed (connection lost,
- * timeouts, server shutting down, out of resources, any failed statement): it becomes
- * DATABASE_ERROR (503), never a 500 with SQL in it.
+ * timeouts, server shutting down, out of resources, missing schema, a statement it could not
+ * run): it becomes DATABASE_ERROR (503), never a 500 with SQL in it.
  */
 export function isDatabaseError(error: unknown): boolean {
+  const state = sqlStateOf(error) ?? codeOf(error);
+  if (state && /^[0-9A-Z]{5}$/.test(state) && APPLICATION_FAULT_CLASSES.includes(state.slice(0, 2))) {
+    return false;
+  }
   if (error instanceof QueryFailedError || error instanceof TypeORMError) return true;
   const code = codeOf(error);
   if (code && CONNECTION_ERROR_CODES.has(code)) return true;

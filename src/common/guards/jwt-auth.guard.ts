@@ -19,8 +19,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override handleRequest<T>(error: unknown, user: T | false, info: unknown): T {
-    if (error instanceof Error) throw error;
-    if (error) throw AppError.unauthenticated('error.invalid_token');
+    // Errors from validate() (a database failure, an inactive account) pass through as they
+    // are; they may come from another realm, so no `instanceof Error` test here.
+    if (error !== null && error !== undefined) throw error as Error;
     if (!user) {
       const missing = info instanceof Error && info.message === 'No auth token';
       throw AppError.unauthenticated(missing ? 'error.authentication' : 'error.invalid_token');

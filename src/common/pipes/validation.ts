@@ -72,6 +72,8 @@ export class AppValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const isDto = typeof metadata.metatype === 'function' && !this.isPrimitiveType(metadata);
+    // No body at all (none sent, or a content type the JSON parser does not read) is an empty one.
+    if (metadata.type === 'body' && isDto && value === undefined) value = {};
     if (metadata.type === 'body' && isDto && (value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw AppError.validation([fieldIssue('body', 'issue.body_not_object')], 400, 'error.bad_request');
     }

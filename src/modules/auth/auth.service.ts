@@ -56,6 +56,8 @@ export class AuthService {
     const outcome = await this.tx.run(async (tx) => {
       const token = await this.sessions.lockRefreshToken(tokenHash, tx);
       if (!token || token.sessionRevoked || token.expiresAt.getTime() <= Date.now()) return null;
+      // An inactive account is refused without using the token up.
+      if (!token.userActive) return 'inactive' as const;
       if (token.usedAt === null) {
         const successor = this.tokens.newOpaqueToken();
         const successorId = await this.sessions.addRefreshToken(
@@ -79,9 +81,7 @@ export class AuthService {
       return null;
     });
     if (!outcome) throw AppError.unauthenticated('error.invalid_refresh_token');
-    const active = await this.sessions.findActive(outcome.sessionId);
-    if (!active) throw AppError.unauthenticated('error.invalid_refresh_token');
-    if (!active.isActive) throw AppError.forbidden('error.account_inactive');
+    if (outcome === 'inactive') throw AppError.forbidden('error.account_inactive');
     return toTokenPair(
       this.tokens.signAccess(outcome.userId, outcome.sessionId),
       outcome.refreshToken,

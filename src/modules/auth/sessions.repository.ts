@@ -25,6 +25,7 @@ export interface LockedRefreshToken {
   successorId: string | null;
   successorSealed: string | null;
   sessionRevoked: boolean;
+  userActive: boolean;
 }
 
 @Injectable()
@@ -113,10 +114,13 @@ export class SessionsRepository {
       successor_id: string | null;
       successor_sealed: string | null;
       revoked_at: Date | null;
+      is_active: boolean;
     }[] = await tx.query(
       `SELECT rt.id, rt.session_id, s.user_id, rt.expires_at, rt.used_at, rt.successor_id,
-              rt.successor_sealed, s.revoked_at
-         FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
+              rt.successor_sealed, s.revoked_at, u.is_active
+         FROM refresh_tokens rt
+         JOIN sessions s ON s.id = rt.session_id
+         JOIN users u ON u.id = s.user_id
         WHERE rt.token_hash = $1
           FOR UPDATE OF rt`,
       [tokenHash],
@@ -132,6 +136,7 @@ export class SessionsRepository {
       successorId: row.successor_id,
       successorSealed: row.successor_sealed,
       sessionRevoked: row.revoked_at !== null,
+      userActive: row.is_active,
     };
   }
 
