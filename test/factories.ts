@@ -44,3 +44,96 @@ export async function registerUser(t: TestApp, overrides: Partial<UserInput> = {
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+export interface ConversationInput {
+  title?: string;
+  model?: string;
+  system_message?: string;
+}
+
+/** The conversation as the API answers it (create, list item, update). */
+export interface ConversationData {
+  id: string;
+  title: string;
+  model: string;
+  system_message: string | null;
+  message_count: number;
+  is_archived: boolean;
+  created_at: string;
+  updated_at: string;
+  last_message: { content: string; role: string; created_at: string } | null;
+}
+
+/** Creates a conversation over HTTP for the user and returns the created data. */
+export async function aConversation(
+  t: TestApp,
+  user: Pick<RegisteredUser, 'accessToken'>,
+  overrides: ConversationInput = {},
+): Promise<ConversationData> {
+  const res = await t
+    .api()
+    .post('/api/v1/conversations')
+    .set(bearer(user.accessToken))
+    .send({ ...overrides });
+  if (res.status !== 201) {
+    throw new Error(`create conversation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  return res.body.data as ConversationData;
+}
+
+export interface MessageInput {
+  conversationId: string;
+  userId: string;
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+  status?: 'streaming' | 'completed' | 'stopped' | 'failed';
+  parentId?: string | null;
+  model?: string | null;
+  tokensUsed?: number;
+}
+
+export interface MessageRow {
+  id: string;
+  seq: string;
+  conversation_id: string;
+  user_id: string;
+  parent_id: string | null;
+  role: string;
+  content: string;
+  status: string;
+  tokens_used: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * Inserts a message row directly (sending is not built yet) and, in the same statement and so
+ * the same transaction, counts it on its conversation and marks the conversation active, as
+ * the app does when it records messages (message_count + 1, updated_at = now()).
+ */
+export async function insertMessage(t: TestApp, input: MessageInput): Promise<MessageRow> {
+  const [row] = await t.sql<MessageRow>(
+    `WITH m AS (
+       INSERT INTO messages (conversation_id, user_id, parent_id, role, content, status, model, tokens_used)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       RETURNING *
+     ), c AS (
+       UPDATE conversations SET message_count = message_count + 1, updated_at = now()
+        WHERE id = $1
+       RETURNING id
+     )
+     SELECT m.* FROM m, c`,
+    [
+      input.conversationId,
+      input.userId,
+      input.parentId ?? null,
+      input.role,
+      input.content,
+      input.status ?? 'completed',
+      input.model ?? null,
+      input.tokensUsed ?? 0,
+    ],
+  );
+  if (!row) throw new Error(`insertMessage: conversation ${input.conversationId} not found`);
+  return row;
+}

@@ -15,6 +15,8 @@ import {
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LLM_PROVIDER_NAMES, LlmProviderName } from '../modules/llm/llm-provider';
+import { llmConfigProblems } from '../modules/llm/llm.config';
 import { parseDurationSeconds } from './duration';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
@@ -47,6 +49,27 @@ function IsDuration() {
           typeof value === 'string' && parseDurationSeconds(value) !== null,
         defaultMessage: (args: ValidationArguments) =>
           `${args.property} must be a duration in seconds or with a unit (e.g. 1800, 30m, 7d)`,
+      },
+    });
+}
+
+function IsTimeZone() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isTimeZone',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string' || value === '') return false;
+          try {
+            new Intl.DateTimeFormat('en-US', { timeZone: value });
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage: (args: ValidationArguments) => `${args.property} must be an IANA time zone (e.g. UTC, Asia/Shanghai)`,
       },
     });
 }
@@ -126,6 +149,51 @@ export class Env {
   @Min(1)
   RATE_LIMIT_DEFAULT = 100;
 
+  /** Quota limits per tier (API.md §8): requests and tokens per day and per month. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  QUOTA_NORMAL_DAILY_REQUESTS = 50;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  QUOTA_NORMAL_MONTHLY_REQUESTS = 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  QUOTA_NORMAL_DAILY_TOKENS = 10_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  QUOTA_NORMAL_MONTHLY_TOKENS = 100_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  QUOTA_VIP_DAILY_REQUESTS = 200;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  QUOTA_VIP_MONTHLY_REQUESTS = 5000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  QUOTA_VIP_DAILY_TOKENS = 50_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  QUOTA_VIP_MONTHLY_TOKENS = 500_000;
+
+  /** IANA time zone in which quota days and months are counted. */
+  @IsTimeZone()
+  QUOTA_TIMEZONE = 'UTC';
+
   /** Cap on a JSON request body, in bytes. */
   @Transform(toInt)
   @IsInt()
@@ -147,6 +215,73 @@ export class Env {
   @IsInt()
   @Min(1)
   DB_POOL_SIZE = 10;
+
+  /** Unset: openai when OPENAI_API_KEY is set, else the offline development model. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(LLM_PROVIDER_NAMES)
+  LLM_PROVIDER?: LlmProviderName;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OPENAI_API_KEY?: string;
+
+  /** Any OpenAI-compatible server; unset: https://api.openai.com/v1. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  OPENAI_BASE_URL?: string;
+
+  /** Per attempt, until the response headers arrive (the SDK's timeout). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  LLM_REQUEST_TIMEOUT_MS = 30000;
+
+  /** SDK retries of 429/5xx/connection failures, before the first token only. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  LLM_MAX_RETRIES = 2;
+
+  /** From sending the request (retries included) to the first streamed chunk. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  LLM_FIRST_TOKEN_TIMEOUT_MS = 60000;
+
+  /** Longest silence between two streamed chunks. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  LLM_IDLE_TIMEOUT_MS = 30000;
+
+  /** Pause between the offline model's words; 0 streams them at once. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10000)
+  OFFLINE_TOKEN_DELAY_MS = 30;
+
+  /** Path to a JSON model catalog; unset: MODELS_JSON, else the built-in catalog. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  MODELS_FILE?: string;
+
+  /** The model catalog as inline JSON. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  MODELS_JSON?: string;
+
+  /** Model used when a request names none. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  DEFAULT_MODEL?: string;
 }
 
 /** Values derived once from Env, typed for use. */
@@ -188,6 +323,16 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     }
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: is required in production');
   }
+  // Cross-key checks only over keys that are individually valid, so one mistake is listed once.
+  const invalid = new Set(errors.map((e) => e.property));
+  const llmKeys = [
+    'LLM_PROVIDER',
+    'OPENAI_API_KEY',
+    'MODELS_FILE',
+    'MODELS_JSON',
+    'DEFAULT_MODEL',
+  ] as const;
+  if (!llmKeys.some((key) => invalid.has(key))) problems.push(...llmConfigProblems(env));
   if (problems.length > 0) throw new InvalidEnvError(problems);
   return env;
 }

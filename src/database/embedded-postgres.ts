@@ -39,7 +39,9 @@ export class EmbeddedPostgres {
     try {
       const { PGlite } = await import('@electric-sql/pglite');
       const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-      this.db = await PGlite.create(dir);
+      const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+      // The same extensions the migrations create on PostgreSQL.
+      this.db = await PGlite.create(dir, { extensions: { pg_trgm } });
       this.server = new PGLiteSocketServer({ db: this.db, host: '127.0.0.1', port: 0, maxConnections: 1 });
       await this.server.start();
     } catch (error) {

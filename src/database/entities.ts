@@ -1,6 +1,17 @@
 import { PasswordResetEntity } from '../modules/auth/password-reset.entity';
 import { RefreshTokenEntity } from '../modules/auth/refresh-token.entity';
 import { SessionEntity } from '../modules/auth/session.entity';
+import { ConversationEntity } from '../modules/conversations/conversation.entity';
+import { MessageEntity } from '../modules/messages/message.entity';
+import { QuotaCounterEntity } from '../modules/quota/quota-counter.entity';
 import { UserEntity } from '../modules/users/user.entity';
 
-export const ENTITIES = [UserEntity, SessionEntity, RefreshTokenEntity, PasswordResetEntity];
+export const ENTITIES = [
+  UserEntity,
+  SessionEntity,
+  RefreshTokenEntity,
+  PasswordResetEntity,
+  ConversationEntity,
+  MessageEntity,
+  QuotaCounterEntity,
+];

@@ -17,6 +17,17 @@ const MESSAGES = {
   'users.updated': { en: 'Profile updated', zh: '用户信息已更新' },
   'users.password_changed': { en: 'Password changed', zh: '密码已修改' },
   'users.quota': { en: 'Quota retrieved', zh: '获取配额成功' },
+  'conversations.list': { en: 'Conversations retrieved', zh: '获取对话列表成功' },
+  'conversations.created': { en: 'Conversation created', zh: '对话已创建' },
+  'conversations.detail': { en: 'Conversation retrieved', zh: '获取对话成功' },
+  'conversations.updated': { en: 'Conversation updated', zh: '对话已更新' },
+  'conversations.deleted': { en: 'Conversation deleted', zh: '对话已删除' },
+  'conversations.archived': { en: 'Conversation archived', zh: '对话已归档' },
+  'conversations.unarchived': { en: 'Conversation unarchived', zh: '对话已取消归档' },
+  'messages.list': { en: 'Messages retrieved', zh: '获取消息成功' },
+  'messages.updated': { en: 'Message updated', zh: '消息已更新' },
+  'messages.deleted': { en: 'Message deleted', zh: '消息已删除' },
+  'models.list': { en: 'Models retrieved', zh: '获取模型列表成功' },
 
   'error.validation': { en: 'Input validation failed', zh: '输入验证失败' },
   'error.bad_request': { en: 'Malformed request', zh: '请求格式错误' },
@@ -33,6 +44,7 @@ const MESSAGES = {
   'error.quota': { en: 'Quota exceeded', zh: '配额已用完' },
   'error.rate_limit': { en: 'Too many requests', zh: '请求过于频繁' },
   'error.openai': { en: 'The model provider failed', zh: '模型服务调用失败' },
+  'error.openai_timeout': { en: 'The model provider did not answer in time', zh: '模型服务响应超时' },
   'error.database': { en: 'The database is unavailable', zh: '数据库不可用' },
   'error.internal': { en: 'Internal server error', zh: '服务器内部错误' },
 
@@ -54,6 +66,15 @@ const MESSAGES = {
   },
   'issue.body_not_object': { en: 'Request body must be a JSON object', zh: '请求体必须是 JSON 对象' },
   'issue.not_uuid': { en: 'must be a UUID', zh: '必须是 UUID' },
+  'issue.nothing_to_update_conversation': {
+    en: 'Provide at least one of title, is_archived',
+    zh: '请至少提供 title 或 is_archived 之一',
+  },
+  'issue.message_streaming': {
+    en: 'The message is still being generated',
+    zh: '消息仍在生成中',
+  },
+  'issue.unknown_model': { en: 'Unknown model', zh: '未知的模型' },
 } as const satisfies Record<string, { en: string; zh: string }>;
 
 export type MessageKey = keyof typeof MESSAGES;

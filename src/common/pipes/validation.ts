@@ -64,6 +64,7 @@ export class AppValidationPipe extends ValidationPipe {
       whitelist: true,
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
+      stopAtFirstError: true,
       transform: true,
       validationError: { target: false, value: false },
       exceptionFactory: (errors) => AppError.validation(toFieldIssues(errors)),

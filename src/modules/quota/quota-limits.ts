@@ -1,3 +1,5 @@
+import type { Env } from '../../config/env';
+
 export type Tier = 'normal' | 'vip';
 
 export interface QuotaLimits {
@@ -7,8 +9,20 @@ export interface QuotaLimits {
   monthlyTokens: number;
 }
 
-/** API.md §8. */
-export const DEFAULT_QUOTA_LIMITS: Record<Tier, QuotaLimits> = {
-  normal: { dailyRequests: 50, monthlyRequests: 1000, dailyTokens: 10_000, monthlyTokens: 100_000 },
-  vip: { dailyRequests: 200, monthlyRequests: 5000, dailyTokens: 50_000, monthlyTokens: 500_000 },
-};
+/** Limits per tier from configuration (defaults: API.md §8). */
+export function quotaLimitsFrom(env: Env): Record<Tier, QuotaLimits> {
+  return {
+    normal: {
+      dailyRequests: env.QUOTA_NORMAL_DAILY_REQUESTS,
+      monthlyRequests: env.QUOTA_NORMAL_MONTHLY_REQUESTS,
+      dailyTokens: env.QUOTA_NORMAL_DAILY_TOKENS,
+      monthlyTokens: env.QUOTA_NORMAL_MONTHLY_TOKENS,
+    },
+    vip: {
+      dailyRequests: env.QUOTA_VIP_DAILY_REQUESTS,
+      monthlyRequests: env.QUOTA_VIP_MONTHLY_REQUESTS,
+      dailyTokens: env.QUOTA_VIP_DAILY_TOKENS,
+      monthlyTokens: env.QUOTA_VIP_MONTHLY_TOKENS,
+    },
+  };
+}

@@ -1,33 +1,123 @@
 import { Injectable } from '@nestjs/common';
-import { DEFAULT_QUOTA_LIMITS, QuotaLimits, Tier } from './quota-limits';
+import { AppError } from '../../common/errors/app-error';
+import { AppConfig } from '../../config/app-config';
+import { QuotaLimits, quotaLimitsFrom, Tier } from './quota-limits';
+import { QuotaRepository, Usage } from './quota.repository';
+import { quotaWindows } from './quota-windows';
 
-export interface QuotaUsage {
-  requestsToday: number;
-  tokensToday: number;
-  requestsThisMonth: number;
-  tokensThisMonth: number;
-}
+export type QuotaUsage = Usage;
 
 export interface QuotaSnapshot {
   limits: QuotaLimits;
   usage: QuotaUsage;
 }
 
+export type QuotaWindowName = 'daily_requests' | 'monthly_requests' | 'daily_tokens' | 'monthly_tokens';
+
+/** A held reservation: settle it exactly once with what was used. */
+export interface Reservation {
+  userId: string;
+  day: string;
+  month: string;
+  /** Tokens held for the call: the prompt plus the reply budget below. */
+  grantedTokens: number;
+  /** The most completion tokens the call may produce within the quota. */
+  maxCompletionTokens: number;
+}
+
+interface QuotaUser {
+  id: string;
+  isVip: boolean;
+}
+
 /**
- * Per-user quota. Limits come from the user's tier; usage is counted once replies are
- * generated (the generation pipeline), so until then it is zero.
+ * Per-user quotas: limits from the user's tier, usage per day and month in the configured
+ * time zone. A reply is reserved before the provider is called and settled after.
  */
 @Injectable()
 export class QuotaService {
-  limitsFor(user: { isVip: boolean }): QuotaLimits {
-    const tier: Tier = user.isVip ? 'vip' : 'normal';
-    return DEFAULT_QUOTA_LIMITS[tier];
+  private readonly limits: Record<Tier, QuotaLimits>;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly quota: QuotaRepository,
+  ) {
+    this.limits = quotaLimitsFrom(config.env);
   }
 
-  snapshot(user: { id: string; isVip: boolean }): Promise<QuotaSnapshot> {
-    return Promise.resolve({
-      limits: this.limitsFor(user),
-      usage: { requestsToday: 0, tokensToday: 0, requestsThisMonth: 0, tokensThisMonth: 0 },
+  limitsFor(user: { isVip: boolean }): QuotaLimits {
+    return this.limits[user.isVip ? 'vip' : 'normal'];
+  }
+
+  async snapshot(user: QuotaUser): Promise<QuotaSnapshot> {
+    const w = quotaWindows(new Date(), this.config.env.QUOTA_TIMEZONE);
+    return { limits: this.limitsFor(user), usage: await this.quota.usage(user.id, w.day, w.month) };
+  }
+
+  /**
+   * Holds one request and `promptTokens + replyBudget` tokens (bounded by what is left).
+   * Throws QUOTA_EXCEEDED naming the window and when it resets when there is no room for
+   * the prompt and at least one reply token.
+   */
+  async reserve(user: QuotaUser, promptTokens: number, replyBudget: number): Promise<Reservation> {
+    const limits = this.limitsFor(user);
+    const now = new Date();
+    const w = quotaWindows(now, this.config.env.QUOTA_TIMEZONE);
+    const minTokens = promptTokens + 1;
+    const granted = await this.quota.reserve({
+      userId: user.id,
+      day: w.day,
+      month: w.month,
+      limits,
+      wantTokens: promptTokens + Math.max(1, replyBudget),
+      minTokens,
+    });
+    if (granted !== null) {
+      return {
+        userId: user.id,
+        day: w.day,
+        month: w.month,
+        grantedTokens: granted,
+        maxCompletionTokens: granted - promptTokens,
+      };
+    }
+    const usage = await this.quota.usage(user.id, w.day, w.month);
+    throw this.exceeded(limits, usage, minTokens, w);
+  }
+
+  /** Bills what a call used (`requests` 0 when it failed) and gives back the rest. */
+  async settle(reservation: Reservation, used: { requests: 0 | 1; tokens: number }): Promise<void> {
+    await this.quota.settle({
+      userId: reservation.userId,
+      day: reservation.day,
+      month: reservation.month,
+      granted: reservation.grantedTokens,
+      requests: used.requests,
+      tokens: Math.max(0, Math.round(used.tokens)),
+    });
+  }
+
+  private exceeded(
+    limits: QuotaLimits,
+    usage: Usage,
+    minTokens: number,
+    w: { dayResetsAt: Date; monthResetsAt: Date },
+  ): AppError {
+    const windows: { name: QuotaWindowName; limit: number; used: number; full: boolean; resetsAt: Date }[] = [
+      { name: 'daily_requests', limit: limits.dailyRequests, used: usage.requestsToday, full: usage.requestsToday + 1 > limits.dailyRequests, resetsAt: w.dayResetsAt },
+      { name: 'monthly_requests', limit: limits.monthlyRequests, used: usage.requestsThisMonth, full: usage.requestsThisMonth + 1 > limits.monthlyRequests, resetsAt: w.monthResetsAt },
+      { name: 'daily_tokens', limit: limits.dailyTokens, used: usage.tokensToday, full: limits.dailyTokens - usage.tokensToday < minTokens, resetsAt: w.dayResetsAt },
+      { name: 'monthly_tokens', limit: limits.monthlyTokens, used: usage.tokensThisMonth, full: limits.monthlyTokens - usage.tokensThisMonth < minTokens, resetsAt: w.monthResetsAt },
+    ];
+    // The window that keeps the user waiting longest is the one to name.
+    const full = windows.filter((x) => x.full).sort((a, b) => b.resetsAt.getTime() - a.resetsAt.getTime());
+    const named = full[0] ?? windows[0];
+    return new AppError('QUOTA_EXCEEDED', 'error.quota', {
+      window: named.name,
+      limit: named.limit,
+      used: named.used,
+      resets_at: named.resetsAt.toISOString(),
+      ...(named.name.endsWith('tokens') ? { tokens_needed: minTokens } : {}),
     });
   }
 }

@@ -1,0 +1,41 @@
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { UserEntity } from '../users/user.entity';
+
+@Entity({ name: 'conversations' })
+// Trigram GIN index for ILIKE search; defined in the migration (an operator class TypeORM cannot express).
+@Index('conversations_title_trgm_idx', { synchronize: false })
+@Index('conversations_user_activity_idx', ['userId', 'updatedAt', 'id'])
+@Check('conversations_message_count_ck', `"message_count" >= 0`)
+export class ConversationEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'conversations_user_fk' })
+  user?: UserEntity;
+
+  @Column({ type: 'varchar', length: 200 })
+  title!: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  model!: string;
+
+  @Column({ name: 'system_message', type: 'text', nullable: true })
+  systemMessage!: string | null;
+
+  @Column({ name: 'is_archived', type: 'boolean', default: false })
+  isArchived!: boolean;
+
+  @Column({ name: 'message_count', type: 'integer', default: 0 })
+  messageCount!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  /** Last activity: set explicitly on every change (messages included). */
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+}

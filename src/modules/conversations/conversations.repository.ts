@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { likeContains } from '../../common/sql';
+import type { Tx } from '../../database/transactions';
+import type { MessageRole } from '../messages/message.entity';
+import { ConversationEntity } from './conversation.entity';
+
+export interface LastMessage {
+  content: string;
+  role: MessageRole;
+  createdAt: Date;
+}
+
+export interface ConversationListItem {
+  conversation: ConversationEntity;
+  lastMessage: LastMessage | null;
+}
+
+export interface ConversationFilter {
+  page: number;
+  size: number;
+  includeArchived: boolean;
+  search?: string;
+}
+
+interface ListRow {
+  id: string;
+  user_id: string;
+  title: string;
+  model: string;
+  system_message: string | null;
+  is_archived: boolean;
+  message_count: number;
+  created_at: Date;
+  updated_at: Date;
+  lm_content: string | null;
+  lm_role: MessageRole | null;
+  lm_created_at: Date | null;
+}
+
+@Injectable()
+export class ConversationsRepository {
+  constructor(@InjectRepository(ConversationEntity) private readonly conversations: Repository<ConversationEntity>) {}
+
+  async create(values: Pick<ConversationEntity, 'userId' | 'title' | 'model' | 'systemMessage'>): Promise<ConversationEntity> {
+    const saved = await this.conversations.save(this.conversations.create(values));
+    return this.conversations.findOneByOrFail({ id: saved.id });
+  }
+
+  /** The conversation if it belongs to the user; another user's is as good as missing. */
+  findOwned(id: string, userId: string, tx?: Tx): Promise<ConversationEntity | null> {
+    const repo = tx ? tx.getRepository(ConversationEntity) : this.conversations;
+    return repo.findOneBy({ id, userId });
+  }
+
+  /** One page, newest activity first, with each conversation's last message (one query, plus the count). */
+  async listOwned(userId: string, filter: ConversationFilter): Promise<{ items: ConversationListItem[]; total: number }> {
+    const where = ['c.user_id = $1'];
+    const params: unknown[] = [userId];
+    if (!filter.includeArchived) where.push('c.is_archived = false');
+    if (filter.search) {
+      params.push(likeContains(filter.search));
+      const p = `$${params.length}`;
+      where.push(
+        `(c.title ILIKE ${p} ESCAPE '\\' OR c.id IN (SELECT m.conversation_id FROM messages m WHERE m.user_id = $1 AND m.content ILIKE ${p} ESCAPE '\\'))`,
+      );
+    }
+    const whereSql = where.join(' AND ');
+    const [{ total }] = await this.conversations.query<{ total: number }[]>(
+      `SELECT count(*)::int AS total FROM conversations c WHERE ${whereSql}`,
+      params,
+    );
+    if (total === 0) return { items: [], total };
+    const rows = await this.conversations.query<ListRow[]>(
+      `SELECT c.*, lm.content AS lm_content, lm.role AS lm_role, lm.created_at AS lm_created_at
+         FROM conversations c
+         LEFT JOIN LATERAL (
+           SELECT m.content, m.role, m.created_at FROM messages m
+            WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1
+         ) lm ON true
+        WHERE ${whereSql}
+        ORDER BY c.updated_at DESC, c.id DESC
+        LIMIT ${filter.size} OFFSET ${(filter.page - 1) * filter.size}`,
+      params,
+    );
+    return {
+      total,
+      items: rows.map((r) => ({
+        conversation: this.conversations.create({
+          id: r.id,
+          userId: r.user_id,
+          title: r.title,
+          model: r.model,
+          systemMessage: r.system_message,
+          isArchived: r.is_archived,
+          messageCount: r.message_count,
+          createdAt: new Date(r.created_at),
+          updatedAt: new Date(r.updated_at),
+        }),
+        lastMessage:
+          r.lm_role === null
+            ? null
+            : { content: r.lm_content ?? '', role: r.lm_role, createdAt: new Date(r.lm_created_at as Date) },
+      })),
+    };
+  }
+
+  /** Applies changes to an owned conversation and marks it active; null when not owned. */
+  async updateOwned(
+    id: string,
+    userId: string,
+    changes: Partial<Pick<ConversationEntity, 'title' | 'isArchived'>>,
+  ): Promise<ConversationEntity | null> {
+    const result = await this.conversations.update({ id, userId }, { ...changes, updatedAt: () => 'now()' });
+    if (!result.affected) return null;
+    return this.conversations.findOneBy({ id, userId });
+  }
+
+  async deleteOwned(id: string, userId: string): Promise<boolean> {
+    const result = await this.conversations.delete({ id, userId });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Keeps message_count and updated_at right when messages are added (+n) or removed (-n). */
+  async recordMessages(id: string, delta: number, tx: Tx): Promise<void> {
+    await tx.query(
+      `UPDATE conversations SET message_count = message_count + $2, updated_at = now() WHERE id = $1`,
+      [id, delta],
+    );
+  }
+
+  async touch(id: string, tx: Tx): Promise<void> {
+    await tx.query(`UPDATE conversations SET updated_at = now() WHERE id = $1`, [id]);
+  }
+}

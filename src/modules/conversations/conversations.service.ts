@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, fieldIssue } from '../../common/errors/app-error';
+import { Pagination, paginationOf } from '../../common/http/pagination';
+import type { AuthUser } from '../auth/auth-user';
+import { ModelsCatalog } from '../llm/models.catalog';
+import { MessagesRepository } from '../messages/messages.repository';
+import { ConversationsRepository } from './conversations.repository';
+import type { CreateConversationDto, ListConversationsQueryDto, UpdateConversationDto } from './dto/conversation.dto';
+import {
+  ConversationDetailResponse,
+  ConversationResponse,
+  toConversationDetail,
+  toConversationResponse,
+} from './dto/conversation.response';
+
+export const DEFAULT_CONVERSATION_TITLE = 'New conversation';
+
+@Injectable()
+export class ConversationsService {
+  constructor(
+    private readonly conversations: ConversationsRepository,
+    private readonly messages: MessagesRepository,
+    private readonly models: ModelsCatalog,
+  ) {}
+
+  async list(
+    actor: AuthUser,
+    query: ListConversationsQueryDto,
+  ): Promise<{ conversations: ConversationResponse[]; pagination: Pagination }> {
+    const { items, total } = await this.conversations.listOwned(actor.id, {
+      page: query.page,
+      size: query.size,
+      includeArchived: query.archived,
+      search: query.search?.trim() || undefined,
+    });
+    return {
+      conversations: items.map((i) => toConversationResponse(i.conversation, i.lastMessage)),
+      pagination: paginationOf(query.page, query.size, total),
+    };
+  }
+
+  async create(actor: AuthUser, dto: CreateConversationDto): Promise<ConversationResponse> {
+    const model = dto.model ?? this.models.defaultModelId;
+    this.models.require(model);
+    const conversation = await this.conversations.create({
+      userId: actor.id,
+      title: dto.title || DEFAULT_CONVERSATION_TITLE,
+      model,
+      systemMessage: dto.system_message?.trim() ? dto.system_message : null,
+    });
+    return toConversationResponse(conversation, null);
+  }
+
+  async get(actor: AuthUser, id: string): Promise<ConversationDetailResponse> {
+    const conversation = await this.conversations.findOwned(id, actor.id);
+    if (!conversation) throw AppError.notFound();
+    return toConversationDetail(conversation, await this.messages.allOfConversation(id));
+  }
+
+  async update(actor: AuthUser, id: string, dto: UpdateConversationDto): Promise<ConversationResponse> {
+    if (dto.title === undefined && dto.is_archived === undefined) {
+      throw AppError.validation([fieldIssue('body', 'issue.nothing_to_update_conversation')]);
+    }
+    return this.applyOwned(actor, id, { title: dto.title, isArchived: dto.is_archived });
+  }
+
+  async setArchived(actor: AuthUser, id: string, isArchived: boolean): Promise<null> {
+    await this.applyOwned(actor, id, { isArchived });
+    return null;
+  }
+
+  async delete(actor: AuthUser, id: string): Promise<null> {
+    if (!(await this.conversations.deleteOwned(id, actor.id))) throw AppError.notFound();
+    return null;
+  }
+
+  private async applyOwned(
+    actor: AuthUser,
+    id: string,
+    changes: { title?: string; isArchived?: boolean },
+  ): Promise<ConversationResponse> {
+    const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    const updated = await this.conversations.updateOwned(id, actor.id, defined);
+    if (!updated) throw AppError.notFound();
+    const [last] = (await this.messages.listByConversation(id, { page: 1, size: 1, order: 'desc' })).items;
+    return toConversationResponse(
+      updated,
+      last ? { content: last.content, role: last.role, createdAt: last.createdAt } : null,
+    );
+  }
+}

@@ -1,0 +1,35 @@
+// The cjs/ path: tsconfig's node10 resolution ignores the package's exports map.
+import { countTokens as countCl100k } from 'gpt-tokenizer/cjs/encoding/cl100k_base';
+import type { LlmMessage } from './llm-provider';
+
+/**
+ * Token counting for when a provider reports no usage (aborted streams, servers that omit
+ * it) and for the offline model. It uses cl100k_base, the encoding of the catalog's default
+ * models (gpt-3.5-turbo, gpt-4, gpt-4-turbo); for other models it is an approximation.
+ * The encoding ships inside gpt-tokenizer, so nothing is fetched at run time.
+ */
+
+/** Special-token markers in user text are counted as plain text, never rejected. */
+const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+
+/** Framing tokens per message (<|start|>{role}\n … <|end|>\n), as in OpenAI's cookbook. */
+export const TOKENS_PER_MESSAGE = 3;
+/** Every reply is primed with <|start|>assistant<|message|>. */
+export const TOKENS_REPLY_PRIMING = 3;
+
+export function countTextTokens(text: string): number {
+  return text.length === 0 ? 0 : countCl100k(text, PLAIN_TEXT);
+}
+
+/**
+ * Prompt tokens of a chat request: per message its framing, role and content, plus the
+ * reply priming — the counting of OpenAI's cookbook for gpt-3.5-turbo/gpt-4, which matches
+ * the usage those models report.
+ */
+export function countChatTokens(messages: readonly LlmMessage[]): number {
+  let total = TOKENS_REPLY_PRIMING;
+  for (const message of messages) {
+    total += TOKENS_PER_MESSAGE + countTextTokens(message.role) + countTextTokens(message.content);
+  }
+  return total;
+}

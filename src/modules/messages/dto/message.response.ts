@@ -1,0 +1,29 @@
+import type { MessageEntity, MessageRole, MessageStatus } from '../message.entity';
+
+export interface MessageResponse {
+  id: string;
+  conversation_id: string;
+  parent_id: string | null;
+  role: MessageRole;
+  content: string;
+  status: MessageStatus;
+  model: string | null;
+  tokens_used: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export function toMessageResponse(m: MessageEntity): MessageResponse {
+  return {
+    id: m.id,
+    conversation_id: m.conversationId,
+    parent_id: m.parentId,
+    role: m.role,
+    content: m.content,
+    status: m.status,
+    model: m.model,
+    tokens_used: m.tokensUsed,
+    created_at: m.createdAt.toISOString(),
+    updated_at: m.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,77 @@
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { ConversationEntity } from '../conversations/conversation.entity';
+import { UserEntity } from '../users/user.entity';
+
+export const MESSAGE_ROLES = ['system', 'user', 'assistant'] as const;
+export type MessageRole = (typeof MESSAGE_ROLES)[number];
+export const MESSAGE_STATUSES = ['streaming', 'completed', 'stopped', 'failed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export const MAX_USER_MESSAGE_CHARS = 10_000;
+
+@Entity({ name: 'messages' })
+// Trigram GIN index for ILIKE search; defined in the migration (an operator class TypeORM cannot express).
+@Index('messages_content_trgm_idx', { synchronize: false })
+@Index('messages_conversation_seq_idx', ['conversationId', 'seq'])
+@Check('messages_role_ck', `"role" IN ('system', 'user', 'assistant')`)
+@Check('messages_status_ck', `"status" IN ('streaming', 'completed', 'stopped', 'failed')`)
+@Check('messages_user_content_length_ck', `"role" <> 'user' OR char_length("content") <= 10000`)
+@Check('messages_tokens_ck', `"tokens_used" >= 0`)
+export class MessageEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  /** Stable order within a conversation (rows of one transaction share created_at). */
+  @Index('messages_seq_uq', { unique: true })
+  @Column({ type: 'bigint', generated: 'identity', generatedIdentity: 'ALWAYS', insert: false, update: false })
+  seq!: string;
+
+  @Column({ name: 'conversation_id', type: 'uuid' })
+  conversationId!: string;
+
+  @ManyToOne(() => ConversationEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'conversation_id', foreignKeyConstraintName: 'messages_conversation_fk' })
+  conversation?: ConversationEntity;
+
+  @Index('messages_user_id_idx')
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'messages_user_fk' })
+  user?: UserEntity;
+
+  @Index('messages_parent_id_idx')
+  @Column({ name: 'parent_id', type: 'uuid', nullable: true })
+  parentId!: string | null;
+
+  @ManyToOne(() => MessageEntity, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'parent_id', foreignKeyConstraintName: 'messages_parent_fk' })
+  parent?: MessageEntity | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  role!: MessageRole;
+
+  @Column({ type: 'text', default: '' })
+  content!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'completed' })
+  status!: MessageStatus;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  model!: string | null;
+
+  @Column({ name: 'tokens_used', type: 'integer', default: 0 })
+  tokensUsed!: number;
+
+  @Column({ name: 'prompt_tokens', type: 'integer', nullable: true })
+  promptTokens!: number | null;
+
+  @Column({ name: 'completion_tokens', type: 'integer', nullable: true })
+  completionTokens!: number | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import type { Tx } from '../../database/transactions';
+import { MessageEntity } from './message.entity';
+
+export interface MessagePage {
+  page: number;
+  size: number;
+  order: 'asc' | 'desc';
+}
+
+@Injectable()
+export class MessagesRepository {
+  constructor(@InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>) {}
+
+  private repo(tx?: Tx): Repository<MessageEntity> {
+    return tx ? tx.getRepository(MessageEntity) : this.messages;
+  }
+
+  /** A page of one conversation's messages (the caller has checked ownership). */
+  async listByConversation(conversationId: string, page: MessagePage): Promise<{ items: MessageEntity[]; total: number }> {
+    const [items, total] = await this.messages.findAndCount({
+      where: { conversationId },
+      order: { seq: page.order === 'asc' ? 'ASC' : 'DESC' },
+      skip: (page.page - 1) * page.size,
+      take: page.size,
+    });
+    return { items, total };
+  }
+
+  /** Every message of a conversation, oldest first. */
+  allOfConversation(conversationId: string): Promise<MessageEntity[]> {
+    return this.messages.find({ where: { conversationId }, order: { seq: 'ASC' } });
+  }
+
+  /** The message if it belongs to the user; another user's is as good as missing. */
+  findOwned(id: string, userId: string, tx?: Tx): Promise<MessageEntity | null> {
+    return this.repo(tx).findOneBy({ id, userId });
+  }
+
+  async updateContent(id: string, content: string, tx: Tx): Promise<MessageEntity> {
+    await this.repo(tx).update({ id }, { content, updatedAt: () => 'now()' });
+    return this.repo(tx).findOneByOrFail({ id });
+  }
+
+  async delete(id: string, tx: Tx): Promise<void> {
+    await this.repo(tx).delete({ id });
+  }
+
+  async insert(values: Partial<MessageEntity>, tx: Tx): Promise<MessageEntity> {
+    const repo = this.repo(tx);
+    const saved = await repo.save(repo.create(values));
+    return repo.findOneByOrFail({ id: saved.id });
+  }
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, fieldIssue } from '../../common/errors/app-error';
+import { Pagination, paginationOf } from '../../common/http/pagination';
+import { Transactions } from '../../database/transactions';
+import type { AuthUser } from '../auth/auth-user';
+import { ConversationsRepository } from '../conversations/conversations.repository';
+import type { ListMessagesQueryDto, UpdateMessageDto } from './dto/message.dto';
+import { MessageResponse, toMessageResponse } from './dto/message.response';
+import { MessagesRepository } from './messages.repository';
+
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly tx: Transactions,
+    private readonly conversations: ConversationsRepository,
+    private readonly messages: MessagesRepository,
+  ) {}
+
+  async list(
+    actor: AuthUser,
+    conversationId: string,
+    query: ListMessagesQueryDto,
+  ): Promise<{ messages: MessageResponse[]; pagination: Pagination }> {
+    if (!(await this.conversations.findOwned(conversationId, actor.id))) throw AppError.notFound();
+    const { items, total } = await this.messages.listByConversation(conversationId, query);
+    return { messages: items.map(toMessageResponse), pagination: paginationOf(query.page, query.size, total) };
+  }
+
+  update(actor: AuthUser, messageId: string, dto: UpdateMessageDto): Promise<MessageResponse> {
+    return this.tx.run(async (tx) => {
+      const message = await this.messages.findOwned(messageId, actor.id, tx);
+      if (!message) throw AppError.notFound();
+      if (message.status === 'streaming') throw AppError.validation([fieldIssue('content', 'issue.message_streaming')]);
+      const updated = await this.messages.updateContent(messageId, dto.content, tx);
+      await this.conversations.touch(message.conversationId, tx);
+      return toMessageResponse(updated);
+    });
+  }
+
+  delete(actor: AuthUser, messageId: string): Promise<null> {
+    return this.tx.run(async (tx) => {
+      const message = await this.messages.findOwned(messageId, actor.id, tx);
+      if (!message) throw AppError.notFound();
+      if (message.status === 'streaming') throw AppError.validation([fieldIssue('message', 'issue.message_streaming')]);
+      await this.messages.delete(messageId, tx);
+      await this.conversations.recordMessages(message.conversationId, -1, tx);
+      return null;
+    });
+  }
+}
