@@ -1,9 +1,15 @@
 import { InitialSchema1795554000000 } from './1795554000000-InitialSchema';
 import { Conversations1795555000000 } from './1795555000000-Conversations';
 import { QuotaCounters1795556000000 } from './1795556000000-QuotaCounters';
+import { IdempotencyKeys1795557000000 } from './1795557000000-IdempotencyKeys';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list loads under
  * ts-node, Jest and the compiled build. Add each newly generated migration here.
  */
-export const MIGRATIONS = [InitialSchema1795554000000, Conversations1795555000000, QuotaCounters1795556000000];
+export const MIGRATIONS = [
+  InitialSchema1795554000000,
+  Conversations1795555000000,
+  QuotaCounters1795556000000,
+  IdempotencyKeys1795557000000,
+];

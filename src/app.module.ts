@@ -3,12 +3,13 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConversationsModule } from './modules/conversations/conversations.module';
+import { GenerationModule } from './modules/generation/generation.module';
 import { LlmModule } from './modules/llm/llm.module';
 import { MessagesModule } from './modules/messages/messages.module';
 import { QuotaModule } from './modules/quota/quota.module';
 import { UsersModule } from './modules/users/users.module';
 
 @Module({
-  imports: [ConfigModule, DatabaseModule, UsersModule, QuotaModule, AuthModule, LlmModule, ConversationsModule, MessagesModule],
+  imports: [ConfigModule, DatabaseModule, UsersModule, QuotaModule, AuthModule, LlmModule, ConversationsModule, MessagesModule, GenerationModule],
 })
 export class AppModule {}

@@ -2,6 +2,7 @@ import { PasswordResetEntity } from '../modules/auth/password-reset.entity';
 import { RefreshTokenEntity } from '../modules/auth/refresh-token.entity';
 import { SessionEntity } from '../modules/auth/session.entity';
 import { ConversationEntity } from '../modules/conversations/conversation.entity';
+import { IdempotencyKeyEntity } from '../modules/generation/idempotency-key.entity';
 import { MessageEntity } from '../modules/messages/message.entity';
 import { QuotaCounterEntity } from '../modules/quota/quota-counter.entity';
 import { UserEntity } from '../modules/users/user.entity';
@@ -14,4 +15,5 @@ export const ENTITIES = [
   ConversationEntity,
   MessageEntity,
   QuotaCounterEntity,
+  IdempotencyKeyEntity,
 ];

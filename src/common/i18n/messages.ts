@@ -45,6 +45,10 @@ const MESSAGES = {
   'error.rate_limit': { en: 'Too many requests', zh: '请求过于频繁' },
   'error.openai': { en: 'The model provider failed', zh: '模型服务调用失败' },
   'error.openai_timeout': { en: 'The model provider did not answer in time', zh: '模型服务响应超时' },
+  'error.generation_interrupted': {
+    en: 'The reply was not completed',
+    zh: '回复未能完成',
+  },
   'error.database': { en: 'The database is unavailable', zh: '数据库不可用' },
   'error.internal': { en: 'Internal server error', zh: '服务器内部错误' },
 
@@ -70,6 +74,24 @@ const MESSAGES = {
     en: 'Provide at least one of title, is_archived',
     zh: '请至少提供 title 或 is_archived 之一',
   },
+  'issue.context_too_long': {
+    en: "The message is too long for the model's context window",
+    zh: '消息过长，超出模型的上下文窗口',
+  },
+  'issue.max_tokens_too_large': {
+    en: "max_tokens is above the model's limit",
+    zh: 'max_tokens 超过了模型的上限',
+  },
+  'issue.idempotency_key_reused': {
+    en: 'This Idempotency-Key was used for another conversation',
+    zh: '该 Idempotency-Key 已用于其他对话',
+  },
+  'issue.idempotency_key_invalid': {
+    en: 'Idempotency-Key must be 1–200 visible characters',
+    zh: 'Idempotency-Key 必须是 1–200 个可见字符',
+  },
+  'messages.sent': { en: 'Message sent', zh: '消息已发送' },
+  'messages.stopped': { en: 'Generation stopped', zh: '已停止生成' },
   'issue.message_streaming': {
     en: 'The message is still being generated',
     zh: '消息仍在生成中',

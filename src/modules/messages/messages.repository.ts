@@ -34,6 +34,25 @@ export class MessagesRepository {
     return this.messages.find({ where: { conversationId }, order: { seq: 'ASC' } });
   }
 
+  /** The latest `limit` messages of a conversation, oldest first (context for a reply). */
+  async recent(conversationId: string, limit: number, tx?: Tx): Promise<MessageEntity[]> {
+    const rows = await this.repo(tx).find({ where: { conversationId }, order: { seq: 'DESC' }, take: limit });
+    return rows.reverse();
+  }
+
+  /** Stores a generation's outcome in one statement: text, status and token counts. */
+  async finish(
+    id: string,
+    outcome: Pick<MessageEntity, 'content' | 'status' | 'tokensUsed' | 'promptTokens' | 'completionTokens'>,
+    tx: Tx,
+  ): Promise<void> {
+    await this.repo(tx).update({ id }, { ...outcome, updatedAt: () => 'now()' });
+  }
+
+  findById(id: string): Promise<MessageEntity | null> {
+    return this.messages.findOneBy({ id });
+  }
+
   /** The message if it belongs to the user; another user's is as good as missing. */
   findOwned(id: string, userId: string, tx?: Tx): Promise<MessageEntity | null> {
     return this.repo(tx).findOneBy({ id, userId });

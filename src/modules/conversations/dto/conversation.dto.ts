@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
 import { QueryBoolean, QueryInt } from '../../../common/validation/query';
+import { CodePointLength, NoNulCharacter } from './text.validators';
 
 const trim = Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 
@@ -18,6 +19,7 @@ export class ListConversationsQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @NoNulCharacter()
   search?: string;
 }
 
@@ -25,7 +27,8 @@ export class CreateConversationDto {
   @IsOptional()
   @trim
   @IsString()
-  @Length(1, 200)
+  @CodePointLength(1, 200)
+  @NoNulCharacter()
   title?: string;
 
   @IsOptional()
@@ -36,6 +39,7 @@ export class CreateConversationDto {
   @IsOptional()
   @IsString()
   @MaxLength(10_000)
+  @NoNulCharacter()
   system_message?: string;
 }
 
@@ -43,7 +47,8 @@ export class UpdateConversationDto {
   @ValidateIf((o: UpdateConversationDto) => o.title !== undefined)
   @trim
   @IsString()
-  @Length(1, 200)
+  @CodePointLength(1, 200)
+  @NoNulCharacter()
   title?: string;
 
   @ValidateIf((o: UpdateConversationDto) => o.is_archived !== undefined)

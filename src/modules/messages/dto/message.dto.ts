@@ -1,5 +1,6 @@
-import { IsIn, IsString, Length } from 'class-validator';
+import { IsIn, IsString } from 'class-validator';
 import { QueryInt } from '../../../common/validation/query';
+import { CodePointLength, NoNulCharacter } from '../../conversations/dto/text.validators';
 import { MAX_USER_MESSAGE_CHARS } from '../message.entity';
 
 export class ListMessagesQueryDto {
@@ -15,6 +16,7 @@ export class ListMessagesQueryDto {
 
 export class UpdateMessageDto {
   @IsString()
-  @Length(1, MAX_USER_MESSAGE_CHARS)
+  @CodePointLength(1, MAX_USER_MESSAGE_CHARS)
+  @NoNulCharacter()
   content!: string;
 }

@@ -1,0 +1,24 @@
+import type { ErrorCode } from '../../common/errors/error-codes';
+import type { MessageKey } from '../../common/i18n/messages';
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+/** What a generation writes to its stream log; `seq` is given by the log (1, 2, …). */
+export type GenerationEventBody =
+  | { type: 'start'; message_id: string; conversation_id: string; user_message_id: string }
+  | { type: 'content'; content: string }
+  | { type: 'end'; usage: Usage; stopped: boolean }
+  | {
+      type: 'error';
+      error: { code: ErrorCode; messageKey: MessageKey; status: number; details?: Record<string, unknown> };
+    };
+
+export type GenerationEvent = GenerationEventBody & { seq: number };
+
+export function isTerminal(event: GenerationEventBody): boolean {
+  return event.type === 'end' || event.type === 'error';
+}

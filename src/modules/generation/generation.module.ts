@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConversationsModule } from '../conversations/conversations.module';
+import { LlmModule } from '../llm/llm.module';
+import { QuotaModule } from '../quota/quota.module';
+import { GenerationController } from './generation.controller';
+import { GenerationService } from './generation.service';
+import { IdempotencyKeyEntity } from './idempotency-key.entity';
+import { IdempotencyRepository } from './idempotency.repository';
+import { MemoryStreamLog, STREAM_LOG } from './stream-log';
+
+/** Ended generations stay replayable from the log this long (then from the database). */
+const STREAM_LOG_TTL_MS = 10 * 60 * 1000;
+
+@Module({
+  imports: [TypeOrmModule.forFeature([IdempotencyKeyEntity]), ConversationsModule, LlmModule, QuotaModule],
+  controllers: [GenerationController],
+  providers: [
+    GenerationService,
+    IdempotencyRepository,
+    { provide: STREAM_LOG, useFactory: () => new MemoryStreamLog(STREAM_LOG_TTL_MS) },
+  ],
+  exports: [GenerationService],
+})
+export class GenerationModule {}

@@ -1,0 +1,326 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { AppError, fieldIssue } from '../../common/errors/app-error';
+import { toAppError } from '../../common/filters/http-exception.filter';
+import { Transactions } from '../../database/transactions';
+import type { AuthUser } from '../auth/auth-user';
+import { ConversationsRepository } from '../conversations/conversations.repository';
+import { LLM_PROVIDER, LlmMessage, LlmProvider } from '../llm/llm-provider';
+import { ModelsCatalog } from '../llm/models.catalog';
+import { countTextTokens } from '../llm/tokenizer';
+import type { MessageEntity } from '../messages/message.entity';
+import { MessageResponse, toMessageResponse } from '../messages/dto/message.response';
+import { MessagesRepository } from '../messages/messages.repository';
+import { QuotaService, Reservation } from '../quota/quota.service';
+import { buildContext } from './context-builder';
+import type { SendMessageDto } from './dto/send-message.dto';
+import type { GenerationEvent, GenerationEventBody, Usage } from './generation-events';
+import { IdempotencyRepository } from './idempotency.repository';
+import { STREAM_LOG, StreamLog } from './stream-log';
+
+/** Reply budget when a send names no max_tokens (never above the model's own limit). */
+export const DEFAULT_REPLY_TOKENS = 1024;
+/** Earlier messages read to build a reply's context (trimmed further to the window). */
+const CONTEXT_MESSAGES = 200;
+
+export interface StartedGeneration {
+  conversationId: string;
+  userMessageId: string;
+  assistantMessageId: string;
+  /** True when an Idempotency-Key matched an earlier send: nothing new was started. */
+  replayed: boolean;
+}
+
+export interface SendResult {
+  user_message: MessageResponse;
+  assistant_message: MessageResponse;
+  usage: Usage;
+}
+
+interface Running {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+class IdempotencyConflict extends Error {}
+
+/**
+ * Produces assistant replies. A generation's id is its assistant message id; it writes
+ * numbered events (start, content…, end | error) to the stream log, and stores the message
+ * at start (streaming) and once at the end — never per chunk. REST, SSE and WebSocket are
+ * subscribers of that log.
+ */
+@Injectable()
+export class GenerationService implements OnApplicationShutdown {
+  private readonly logger = new Logger(GenerationService.name);
+  private readonly running = new Map<string, Running>();
+
+  constructor(
+    private readonly tx: Transactions,
+    private readonly conversations: ConversationsRepository,
+    private readonly messages: MessagesRepository,
+    private readonly idempotency: IdempotencyRepository,
+    private readonly quota: QuotaService,
+    private readonly models: ModelsCatalog,
+    @Inject(LLM_PROVIDER) private readonly provider: LlmProvider,
+    @Inject(STREAM_LOG) private readonly log: StreamLog,
+  ) {}
+
+  /**
+   * Checks and reserves everything, stores the user message and an empty streaming reply,
+   * and starts generating in the background. Throws (404, 422, 429…) before anything is stored.
+   */
+  async start(
+    actor: AuthUser,
+    conversationId: string,
+    dto: SendMessageDto,
+    idempotencyKey?: string,
+  ): Promise<StartedGeneration> {
+    if (idempotencyKey !== undefined) {
+      const earlier = await this.replayOf(actor, conversationId, idempotencyKey);
+      if (earlier) return earlier;
+    }
+    const conversation = await this.conversations.findOwned(conversationId, actor.id);
+    if (!conversation) throw AppError.notFound();
+    const modelId = dto.model ?? conversation.model;
+    const model = this.models.require(modelId);
+    if (dto.max_tokens !== undefined && dto.max_tokens > model.max_tokens) {
+      throw AppError.validation([fieldIssue('max_tokens', 'issue.max_tokens_too_large')]);
+    }
+    const replyBudget = dto.max_tokens ?? Math.min(model.max_tokens, DEFAULT_REPLY_TOKENS);
+    const earlierMessages = await this.messages.recent(conversationId, CONTEXT_MESSAGES);
+    const context = buildContext({
+      systemMessage: conversation.systemMessage,
+      history: earlierMessages.filter(isContextTurn).map((m): LlmMessage => ({ role: m.role, content: m.content })),
+      newMessage: dto.content,
+      contextWindow: model.context_window,
+      replyBudget,
+    });
+
+    const reservation = await this.quota.reserve(actor, context.promptTokens, replyBudget);
+    let stored: { user: MessageEntity; assistant: MessageEntity };
+    try {
+      stored = await this.tx.run(async (tx) => {
+        const user = await this.messages.insert(
+          {
+            conversationId,
+            userId: actor.id,
+            parentId: earlierMessages.at(-1)?.id ?? null,
+            role: 'user',
+            content: dto.content,
+            status: 'completed',
+            model: modelId,
+            tokensUsed: countTextTokens(dto.content),
+          },
+          tx,
+        );
+        const assistant = await this.messages.insert(
+          { conversationId, userId: actor.id, parentId: user.id, role: 'assistant', content: '', status: 'streaming', model: modelId },
+          tx,
+        );
+        await this.conversations.recordMessages(conversationId, 2, tx);
+        if (idempotencyKey !== undefined) {
+          const claimed = await this.idempotency.claim(
+            { userId: actor.id, key: idempotencyKey, conversationId, userMessageId: user.id, assistantMessageId: assistant.id },
+            tx,
+          );
+          if (!claimed) throw new IdempotencyConflict();
+        }
+        return { user, assistant };
+      });
+    } catch (error) {
+      await this.quota.settle(reservation, { requests: 0, tokens: 0 });
+      if (error instanceof IdempotencyConflict && idempotencyKey !== undefined) {
+        const earlier = await this.replayOf(actor, conversationId, idempotencyKey);
+        if (earlier) return earlier;
+      }
+      throw error;
+    }
+
+    const id = stored.assistant.id;
+    await this.log.append(id, { type: 'start', message_id: id, conversation_id: conversationId, user_message_id: stored.user.id });
+    const controller = new AbortController();
+    const done = this.generate(id, conversationId, {
+      messages: context.messages,
+      model: modelId,
+      temperature: dto.temperature,
+      maxTokens: Math.max(1, Math.min(replyBudget, reservation.maxCompletionTokens)),
+      signal: controller.signal,
+      reservation,
+    }).finally(() => this.running.delete(id));
+    this.running.set(id, { controller, done });
+    return { conversationId, userMessageId: stored.user.id, assistantMessageId: id, replayed: false };
+  }
+
+  /** The events of a generation after `after`, live until its end. */
+  async follow(actor: AuthUser, messageId: string, after: number, signal?: AbortSignal): Promise<AsyncIterable<GenerationEvent>> {
+    const message = await this.messages.findOwned(messageId, actor.id);
+    if (!message || message.role !== 'assistant') throw AppError.notFound();
+    return this.log.follow(messageId, after, signal) ?? replayFromStore(message, after);
+  }
+
+  /** Waits for a generation to end and answers like POST …/messages (or throws its error). */
+  async result(actor: AuthUser, started: StartedGeneration): Promise<SendResult> {
+    for await (const event of await this.follow(actor, started.assistantMessageId, 0)) {
+      if (event.type === 'error') {
+        throw new AppError(event.error.code, event.error.messageKey, event.error.details, event.error.status);
+      }
+    }
+    const [user, assistant] = await Promise.all([
+      this.messages.findById(started.userMessageId),
+      this.messages.findById(started.assistantMessageId),
+    ]);
+    if (!user || !assistant) throw AppError.notFound();
+    const prompt = assistant.promptTokens ?? 0;
+    const completion = assistant.completionTokens ?? 0;
+    return {
+      user_message: toMessageResponse(user),
+      assistant_message: toMessageResponse(assistant),
+      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+    };
+  }
+
+  /** Stops a running generation (its partial reply is kept and billed) and returns the message. */
+  async stop(actor: AuthUser, messageId: string): Promise<MessageResponse> {
+    const message = await this.messages.findOwned(messageId, actor.id);
+    if (!message || message.role !== 'assistant') throw AppError.notFound();
+    const running = this.running.get(messageId);
+    if (running) {
+      running.controller.abort();
+      await running.done;
+    }
+    return toMessageResponse((await this.messages.findById(messageId)) ?? message);
+  }
+
+  /** Stops what is running and waits until each partial reply is stored. */
+  async onApplicationShutdown(): Promise<void> {
+    const all = [...this.running.values()];
+    for (const r of all) r.controller.abort();
+    await Promise.allSettled(all.map((r) => r.done));
+  }
+
+  private async replayOf(actor: AuthUser, conversationId: string, key: string): Promise<StartedGeneration | null> {
+    const earlier = await this.idempotency.findLive(actor.id, key);
+    if (!earlier) return null;
+    if (earlier.conversationId !== conversationId) {
+      throw AppError.validation([fieldIssue('Idempotency-Key', 'issue.idempotency_key_reused')]);
+    }
+    return {
+      conversationId,
+      userMessageId: earlier.userMessageId,
+      assistantMessageId: earlier.assistantMessageId,
+      replayed: true,
+    };
+  }
+
+  private async generate(
+    id: string,
+    conversationId: string,
+    call: {
+      messages: LlmMessage[];
+      model: string;
+      temperature?: number;
+      maxTokens: number;
+      signal: AbortSignal;
+      reservation: Reservation;
+    },
+  ): Promise<void> {
+    let content = '';
+    let terminal: GenerationEventBody;
+    try {
+      let usage = { promptTokens: 0, completionTokens: 0 };
+      for await (const event of this.provider.stream(call)) {
+        if (event.type === 'delta') {
+          if (!event.text) continue;
+          content += event.text;
+          await this.log.append(id, { type: 'content', content: event.text });
+        } else {
+          usage = event;
+        }
+      }
+      const stopped = call.signal.aborted;
+      const total = usage.promptTokens + usage.completionTokens;
+      await this.store(id, conversationId, {
+        content,
+        status: stopped ? 'stopped' : 'completed',
+        tokensUsed: usage.completionTokens,
+        promptTokens: usage.promptTokens,
+        completionTokens: usage.completionTokens,
+      });
+      await this.quota.settle(call.reservation, { requests: 1, tokens: total });
+      terminal = {
+        type: 'end',
+        usage: { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: total },
+        stopped,
+      };
+    } catch (error) {
+      const appError = toAppError(error) ?? new AppError('INTERNAL_SERVER_ERROR', 'error.internal');
+      if (appError.code === 'INTERNAL_SERVER_ERROR' || appError.code === 'DATABASE_ERROR') {
+        this.logger.error(`generation ${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+      // The partial reply is kept as failed; a failed call is not billed.
+      await this.store(id, conversationId, {
+        content,
+        status: 'failed',
+        tokensUsed: 0,
+        promptTokens: null,
+        completionTokens: null,
+      }).catch((e: unknown) => this.logger.error(`could not store failed generation ${id}: ${String(e)}`));
+      await this.quota
+        .settle(call.reservation, { requests: 0, tokens: 0 })
+        .catch((e: unknown) => this.logger.error(`could not release quota of generation ${id}: ${String(e)}`));
+      terminal = {
+        type: 'error',
+        error: { code: appError.code, messageKey: appError.messageKey, status: appError.status, details: appError.details },
+      };
+    }
+    await this.log.append(id, terminal);
+  }
+
+  private store(
+    id: string,
+    conversationId: string,
+    outcome: Parameters<MessagesRepository['finish']>[1],
+  ): Promise<void> {
+    return this.tx.run(async (tx) => {
+      await this.messages.finish(id, outcome, tx);
+      await this.conversations.touch(conversationId, tx);
+    });
+  }
+}
+
+function isContextTurn(m: MessageEntity): m is MessageEntity & { role: 'user' | 'assistant' } {
+  return (m.role === 'user' || m.role === 'assistant') && m.content.length > 0 && m.status !== 'streaming' && m.status !== 'failed';
+}
+
+/**
+ * A generation no longer in the log (ended long ago, or on another process): its stored
+ * state told as start, the whole content, and end (or error).
+ */
+function replayFromStore(message: MessageEntity, after: number): AsyncIterable<GenerationEvent> {
+  const events: GenerationEventBody[] = [
+    { type: 'start', message_id: message.id, conversation_id: message.conversationId, user_message_id: message.parentId ?? '' },
+  ];
+  if (message.content) events.push({ type: 'content', content: message.content });
+  if (message.status === 'failed' || message.status === 'streaming') {
+    events.push({
+      type: 'error',
+      error: { code: 'OPENAI_API_ERROR', messageKey: 'error.generation_interrupted', status: 502 },
+    });
+  } else {
+    const prompt = message.promptTokens ?? 0;
+    const completion = message.completionTokens ?? 0;
+    events.push({
+      type: 'end',
+      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+      stopped: message.status === 'stopped',
+    });
+  }
+  const numbered: GenerationEvent[] = events.map((body, i) => ({ ...body, seq: i + 1 }));
+  const remaining = numbered.filter((e) => e.seq > after);
+  return {
+    [Symbol.asyncIterator]: () => {
+      let i = 0;
+      return { next: () => Promise.resolve(i < remaining.length ? { value: remaining[i++], done: false } : { value: undefined, done: true }) };
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { Response } from 'express';
+import { REQUEST_ID_HEADER } from '../../common/http/request-context';
+import { Lang, t } from '../../common/i18n/messages';
+import type { GenerationEvent } from './generation-events';
+
+export const SSE_HEARTBEAT_MS = 15_000;
+
+/** The contract's frame of an event (API.md §5): what SSE and WebSocket clients receive. */
+export function publicEvent(event: GenerationEvent, lang: Lang): Record<string, unknown> {
+  switch (event.type) {
+    case 'start':
+      return {
+        type: 'start',
+        message_id: event.message_id,
+        conversation_id: event.conversation_id,
+        user_message_id: event.user_message_id,
+      };
+    case 'content':
+      return { type: 'content', content: event.content };
+    case 'end':
+      return { type: 'end', usage: event.usage, stopped: event.stopped };
+    case 'error':
+      return { type: 'error', error: { code: event.error.code, message: t(event.error.messageKey, lang) } };
+  }
+}
+
+/**
+ * Writes generation events as Server-Sent Events (`id:` = event number, so a client can
+ * resume with Last-Event-ID), with heartbeat comments, until the terminal event or the
+ * client going away. The generation itself goes on either way.
+ */
+export async function streamSse(
+  res: Response,
+  requestId: string,
+  lang: Lang,
+  events: (signal: AbortSignal) => Promise<AsyncIterable<GenerationEvent>>,
+): Promise<void> {
+  const gone = new AbortController();
+  res.on('close', () => gone.abort());
+  const iterable = await events(gone.signal);
+  res.status(200);
+  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-cache, no-transform');
+  res.setHeader('Connection', 'keep-alive');
+  res.setHeader('X-Accel-Buffering', 'no');
+  res.setHeader(REQUEST_ID_HEADER, requestId);
+  res.flushHeaders();
+  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
+  try {
+    for await (const event of iterable) {
+      if (gone.signal.aborted) break;
+      res.write(`id: ${event.seq}\ndata: ${JSON.stringify(publicEvent(event, lang))}\n\n`);
+    }
+  } finally {
+    clearInterval(heartbeat);
+    res.end();
+  }
+}
+
+/** Last-Event-ID header or ?after=N: the last event the client has; 0 when none. */
+export function resumePoint(lastEventId: string | undefined, after: number | undefined): number {
+  const fromHeader = lastEventId !== undefined && /^\d+$/.test(lastEventId.trim()) ? Number(lastEventId.trim()) : undefined;
+  return fromHeader ?? after ?? 0;
+}
