@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { RedisModule } from './redis/redis.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConversationsModule } from './modules/conversations/conversations.module';
 import { GenerationModule } from './modules/generation/generation.module';
@@ -10,6 +11,6 @@ import { QuotaModule } from './modules/quota/quota.module';
 import { UsersModule } from './modules/users/users.module';
 
 @Module({
-  imports: [ConfigModule, DatabaseModule, UsersModule, QuotaModule, AuthModule, LlmModule, ConversationsModule, MessagesModule, GenerationModule],
+  imports: [ConfigModule, DatabaseModule, RedisModule, UsersModule, QuotaModule, AuthModule, LlmModule, ConversationsModule, MessagesModule, GenerationModule],
 })
 export class AppModule {}

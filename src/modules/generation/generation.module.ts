@@ -7,7 +7,9 @@ import { GenerationController } from './generation.controller';
 import { GenerationService } from './generation.service';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { IdempotencyRepository } from './idempotency.repository';
-import { MemoryStreamLog, STREAM_LOG } from './stream-log';
+import type Redis from 'ioredis';
+import { REDIS } from '../../redis/redis.module';
+import { MemoryStreamLog, RedisStreamLog, STREAM_LOG } from './stream-log';
 
 /** Ended generations stay replayable from the log this long (then from the database). */
 const STREAM_LOG_TTL_MS = 10 * 60 * 1000;
@@ -18,7 +20,12 @@ const STREAM_LOG_TTL_MS = 10 * 60 * 1000;
   providers: [
     GenerationService,
     IdempotencyRepository,
-    { provide: STREAM_LOG, useFactory: () => new MemoryStreamLog(STREAM_LOG_TTL_MS) },
+    {
+      provide: STREAM_LOG,
+      inject: [REDIS],
+      useFactory: (redis: Redis | null) =>
+        redis ? new RedisStreamLog(redis, STREAM_LOG_TTL_MS / 1000) : new MemoryStreamLog(STREAM_LOG_TTL_MS),
+    },
   ],
   exports: [GenerationService],
 })

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { AppError, fieldIssue } from '../../common/errors/app-error';
 import { toAppError } from '../../common/filters/http-exception.filter';
 import { Transactions } from '../../database/transactions';
@@ -50,7 +50,7 @@ class IdempotencyConflict extends Error {}
  * subscribers of that log.
  */
 @Injectable()
-export class GenerationService implements OnApplicationShutdown {
+export class GenerationService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(GenerationService.name);
   private readonly running = new Map<string, Running>();
 
@@ -155,7 +155,7 @@ export class GenerationService implements OnApplicationShutdown {
   async follow(actor: AuthUser, messageId: string, after: number, signal?: AbortSignal): Promise<AsyncIterable<GenerationEvent>> {
     const message = await this.messages.findOwned(messageId, actor.id);
     if (!message || message.role !== 'assistant') throw AppError.notFound();
-    return this.log.follow(messageId, after, signal) ?? replayFromStore(message, after);
+    return (await this.log.follow(messageId, after, signal)) ?? replayFromStore(message, after);
   }
 
   /** Waits for a generation to end and answers like POST …/messages (or throws its error). */
@@ -191,8 +191,8 @@ export class GenerationService implements OnApplicationShutdown {
     return toMessageResponse((await this.messages.findById(messageId)) ?? message);
   }
 
-  /** Stops what is running and waits until each partial reply is stored. */
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops what is running and waits until each partial reply is stored (before the DB and Redis close). */
+  async beforeApplicationShutdown(): Promise<void> {
     const all = [...this.running.values()];
     for (const r of all) r.controller.abort();
     await Promise.allSettled(all.map((r) => r.done));

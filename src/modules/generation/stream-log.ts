@@ -1,15 +1,15 @@
+import type Redis from 'ioredis';
 import { isTerminal, type GenerationEvent, type GenerationEventBody } from './generation-events';
 
 /**
- * The numbered events of generations. Writers append; readers replay from any point and
- * follow live until the terminal event. In memory for one process; a Redis implementation
- * shares it between replicas.
+ * The numbered events of generations. The one writer of a generation appends; readers
+ * replay from any point and follow live until the terminal event. In memory for one
+ * process; in Redis (Streams) shared by replicas.
  */
 export interface StreamLog {
   append(generationId: string, event: GenerationEventBody): Promise<GenerationEvent>;
-  /** Events after `after`, then live ones, ending after the terminal event or on `signal`. Null when unknown. */
-  follow(generationId: string, after: number, signal?: AbortSignal): AsyncIterable<GenerationEvent> | null;
-  has(generationId: string): boolean;
+  /** Events after `after`, then live ones, ending after the terminal event or on `signal`; null when unknown. */
+  follow(generationId: string, after: number, signal?: AbortSignal): Promise<AsyncIterable<GenerationEvent> | null>;
 }
 
 export const STREAM_LOG = Symbol('StreamLog');
@@ -32,7 +32,7 @@ export class MemoryStreamLog implements StreamLog {
       stream = { events: [], ended: false, waiters: new Set() };
       this.streams.set(generationId, stream);
     }
-    if (stream.ended) throw new Error(`generation ${generationId} has already ended`);
+    if (stream.ended) return Promise.reject(new Error(`generation ${generationId} has already ended`));
     const event: GenerationEvent = { ...body, seq: stream.events.length + 1 };
     stream.events.push(event);
     if (isTerminal(body)) {
@@ -44,30 +44,107 @@ export class MemoryStreamLog implements StreamLog {
     return Promise.resolve(event);
   }
 
-  has(generationId: string): boolean {
-    return this.streams.has(generationId);
+  follow(generationId: string, after: number, signal?: AbortSignal): Promise<AsyncIterable<GenerationEvent> | null> {
+    const stream = this.streams.get(generationId);
+    if (!stream) return Promise.resolve(null);
+    return Promise.resolve(
+      (async function* () {
+        let next = Math.max(0, after);
+        while (!signal?.aborted) {
+          while (next < stream.events.length) {
+            const event = stream.events[next++];
+            yield event;
+            if (isTerminal(event)) return;
+          }
+          if (stream.ended) return;
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              signal?.removeEventListener('abort', wake);
+              resolve();
+            };
+            stream.waiters.add(wake);
+            signal?.addEventListener('abort', wake, { once: true });
+          });
+        }
+      })(),
+    );
+  }
+}
+
+/** How long a reader blocks on Redis before checking that the stream still exists. */
+const BLOCK_MS = 5000;
+
+/**
+ * The log in Redis Streams (`gen:<id>`), so a generation running on one replica streams to
+ * readers on any replica. Each entry holds one event as JSON; event numbers are given by the
+ * one writer. Streams expire `ttlSeconds` after their end (and after `orphanTtlSeconds` if a
+ * writer dies without ending one).
+ */
+export class RedisStreamLog implements StreamLog {
+  private readonly written = new Map<string, number>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlSeconds: number,
+    private readonly orphanTtlSeconds = 24 * 3600,
+  ) {}
+
+  private key(generationId: string): string {
+    return `gen:${generationId}`;
   }
 
-  follow(generationId: string, after: number, signal?: AbortSignal): AsyncIterable<GenerationEvent> | null {
-    const stream = this.streams.get(generationId);
-    if (!stream) return null;
+  async append(generationId: string, body: GenerationEventBody): Promise<GenerationEvent> {
+    const seq = (this.written.get(generationId) ?? 0) + 1;
+    const event: GenerationEvent = { ...body, seq };
+    const key = this.key(generationId);
+    const batch = this.redis.multi().xadd(key, '*', 'e', JSON.stringify(event));
+    if (isTerminal(body)) batch.expire(key, this.ttlSeconds);
+    else if (seq === 1) batch.expire(key, this.orphanTtlSeconds);
+    const results = await batch.exec();
+    const failed = results?.find(([error]) => error);
+    if (!results || failed) throw failed?.[0] ?? new Error('Redis transaction was discarded');
+    if (isTerminal(body)) this.written.delete(generationId);
+    else this.written.set(generationId, seq);
+    return event;
+  }
+
+  async follow(generationId: string, after: number, signal?: AbortSignal): Promise<AsyncIterable<GenerationEvent> | null> {
+    const key = this.key(generationId);
+    if ((await this.redis.exists(key)) === 0) return null;
+    const redis = this.redis;
     return (async function* () {
-      let next = Math.max(0, after);
-      while (!signal?.aborted) {
-        while (next < stream.events.length) {
-          const event = stream.events[next++];
-          yield event;
-          if (isTerminal(event)) return;
+      // Blocking reads hold their connection: each reader gets its own.
+      const reader = redis.duplicate();
+      reader.on('error', () => undefined);
+      const stop = () => reader.disconnect();
+      signal?.addEventListener('abort', stop, { once: true });
+      try {
+        let lastId = '0-0';
+        while (!signal?.aborted) {
+          let batch: [string, [string, string[]][]][] | null;
+          try {
+            batch = (await reader.xread('COUNT', 500, 'BLOCK', BLOCK_MS, 'STREAMS', key, lastId)) as typeof batch;
+          } catch (error) {
+            if (signal?.aborted) return;
+            throw error;
+          }
+          if (!batch) {
+            if ((await redis.exists(key)) === 0) return;
+            continue;
+          }
+          for (const [, entries] of batch) {
+            for (const [id, fields] of entries) {
+              lastId = id;
+              const event = JSON.parse(fields[1]) as GenerationEvent;
+              // Already seen by the reader, but an end is still the end.
+              if (event.seq > after) yield event;
+              if (isTerminal(event)) return;
+            }
+          }
         }
-        if (stream.ended) return;
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            signal?.removeEventListener('abort', wake);
-            resolve();
-          };
-          stream.waiters.add(wake);
-          signal?.addEventListener('abort', wake, { once: true });
-        });
+      } finally {
+        signal?.removeEventListener('abort', stop);
+        reader.disconnect();
       }
     })();
   }

@@ -58,13 +58,17 @@ export class MessagesRepository {
     return this.repo(tx).findOneBy({ id, userId });
   }
 
-  async updateContent(id: string, content: string, tx: Tx): Promise<MessageEntity> {
-    await this.repo(tx).update({ id }, { content, updatedAt: () => 'now()' });
-    return this.repo(tx).findOneByOrFail({ id });
+  /** Null when the row is gone (a concurrent delete won since it was read). */
+  async updateContent(id: string, content: string, tx: Tx): Promise<MessageEntity | null> {
+    const result = await this.repo(tx).update({ id }, { content, updatedAt: () => 'now()' });
+    if (!result.affected) return null;
+    return this.repo(tx).findOneBy({ id });
   }
 
-  async delete(id: string, tx: Tx): Promise<void> {
-    await this.repo(tx).delete({ id });
+  /** False when the row was already gone (a concurrent delete won), so it is not counted twice. */
+  async delete(id: string, tx: Tx): Promise<boolean> {
+    const result = await this.repo(tx).delete({ id });
+    return (result.affected ?? 0) > 0;
   }
 
   async insert(values: Partial<MessageEntity>, tx: Tx): Promise<MessageEntity> {

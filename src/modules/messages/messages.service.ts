@@ -32,6 +32,7 @@ export class MessagesService {
       if (!message) throw AppError.notFound();
       if (message.status === 'streaming') throw AppError.validation([fieldIssue('content', 'issue.message_streaming')]);
       const updated = await this.messages.updateContent(messageId, dto.content, tx);
+      if (!updated) throw AppError.notFound();
       await this.conversations.touch(message.conversationId, tx);
       return toMessageResponse(updated);
     });
@@ -42,7 +43,7 @@ export class MessagesService {
       const message = await this.messages.findOwned(messageId, actor.id, tx);
       if (!message) throw AppError.notFound();
       if (message.status === 'streaming') throw AppError.validation([fieldIssue('message', 'issue.message_streaming')]);
-      await this.messages.delete(messageId, tx);
+      if (!(await this.messages.delete(messageId, tx))) throw AppError.notFound();
       await this.conversations.recordMessages(message.conversationId, -1, tx);
       return null;
     });
