@@ -137,3 +137,53 @@ export async function insertMessage(t: TestApp, input: MessageInput): Promise<Me
   if (!row) throw new Error(`insertMessage: conversation ${input.conversationId} not found`);
   return row;
 }
+
+/** GET /users/me/quota's data (API.md §3). */
+export interface QuotaData {
+  daily_limit: { requests: number; tokens: number };
+  monthly_limit: { requests: number; tokens: number };
+  usage_today: { requests: number; tokens: number };
+  usage_this_month: { requests: number; tokens: number };
+  remaining_today: { requests: number; tokens: number };
+}
+
+/** The user's quota as GET /users/me/quota answers it. */
+export async function fetchQuota(t: TestApp, user: Pick<RegisteredUser, 'accessToken'>): Promise<QuotaData> {
+  const res = await t.api().get('/api/v1/users/me/quota').set(bearer(user.accessToken));
+  if (res.status !== 200) throw new Error(`quota failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data as QuotaData;
+}
+
+export interface QuotaCountersInput {
+  dayRequests?: number;
+  dayTokens?: number;
+  monthRequests?: number;
+  monthTokens?: number;
+}
+
+/**
+ * Sets the user's quota counters for the current UTC day and month (QUOTA_TIMEZONE's default),
+ * creating the row when the user has none (migrations/1795556000000-QuotaCounters.ts).
+ */
+export async function setQuotaCounters(t: TestApp, userId: string, counters: QuotaCountersInput): Promise<void> {
+  const now = new Date().toISOString();
+  const day = now.slice(0, 10);
+  const month = `${now.slice(0, 7)}-01`;
+  await t.sql(
+    `INSERT INTO quota_counters (user_id, day, month, day_requests, day_tokens, month_requests, month_tokens)
+     VALUES ($1, $2::date, $3::date, $4, $5, $6, $7)
+     ON CONFLICT (user_id) DO UPDATE SET
+       day = EXCLUDED.day, month = EXCLUDED.month,
+       day_requests = EXCLUDED.day_requests, day_tokens = EXCLUDED.day_tokens,
+       month_requests = EXCLUDED.month_requests, month_tokens = EXCLUDED.month_tokens`,
+    [
+      userId,
+      day,
+      month,
+      counters.dayRequests ?? 0,
+      counters.dayTokens ?? 0,
+      counters.monthRequests ?? counters.dayRequests ?? 0,
+      counters.monthTokens ?? counters.dayTokens ?? 0,
+    ],
+  );
+}

@@ -123,7 +123,7 @@ export class RedisStreamLog implements StreamLog {
         while (!signal?.aborted) {
           let batch: [string, [string, string[]][]][] | null;
           try {
-            batch = (await reader.xread('COUNT', 500, 'BLOCK', BLOCK_MS, 'STREAMS', key, lastId)) as typeof batch;
+            batch = (await reader.xread('COUNT', 500, 'BLOCK', BLOCK_MS, 'STREAMS', key, lastId));
           } catch (error) {
             if (signal?.aborted) return;
             throw error;
