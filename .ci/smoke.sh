@@ -22,13 +22,22 @@ login=$(curl -s -o "$dir/login.json" -w '%{http_code}' -H 'Content-Type: applica
   -d "{\"username\":\"$user\",\"password\":\"smoke-pass-123\"}" "$base/auth/login")
 token=$(node -e 'console.log(require(process.argv[1]).data.access_token)' "$dir/login.json" 2>/dev/null)
 me=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$base/users/me")
+# The contract's own client code paths (Python requests, JS fetch) against the built service.
+py=python3
+"$py" -c 'import requests' 2>/dev/null || { py=/usr/bin/python3; "$py" -c 'import requests' 2>/dev/null || \
+  { apt-get install -y -qq python3-requests >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3-requests; } >/dev/null 2>&1; }; }
+BASE_URL="http://127.0.0.1:$port" USERNAME="$user" PASSWORD=smoke-pass-123 "$py" test/clients/seed_client.py
+python_client=$?
+BASE_URL="http://127.0.0.1:$port" USERNAME="$user" PASSWORD=smoke-pass-123 node test/clients/seed-client.mjs
+js_client=$?
 kill -TERM "$pid"
 wait "$pid"
 exit_code=$?
 trap - EXIT
 grep -q "embedded PGlite" "$dir/server.log" && db_logged=yes || db_logged=no
-echo "smoke: register=$reg login=$login me=$me exit=$exit_code embedded-db-logged=$db_logged"
-if [ "$reg" != 201 ] || [ "$login" != 200 ] || [ "$me" != 200 ] || [ "$exit_code" != 0 ] || [ "$db_logged" != yes ]; then
+echo "smoke: register=$reg login=$login me=$me exit=$exit_code embedded-db-logged=$db_logged python-client=$python_client js-client=$js_client"
+if [ "$reg" != 201 ] || [ "$login" != 200 ] || [ "$me" != 200 ] || [ "$exit_code" != 0 ] || [ "$db_logged" != yes ] \
+  || [ "$python_client" != 0 ] || [ "$js_client" != 0 ]; then
   echo "--- server log"; cat "$dir/server.log"; rm -rf "$dir"; exit 1
 fi
 
