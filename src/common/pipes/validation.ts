@@ -53,6 +53,18 @@ export function translateConstraint(issue: FieldIssue): string {
   return `${issue.field} ${zh(issue.issue.match(/\d+/g) ?? [], issue.issue)}`;
 }
 
+/** The path of the first string holding U+0000 inside a request value, or null. */
+function pathWithNul(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (depth > 32 || value === null || typeof value !== 'object') return null;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.includes('\u0000')) return path ? `${path}.${key}` : key;
+    const found = pathWithNul(inner, path ? `${path}.${key}` : key, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
 /**
  * The one global validation pipe: whitelist + forbid unknown fields, transform to DTO classes.
  * A body that breaks a rule is 422; a bad query or path parameter is a malformed request (400).
@@ -77,6 +89,14 @@ export class AppValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && isDto && value === undefined) value = {};
     if (metadata.type === 'body' && isDto && (value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw AppError.validation([fieldIssue('body', 'issue.body_not_object')], 400, 'error.bad_request');
+    }
+    const nul = pathWithNul(value, metadata.data ?? '');
+    if (nul !== null) {
+      // PostgreSQL text cannot hold U+0000: refused for every field of every route, never a 500.
+      const issue = { field: nul || 'body', issue: `${nul || 'body'} must not contain the NUL character (U+0000)`, constraint: 'matches' };
+      throw metadata.type === 'body'
+        ? AppError.validation([issue])
+        : AppError.validation([issue], 400, 'error.bad_request');
     }
     try {
       return await super.transform(value, metadata);

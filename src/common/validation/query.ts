@@ -11,8 +11,10 @@ export const QueryBoolean = () =>
   applyDecorators(
     IsOptional(),
     Transform(({ value }: { value: unknown }) => {
-      if (value === 'true' || value === '1') return true;
-      if (value === 'false' || value === '0') return false;
+      // Case-insensitive, so clients that print booleans as True/False (Python) work too.
+      const text = typeof value === 'string' ? value.toLowerCase() : value;
+      if (text === 'true' || text === '1') return true;
+      if (text === 'false' || text === '0') return false;
       return value;
     }),
     IsBoolean(),

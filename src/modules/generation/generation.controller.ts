@@ -68,7 +68,7 @@ export class GenerationController {
   @Get('conversations/:id/messages/:messageId/stream')
   async resume(
     @CurrentUser() user: AuthUser,
-    @Param('id', ParseUuidPipe) _conversationId: string,
+    @Param('id', ParseUuidPipe) conversationId: string,
     @Param('messageId', ParseUuidPipe) messageId: string,
     @Query() query: ResumeQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,
@@ -77,7 +77,7 @@ export class GenerationController {
   ): Promise<void> {
     const { requestId, lang } = contextOf(req);
     const after = resumePoint(lastEventId, query.after);
-    await streamSse(res, requestId, lang, (signal) => this.generation.follow(user, messageId, after, signal));
+    await streamSse(res, requestId, lang, (signal) => this.generation.follow(user, messageId, after, signal, conversationId));
   }
 
   /** Stops a reply being generated; the partial text is kept (status `stopped`) and billed. */

@@ -151,10 +151,17 @@ export class GenerationService implements BeforeApplicationShutdown {
     return { conversationId, userMessageId: stored.user.id, assistantMessageId: id, replayed: false };
   }
 
-  /** The events of a generation after `after`, live until its end. */
-  async follow(actor: AuthUser, messageId: string, after: number, signal?: AbortSignal): Promise<AsyncIterable<GenerationEvent>> {
+  /** The events of a generation after `after`, live until its end; `conversationId`, when given, must be its conversation. */
+  async follow(
+    actor: AuthUser,
+    messageId: string,
+    after: number,
+    signal?: AbortSignal,
+    conversationId?: string,
+  ): Promise<AsyncIterable<GenerationEvent>> {
     const message = await this.messages.findOwned(messageId, actor.id);
     if (!message || message.role !== 'assistant') throw AppError.notFound();
+    if (conversationId !== undefined && message.conversationId !== conversationId) throw AppError.notFound();
     return (await this.log.follow(messageId, after, signal)) ?? replayFromStore(message, after);
   }
 

@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
 import { QueryBoolean, QueryInt } from '../../../common/validation/query';
-import { CodePointLength, NoNulCharacter } from './text.validators';
+import { CodePointLength, NoNulCharacter } from '../../../common/validation/text';
 
 const trim = Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 

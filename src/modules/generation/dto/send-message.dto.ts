@@ -1,10 +1,12 @@
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { CodePointLength, NoNulCharacter } from '../../../common/validation/text';
 import { MAX_USER_MESSAGE_CHARS } from '../../messages/message.entity';
 
 /** POST …/messages and …/messages/stream (API.md §5); the same rules apply over WebSocket. */
 export class SendMessageDto {
   @IsString()
-  @Length(1, MAX_USER_MESSAGE_CHARS)
+  @CodePointLength(1, MAX_USER_MESSAGE_CHARS)
+  @NoNulCharacter()
   content!: string;
 
   /** Only users send messages; a client cannot inject system or assistant turns. */

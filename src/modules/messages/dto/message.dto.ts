@@ -1,6 +1,6 @@
 import { IsIn, IsString } from 'class-validator';
 import { QueryInt } from '../../../common/validation/query';
-import { CodePointLength, NoNulCharacter } from '../../conversations/dto/text.validators';
+import { CodePointLength, NoNulCharacter } from '../../../common/validation/text';
 import { MAX_USER_MESSAGE_CHARS } from '../message.entity';
 
 export class ListMessagesQueryDto {
