@@ -5,12 +5,13 @@ import { RedisModule } from './redis/redis.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConversationsModule } from './modules/conversations/conversations.module';
 import { GenerationModule } from './modules/generation/generation.module';
+import { HealthModule } from './modules/health/health.module';
 import { LlmModule } from './modules/llm/llm.module';
 import { MessagesModule } from './modules/messages/messages.module';
 import { QuotaModule } from './modules/quota/quota.module';
 import { UsersModule } from './modules/users/users.module';
 
 @Module({
-  imports: [ConfigModule, DatabaseModule, RedisModule, UsersModule, QuotaModule, AuthModule, LlmModule, ConversationsModule, MessagesModule, GenerationModule],
+  imports: [ConfigModule, DatabaseModule, RedisModule, UsersModule, QuotaModule, AuthModule, LlmModule, ConversationsModule, MessagesModule, GenerationModule, HealthModule],
 })
 export class AppModule {}

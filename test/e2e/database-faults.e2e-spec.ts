@@ -72,6 +72,13 @@ describe('Database failures', () => {
     // A bound against hanging, not a speed figure: connect timeout is 1 s here.
     expect(elapsed).toBeLessThan(5000);
 
+    const health = await t.api().get('/api/v1/health');
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({ status: 'unhealthy', services: { database: 'unhealthy' } });
+    const ready = await t.api().get('/api/v1/health/ready');
+    expect([ready.status, ready.body]).toEqual([503, { status: 'unavailable', database: 'down' }]);
+    expect((await t.api().get('/api/v1/health/live')).status).toBe(200);
+
     proxy.setMode('pass');
     const recoveredAfter = await eventually(async () => (await me()).status, 200, 15_000);
     console.log(`database refused: 503 after ${elapsed} ms; recovered ${recoveredAfter} ms after it returned`);

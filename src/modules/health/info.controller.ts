@@ -1,0 +1,39 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { Public, RawResponse } from '../../common/decorators/http.decorators';
+import { appVersion } from '../../common/app-version';
+import { AppConfig } from '../../config/app-config';
+import { LLM_PROVIDER, LlmProvider } from '../llm/llm-provider';
+import { ModelsCatalog } from '../llm/models.catalog';
+
+/** API.md §7: what this deployment is and can do, reported truthfully; no envelope. */
+@Public()
+@RawResponse()
+@Controller('info')
+export class InfoController {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly models: ModelsCatalog,
+    @Inject(LLM_PROVIDER) private readonly provider: LlmProvider,
+  ) {}
+
+  @Get()
+  info() {
+    return {
+      name: 'ChatGPT Backend API',
+      version: appVersion(),
+      environment: this.config.env.NODE_ENV,
+      supported_models: this.models.list().map((m) => m.id),
+      default_model: this.models.defaultModelId,
+      llm_provider: this.provider.name,
+      features: {
+        // Real-time chat over WebSocket arrives with the chat gateway; not served yet.
+        websocket: false,
+        streaming: true,
+        file_upload: false,
+        stop_generation: true,
+        resume_stream: true,
+        idempotent_send: true,
+      },
+    };
+  }
+}
