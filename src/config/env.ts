@@ -194,6 +194,12 @@ export class Env {
   @IsTimeZone()
   QUOTA_TIMEZONE = 'UTC';
 
+  /** Interval of SSE heartbeat comments, so proxies keep idle streams open. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  SSE_HEARTBEAT_MS = 15_000;
+
   /** Cap on a JSON request body, in bytes. */
   @Transform(toInt)
   @IsInt()

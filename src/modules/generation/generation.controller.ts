@@ -7,6 +7,7 @@ import { contextOf, type ContextRequest } from '../../common/http/request-contex
 import { successEnvelope } from '../../common/http/envelope';
 import { t } from '../../common/i18n/messages';
 import { ParseUuidPipe } from '../../common/pipes/uuid.pipe';
+import { AppConfig } from '../../config/app-config';
 import type { AuthUser } from '../auth/auth-user';
 import { ResumeQueryDto } from './dto/resume.dto';
 import { SendMessageDto } from './dto/send-message.dto';
@@ -25,7 +26,14 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
 
 @Controller()
 export class GenerationController {
-  constructor(private readonly generation: GenerationService) {}
+  constructor(
+    private readonly generation: GenerationService,
+    private readonly config: AppConfig,
+  ) {}
+
+  private sseOptions(req: ContextRequest) {
+    return { ...contextOf(req), heartbeatMs: this.config.env.SSE_HEARTBEAT_MS };
+  }
 
   /** Sends a message and answers with the whole reply (201), or as the stream below with `stream: true`. */
   @Post('conversations/:id/messages')
@@ -38,15 +46,14 @@ export class GenerationController {
     @Res() res: Response,
   ): Promise<void> {
     const started = await this.generation.start(user, conversationId, dto, idempotencyKeyOf(key));
-    const { requestId, lang } = contextOf(req);
     if (dto.stream) {
-      await streamSse(res, requestId, lang, (signal) =>
+      await streamSse(res, this.sseOptions(req), (signal) =>
         this.generation.follow(user, started.assistantMessageId, 0, signal),
       );
       return;
     }
     const result = await this.generation.result(user, started);
-    res.status(201).json(successEnvelope(result, t('messages.sent', lang)));
+    res.status(201).json(successEnvelope(result, t('messages.sent', contextOf(req).lang)));
   }
 
   /** Sends a message and streams the reply as Server-Sent Events (API.md §5). */
@@ -60,8 +67,9 @@ export class GenerationController {
     @Res() res: Response,
   ): Promise<void> {
     const started = await this.generation.start(user, conversationId, dto, idempotencyKeyOf(key));
-    const { requestId, lang } = contextOf(req);
-    await streamSse(res, requestId, lang, (signal) => this.generation.follow(user, started.assistantMessageId, 0, signal));
+    await streamSse(res, this.sseOptions(req), (signal) =>
+      this.generation.follow(user, started.assistantMessageId, 0, signal),
+    );
   }
 
   /** Resumes a reply's stream after Last-Event-ID (or ?after=N): replays what was missed, then live. */
@@ -75,9 +83,8 @@ export class GenerationController {
     @Req() req: ContextRequest,
     @Res() res: Response,
   ): Promise<void> {
-    const { requestId, lang } = contextOf(req);
     const after = resumePoint(lastEventId, query.after);
-    await streamSse(res, requestId, lang, (signal) => this.generation.follow(user, messageId, after, signal, conversationId));
+    await streamSse(res, this.sseOptions(req), (signal) => this.generation.follow(user, messageId, after, signal, conversationId));
   }
 
   /** Stops a reply being generated; the partial text is kept (status `stopped`) and billed. */

@@ -3,8 +3,6 @@ import { REQUEST_ID_HEADER } from '../../common/http/request-context';
 import { Lang, t } from '../../common/i18n/messages';
 import type { GenerationEvent } from './generation-events';
 
-export const SSE_HEARTBEAT_MS = 15_000;
-
 /** The contract's frame of an event (API.md §5): what SSE and WebSocket clients receive. */
 export function publicEvent(event: GenerationEvent, lang: Lang): Record<string, unknown> {
   switch (event.type) {
@@ -31,10 +29,10 @@ export function publicEvent(event: GenerationEvent, lang: Lang): Record<string, 
  */
 export async function streamSse(
   res: Response,
-  requestId: string,
-  lang: Lang,
+  options: { requestId: string; lang: Lang; heartbeatMs: number },
   events: (signal: AbortSignal) => Promise<AsyncIterable<GenerationEvent>>,
 ): Promise<void> {
+  const { requestId, lang, heartbeatMs } = options;
   const gone = new AbortController();
   res.on('close', () => gone.abort());
   const iterable = await events(gone.signal);
@@ -45,7 +43,7 @@ export async function streamSse(
   res.setHeader('X-Accel-Buffering', 'no');
   res.setHeader(REQUEST_ID_HEADER, requestId);
   res.flushHeaders();
-  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
+  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
   try {
     for await (const event of iterable) {
       if (gone.signal.aborted) break;
