@@ -51,8 +51,12 @@ export class InitialSchema1795554000000 implements MigrationInterface {
         CONSTRAINT "refresh_tokens_session_fk" FOREIGN KEY ("session_id") REFERENCES "sessions" ("id") ON DELETE CASCADE,
         CONSTRAINT "refresh_tokens_successor_fk" FOREIGN KEY ("successor_id") REFERENCES "refresh_tokens" ("id") ON DELETE SET NULL
       )`);
-    await q.query(`CREATE UNIQUE INDEX "refresh_tokens_token_hash_uq" ON "refresh_tokens" ("token_hash")`);
-    await q.query(`CREATE INDEX "refresh_tokens_session_id_idx" ON "refresh_tokens" ("session_id")`);
+    await q.query(
+      `CREATE UNIQUE INDEX "refresh_tokens_token_hash_uq" ON "refresh_tokens" ("token_hash")`,
+    );
+    await q.query(
+      `CREATE INDEX "refresh_tokens_session_id_idx" ON "refresh_tokens" ("session_id")`,
+    );
 
     await q.query(`
       CREATE TABLE "password_resets" (
@@ -65,7 +69,9 @@ export class InitialSchema1795554000000 implements MigrationInterface {
         CONSTRAINT "password_resets_pk" PRIMARY KEY ("id"),
         CONSTRAINT "password_resets_user_fk" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE
       )`);
-    await q.query(`CREATE UNIQUE INDEX "password_resets_token_hash_uq" ON "password_resets" ("token_hash")`);
+    await q.query(
+      `CREATE UNIQUE INDEX "password_resets_token_hash_uq" ON "password_resets" ("token_hash")`,
+    );
     await q.query(`CREATE INDEX "password_resets_user_id_idx" ON "password_resets" ("user_id")`);
   }
 

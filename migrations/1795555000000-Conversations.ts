@@ -28,7 +28,9 @@ export class Conversations1795555000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX "conversations_user_activity_idx" ON "conversations" ("user_id", "updated_at" DESC, "id" DESC)`,
     );
-    await q.query(`CREATE INDEX "conversations_title_trgm_idx" ON "conversations" USING gin ("title" gin_trgm_ops)`);
+    await q.query(
+      `CREATE INDEX "conversations_title_trgm_idx" ON "conversations" USING gin ("title" gin_trgm_ops)`,
+    );
 
     await q.query(`
       CREATE TABLE "messages" (
@@ -56,10 +58,14 @@ export class Conversations1795555000000 implements MigrationInterface {
         CONSTRAINT "messages_tokens_ck" CHECK ("tokens_used" >= 0)
       )`);
     await q.query(`CREATE UNIQUE INDEX "messages_seq_uq" ON "messages" ("seq")`);
-    await q.query(`CREATE INDEX "messages_conversation_seq_idx" ON "messages" ("conversation_id", "seq")`);
+    await q.query(
+      `CREATE INDEX "messages_conversation_seq_idx" ON "messages" ("conversation_id", "seq")`,
+    );
     await q.query(`CREATE INDEX "messages_user_id_idx" ON "messages" ("user_id")`);
     await q.query(`CREATE INDEX "messages_parent_id_idx" ON "messages" ("parent_id")`);
-    await q.query(`CREATE INDEX "messages_content_trgm_idx" ON "messages" USING gin ("content" gin_trgm_ops)`);
+    await q.query(
+      `CREATE INDEX "messages_content_trgm_idx" ON "messages" USING gin ("content" gin_trgm_ops)`,
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {

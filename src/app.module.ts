@@ -12,6 +12,18 @@ import { QuotaModule } from './modules/quota/quota.module';
 import { UsersModule } from './modules/users/users.module';
 
 @Module({
-  imports: [ConfigModule, DatabaseModule, RedisModule, UsersModule, QuotaModule, AuthModule, LlmModule, ConversationsModule, MessagesModule, GenerationModule, HealthModule],
+  imports: [
+    ConfigModule,
+    DatabaseModule,
+    RedisModule,
+    UsersModule,
+    QuotaModule,
+    AuthModule,
+    LlmModule,
+    ConversationsModule,
+    MessagesModule,
+    GenerationModule,
+    HealthModule,
+  ],
 })
 export class AppModule {}

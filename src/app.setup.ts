@@ -39,11 +39,23 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   // Express's HTML page.
   app.use((req: ContextRequest, res: Response, next: NextFunction) => {
     if (req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`)) return next();
-    writeError(new AppError('RESOURCE_NOT_FOUND', 'error.route_not_found', undefined, 404), req, res, logger);
+    writeError(
+      new AppError('RESOURCE_NOT_FOUND', 'error.route_not_found', undefined, 404),
+      req,
+      res,
+      logger,
+    );
   });
-  app.use(express.json({ limit: config.env.BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
+  app.use(
+    express.json({
+      limit: config.env.BODY_LIMIT_BYTES,
+      type: ['application/json', 'application/*+json'],
+    }),
+  );
   // Malformed or oversized bodies never reach a route: answer them in the error envelope.
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => writeError(error, req, res, logger));
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) =>
+    writeError(error, req, res, logger),
+  );
 
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());

@@ -39,7 +39,10 @@ bootstrap().catch((error: unknown) => {
   if (error instanceof InvalidEnvError) {
     console.error(error.message);
   } else {
-    console.error('startup failed:', error instanceof Error ? (error.stack ?? error.message) : error);
+    console.error(
+      'startup failed:',
+      error instanceof Error ? (error.stack ?? error.message) : error,
+    );
   }
   process.exit(1);
 });

@@ -28,13 +28,17 @@ export interface RegisteredUser extends UserInput {
 }
 
 /** Registers a user over HTTP and returns its credentials and tokens. */
-export async function registerUser(t: TestApp, overrides: Partial<UserInput> = {}): Promise<RegisteredUser> {
+export async function registerUser(
+  t: TestApp,
+  overrides: Partial<UserInput> = {},
+): Promise<RegisteredUser> {
   const input = aUser(overrides);
   const res = await t
     .api()
     .post('/api/v1/auth/register')
     .send({ ...input, confirm_password: input.password });
-  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 201)
+    throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
   return {
     ...input,
     id: res.body.data.user.id,
@@ -148,9 +152,13 @@ export interface QuotaData {
 }
 
 /** The user's quota as GET /users/me/quota answers it. */
-export async function fetchQuota(t: TestApp, user: Pick<RegisteredUser, 'accessToken'>): Promise<QuotaData> {
+export async function fetchQuota(
+  t: TestApp,
+  user: Pick<RegisteredUser, 'accessToken'>,
+): Promise<QuotaData> {
   const res = await t.api().get('/api/v1/users/me/quota').set(bearer(user.accessToken));
-  if (res.status !== 200) throw new Error(`quota failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 200)
+    throw new Error(`quota failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data as QuotaData;
 }
 
@@ -165,7 +173,11 @@ export interface QuotaCountersInput {
  * Sets the user's quota counters for the current UTC day and month (QUOTA_TIMEZONE's default),
  * creating the row when the user has none (migrations/1795556000000-QuotaCounters.ts).
  */
-export async function setQuotaCounters(t: TestApp, userId: string, counters: QuotaCountersInput): Promise<void> {
+export async function setQuotaCounters(
+  t: TestApp,
+  userId: string,
+  counters: QuotaCountersInput,
+): Promise<void> {
   const now = new Date().toISOString();
   const day = now.slice(0, 10);
   const month = `${now.slice(0, 7)}-01`;

@@ -69,7 +69,8 @@ function IsTimeZone() {
             return false;
           }
         },
-        defaultMessage: (args: ValidationArguments) => `${args.property} must be an IANA time zone (e.g. UTC, Asia/Shanghai)`,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must be an IANA time zone (e.g. UTC, Asia/Shanghai)`,
       },
     });
 }
@@ -323,9 +324,7 @@ export function validateEnv(raw: Record<string, unknown>): Env {
       PLACEHOLDER_SECRETS.has(env.JWT_SECRET.toLowerCase()) ||
       env.JWT_SECRET.length < MIN_SECRET_LENGTH
     ) {
-      problems.push(
-        `JWT_SECRET: is a placeholder or shorter than ${MIN_SECRET_LENGTH} characters`,
-      );
+      problems.push(`JWT_SECRET: is a placeholder or shorter than ${MIN_SECRET_LENGTH} characters`);
     }
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: is required in production');
   }

@@ -36,7 +36,9 @@ class EmbeddedPostgresModule {}
         const logger = new Logger('Database');
         const url = config.env.DATABASE_URL ?? (await embedded!.start());
         if (embedded) {
-          logger.log(`using embedded PGlite (data in ${embedded.directory}); set DATABASE_URL for PostgreSQL`);
+          logger.log(
+            `using embedded PGlite (data in ${embedded.directory}); set DATABASE_URL for PostgreSQL`,
+          );
         } else {
           logger.log(`using PostgreSQL at ${describeUrl(url)}`);
         }

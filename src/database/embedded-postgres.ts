@@ -42,7 +42,12 @@ export class EmbeddedPostgres {
       const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
       // The same extensions the migrations create on PostgreSQL.
       this.db = await PGlite.create(dir, { extensions: { pg_trgm } });
-      this.server = new PGLiteSocketServer({ db: this.db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+      this.server = new PGLiteSocketServer({
+        db: this.db,
+        host: '127.0.0.1',
+        port: 0,
+        maxConnections: 1,
+      });
       await this.server.start();
     } catch (error) {
       await this.stop();

@@ -24,10 +24,14 @@ async function main(command: string | undefined): Promise<void> {
   );
   try {
     await dataSource.initialize();
-    console.log(`database: ${embedded ? `embedded PGlite in ${embedded.directory}` : describeUrl(url)}`);
+    console.log(
+      `database: ${embedded ? `embedded PGlite in ${embedded.directory}` : describeUrl(url)}`,
+    );
     if (command === 'run') {
       const ran = await dataSource.runMigrations();
-      console.log(ran.length ? `applied: ${ran.map((m) => m.name).join(', ')}` : 'no pending migrations');
+      console.log(
+        ran.length ? `applied: ${ran.map((m) => m.name).join(', ')}` : 'no pending migrations',
+      );
     } else {
       await dataSource.undoLastMigration();
       console.log('reverted the last migration');

@@ -32,7 +32,11 @@ class ChatGPTClient {
   }
 
   async sendMessage(conversationId, content, options = {}) {
-    return this.request('POST', `/conversations/${conversationId}/messages`, { content, role: 'user', ...options });
+    return this.request('POST', `/conversations/${conversationId}/messages`, {
+      content,
+      role: 'user',
+      ...options,
+    });
   }
 
   async getConversations(page = 1, size = 20) {
@@ -43,9 +47,13 @@ class ChatGPTClient {
 const client = new ChatGPTClient(process.env.BASE_URL ?? 'http://localhost:8000');
 await client.login(process.env.USERNAME, process.env.PASSWORD);
 const conversation = await client.createConversation('JavaScript client');
-const reply = await client.sendMessage(conversation.id, 'Hello from the JavaScript client', { temperature: 0.7 });
+const reply = await client.sendMessage(conversation.id, 'Hello from the JavaScript client', {
+  temperature: 0.7,
+});
 const content = reply.data.assistant_message.content;
 const listed = await client.getConversations(1, 20);
 const ok = content.length > 0 && listed.conversations.some((c) => c.id === conversation.id);
-console.log(`js client: reply of ${content.length} chars, ${listed.pagination.total} conversation(s) listed`);
+console.log(
+  `js client: reply of ${content.length} chars, ${listed.pagination.total} conversation(s) listed`,
+);
 process.exit(ok ? 0 : 1);

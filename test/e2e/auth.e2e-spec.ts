@@ -257,9 +257,15 @@ describe('Auth: register and login', () => {
 
   describe('POST /auth/login', () => {
     it('refuses a NUL character in the username with 422, not a database error', async () => {
-      const res = await t.api().post('/api/v1/auth/login').send({ username: 'ali\u0000ce', password: 'whatever-123' });
+      const res = await t
+        .api()
+        .post('/api/v1/auth/login')
+        .send({ username: 'ali\u0000ce', password: 'whatever-123' });
       expect(res.status).toBe(422);
-      expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'username' } });
+      expect(res.body.error).toMatchObject({
+        code: 'VALIDATION_ERROR',
+        details: { field: 'username' },
+      });
     });
 
     let user: RegisteredUser;

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'supertest';
 import { ModelsCatalog } from '../../src/modules/llm/models.catalog';
 import {
   aConversation,
@@ -10,9 +9,8 @@ import {
   RegisteredUser,
 } from '../factories';
 import { bootApp, TestApp } from '../support/app';
+import { ISO_UTC, UUID, expectError, fieldsOf, pause } from '../support/expect';
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CONVERSATION_FIELDS = [
   'created_at',
   'id',
@@ -46,27 +44,6 @@ interface ConversationRow {
   message_count: number;
   updated_at: Date;
 }
-
-/** Every field an error names, in either shape of `details` (API.md §1). */
-function fieldsOf(res: Response): string[] {
-  const details = (res.body?.error?.details ?? {}) as {
-    field?: string;
-    fields?: { field: string }[];
-  };
-  const out = new Set<string>();
-  if (details.field) out.add(details.field);
-  for (const f of details.fields ?? []) out.add(f.field);
-  return [...out];
-}
-
-function expectError(res: Response, status: number, code: string): void {
-  expect(res.status).toBe(status);
-  expect(res.body.success).toBe(false);
-  expect(res.body.error.code).toBe(code);
-}
-
-/** Lets the clock move on, so a later write has a later (millisecond) timestamp. */
-const pause = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
 describe('Conversations (/conversations)', () => {
   let t: TestApp;
@@ -533,11 +510,14 @@ describe('Conversations (/conversations)', () => {
         expect(res.body.data.pagination).toMatchObject({ total: 2, pages: 1 });
       });
 
-      it.each(['True', 'TRUE', '1'])('reads archived=%s (Python and other clients) as true', async (value) => {
-        const res = await list(user, { archived: value });
-        expect(res.status).toBe(200);
-        expect(res.body.data.pagination).toMatchObject({ total: 2 });
-      });
+      it.each(['True', 'TRUE', '1'])(
+        'reads archived=%s (Python and other clients) as true',
+        async (value) => {
+          const res = await list(user, { archived: value });
+          expect(res.status).toBe(200);
+          expect(res.body.data.pagination).toMatchObject({ total: 2 });
+        },
+      );
 
       it.each(['maybe', 'yes', '2', ''])('answers archived=%s with 400', async (value) => {
         const res = await list(user, { archived: value });

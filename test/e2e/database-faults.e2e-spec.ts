@@ -7,7 +7,11 @@ import { bootApp, TestApp } from '../support/app';
 import { TcpProxy } from '../support/tcp-proxy';
 
 /** Polls until the request answers `status`, up to `limitMs`. */
-async function eventually(probe: () => Promise<number>, status: number, limitMs: number): Promise<number> {
+async function eventually(
+  probe: () => Promise<number>,
+  status: number,
+  limitMs: number,
+): Promise<number> {
   const started = Date.now();
   let last = 0;
   while (Date.now() - started < limitMs) {
@@ -81,7 +85,9 @@ describe('Database failures', () => {
 
     proxy.setMode('pass');
     const recoveredAfter = await eventually(async () => (await me()).status, 200, 15_000);
-    console.log(`database refused: 503 after ${elapsed} ms; recovered ${recoveredAfter} ms after it returned`);
+    console.log(
+      `database refused: 503 after ${elapsed} ms; recovered ${recoveredAfter} ms after it returned`,
+    );
   });
 
   it('answers 503 instead of hanging when the database stops answering', async () => {
@@ -104,13 +110,23 @@ describe('Database failures', () => {
     const res = await t
       .api()
       .post('/api/v1/auth/register')
-      .send({ username: 'during_outage', email: 'outage@example.com', password: 'password-123', confirm_password: 'password-123' });
+      .send({
+        username: 'during_outage',
+        email: 'outage@example.com',
+        password: 'password-123',
+        confirm_password: 'password-123',
+      });
     expect(res.status).toBe(503);
     proxy.setMode('pass');
     await eventually(async () => (await me()).status, 200, 15_000);
-    const rows = await t.sql(`SELECT count(*)::int AS n FROM users WHERE username = 'during_outage'`);
+    const rows = await t.sql(
+      `SELECT count(*)::int AS n FROM users WHERE username = 'during_outage'`,
+    );
     expect(rows[0].n).toBe(0);
-    const login = await t.api().post('/api/v1/auth/login').send({ username: 'during_outage', password: 'password-123' });
+    const login = await t
+      .api()
+      .post('/api/v1/auth/login')
+      .send({ username: 'during_outage', password: 'password-123' });
     expect(login.status).toBe(401);
   });
 });

@@ -1,9 +1,8 @@
 import type { Response } from 'supertest';
 import { aUser, bearer, registerUser } from '../factories';
 import { bootApp, TestApp } from '../support/app';
+import { ISO_UTC, UUID } from '../support/expect';
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CJK = /[\u4e00-\u9fff]/;
 
 /** A timestamp in ISO 8601 UTC, close to now. */

@@ -5,8 +5,8 @@ import { aConversation, bearer, fetchQuota, registerUser, RegisteredUser } from 
 import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, piecesOf, startFakeOpenAi } from '../support/fake-openai';
 import { openSse, readSse, SseFrame, SseStream } from '../support/sse';
+import { UUID } from '../support/expect';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** One frame as API.md §5 writes it: `id: N`, then `data: {json}`, then a blank line. */
 const FRAME = /^id: (\d+)\ndata: (\{.*\})$/;
 

@@ -16,9 +16,8 @@ import {
 import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, piecesOf, startFakeOpenAi } from '../support/fake-openai';
 import { readSse } from '../support/sse';
+import { ISO_UTC, UUID, fieldsOf } from '../support/expect';
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MESSAGE_FIELDS = [
   'content',
   'conversation_id',
@@ -86,18 +85,6 @@ type StoredMessage = MessageRow & {
   prompt_tokens: number | null;
   completion_tokens: number | null;
 };
-
-/** Every field an error names, in either shape of `details` (API.md §1). */
-function fieldsOf(res: Response): string[] {
-  const details = (res.body?.error?.details ?? {}) as {
-    field?: string;
-    fields?: { field: string }[];
-  };
-  const out = new Set<string>();
-  if (details.field) out.add(details.field);
-  for (const f of details.fields ?? []) out.add(f.field);
-  return [...out];
-}
 
 function expectError(res: Response, status: number, code: string): void {
   expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });

@@ -56,7 +56,9 @@ describe('Health and info', () => {
         llm_provider: 'offline',
         features: { websocket: false, streaming: true, file_upload: false },
       });
-      expect(res.body.supported_models).toEqual(expect.arrayContaining(['offline-dev', 'gpt-3.5-turbo', 'gpt-4']));
+      expect(res.body.supported_models).toEqual(
+        expect.arrayContaining(['offline-dev', 'gpt-3.5-turbo', 'gpt-4']),
+      );
     });
   });
 
@@ -70,11 +72,19 @@ describe('Health and info', () => {
     });
 
     it('reports openai healthy by listing models, spending no tokens', async () => {
-      const t = await bootApp({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseURL, LLM_PROVIDER: 'openai' });
+      const t = await bootApp({
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: fake.baseURL,
+        LLM_PROVIDER: 'openai',
+      });
       try {
         const res = await t.api().get('/api/v1/health');
         expect(res.status).toBe(200);
-        expect(res.body).toMatchObject({ status: 'healthy', services: { openai: 'healthy' }, llm_provider: 'openai' });
+        expect(res.body).toMatchObject({
+          status: 'healthy',
+          services: { openai: 'healthy' },
+          llm_provider: 'openai',
+        });
         expect(fake.chatRequests).toHaveLength(0);
         expect(fake.requests.some((r) => r.path.endsWith('/models'))).toBe(true);
         expect((await t.api().get('/api/v1/info')).body.llm_provider).toBe('openai');
@@ -94,7 +104,10 @@ describe('Health and info', () => {
       try {
         const res = await t.api().get('/api/v1/health');
         expect(res.status).toBe(200);
-        expect(res.body).toMatchObject({ status: 'degraded', services: { database: 'healthy', openai: 'unhealthy' } });
+        expect(res.body).toMatchObject({
+          status: 'degraded',
+          services: { database: 'healthy', openai: 'unhealthy' },
+        });
       } finally {
         await t.close();
       }

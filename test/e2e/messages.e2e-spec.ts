@@ -10,8 +10,8 @@ import {
   RegisteredUser,
 } from '../factories';
 import { bootApp, TestApp } from '../support/app';
+import { ISO_UTC, expectError, fieldsOf, pause } from '../support/expect';
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 const MESSAGE_FIELDS = [
   'content',
   'conversation_id',
@@ -43,27 +43,6 @@ interface MessageResponse {
   created_at: string;
   updated_at: string;
 }
-
-/** Every field an error names, in either shape of `details` (API.md §1). */
-function fieldsOf(res: Response): string[] {
-  const details = (res.body?.error?.details ?? {}) as {
-    field?: string;
-    fields?: { field: string }[];
-  };
-  const out = new Set<string>();
-  if (details.field) out.add(details.field);
-  for (const f of details.fields ?? []) out.add(f.field);
-  return [...out];
-}
-
-function expectError(res: Response, status: number, code: string): void {
-  expect(res.status).toBe(status);
-  expect(res.body.success).toBe(false);
-  expect(res.body.error.code).toBe(code);
-}
-
-/** Lets the clock move on, so a later write has a later (millisecond) timestamp. */
-const pause = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
 /** The message as the API should answer it, from its stored row. */
 function asResponse(row: MessageRow): MessageResponse {

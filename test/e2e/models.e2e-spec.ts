@@ -2,8 +2,8 @@ import type { Response } from 'supertest';
 import { LLM_PROVIDER, LlmEvent, LlmProvider } from '../../src/modules/llm/llm-provider';
 import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
+import { ISO_UTC } from '../support/expect';
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 const CONTRACT_FIELDS = [
   'capabilities',
   'cost_per_1k_tokens',

@@ -30,7 +30,10 @@ describe('Restarting the service', () => {
       const me = await second.api().get('/api/v1/users/me').set(bearer(user.accessToken));
       expect(me.status).toBe(200);
       expect(me.body.data.username).toBe(user.username);
-      const refreshed = await second.api().post('/api/v1/auth/refresh').send({ refresh_token: user.refreshToken });
+      const refreshed = await second
+        .api()
+        .post('/api/v1/auth/refresh')
+        .send({ refresh_token: user.refreshToken });
       expect(refreshed.status).toBe(200);
     } finally {
       await second.close();

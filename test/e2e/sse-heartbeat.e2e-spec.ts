@@ -4,7 +4,12 @@ import { bootApp, TestApp } from '../support/app';
 describe('SSE heartbeats', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await bootApp({ SSE_HEARTBEAT_MS: '100', OFFLINE_TOKEN_DELAY_MS: '25', OPENAI_API_KEY: undefined, LLM_PROVIDER: 'offline' });
+    t = await bootApp({
+      SSE_HEARTBEAT_MS: '100',
+      OFFLINE_TOKEN_DELAY_MS: '25',
+      OPENAI_API_KEY: undefined,
+      LLM_PROVIDER: 'offline',
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -12,7 +17,11 @@ describe('SSE heartbeats', () => {
 
   it('sends comment lines between events while a reply is slow, which SSE clients ignore', async () => {
     const user = await registerUser(t);
-    const conversation = await t.api().post('/api/v1/conversations').set(bearer(user.accessToken)).send({});
+    const conversation = await t
+      .api()
+      .post('/api/v1/conversations')
+      .set(bearer(user.accessToken))
+      .send({});
     const res = await t
       .api()
       .post(`/api/v1/conversations/${conversation.body.data.id}/messages/stream`)

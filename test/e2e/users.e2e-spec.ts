@@ -1,8 +1,7 @@
-import type { Response } from 'supertest';
 import { aUser, bearer, registerUser, RegisteredUser } from '../factories';
 import { bootApp, TestApp } from '../support/app';
+import { ISO_UTC, fieldsOf } from '../support/expect';
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 const NORMAL_LIMITS = {
   daily_requests: 50,
   monthly_requests: 1000,
@@ -23,18 +22,6 @@ interface UserRow {
   is_active: boolean;
   role: string;
   updated_at: Date;
-}
-
-/** Every field an error names, in either shape of `details` (API.md §1). */
-function fieldsOf(res: Response): string[] {
-  const details = (res.body?.error?.details ?? {}) as {
-    field?: string;
-    fields?: { field: string }[];
-  };
-  const out = new Set<string>();
-  if (details.field) out.add(details.field);
-  for (const f of details.fields ?? []) out.add(f.field);
-  return [...out];
 }
 
 function withAuth<T extends { set: (name: string, value: string) => T }>(req: T, auth?: string): T {

@@ -20,7 +20,10 @@ describe(QuotaService.name, () => {
   const today = () => quotaWindows(new Date(), 'UTC');
   const normal = (u: RegisteredUser) => ({ id: u.id, isVip: false });
 
-  async function setCounters(userId: string, c: { dr?: number; dt?: number; mr?: number; mt?: number; day?: string; month?: string }) {
+  async function setCounters(
+    userId: string,
+    c: { dr?: number; dt?: number; mr?: number; mt?: number; day?: string; month?: string },
+  ) {
     const w = today();
     await t.sql(
       `INSERT INTO quota_counters (user_id, day, day_requests, day_tokens, month, month_requests, month_tokens)
@@ -30,7 +33,9 @@ describe(QuotaService.name, () => {
     );
   }
 
-  async function settleAll<T>(promises: Promise<T>[]): Promise<{ ok: Awaited<T>[]; errors: AppError[] }> {
+  async function settleAll<T>(
+    promises: Promise<T>[],
+  ): Promise<{ ok: Awaited<T>[]; errors: AppError[] }> {
     const ok: Awaited<T>[] = [];
     const errors: AppError[] = [];
     for (const r of await Promise.allSettled(promises)) {
@@ -44,31 +49,54 @@ describe(QuotaService.name, () => {
     it('with 1 request left, 50 concurrent reservations give exactly 1 and 49 QUOTA_EXCEEDED naming the window', async () => {
       const user = await registerUser(t);
       await setCounters(user.id, { dr: 49, mr: 49 });
-      const { ok, errors } = await settleAll(Array.from({ length: 50 }, () => quota.reserve(normal(user), 10, 100)));
+      const { ok, errors } = await settleAll(
+        Array.from({ length: 50 }, () => quota.reserve(normal(user), 10, 100)),
+      );
       expect(ok).toHaveLength(1);
       expect(errors).toHaveLength(49);
       for (const e of errors) {
         expect(e).toBeInstanceOf(AppError);
         expect(e.code).toBe('QUOTA_EXCEEDED');
         expect(e.status).toBe(429);
-        expect(e.details).toMatchObject({ window: 'daily_requests', limit: 50, used: 50, resets_at: today().dayResetsAt.toISOString() });
+        expect(e.details).toMatchObject({
+          window: 'daily_requests',
+          limit: 50,
+          used: 50,
+          resets_at: today().dayResetsAt.toISOString(),
+        });
       }
-      const [row] = await t.sql('SELECT day_requests, month_requests FROM quota_counters WHERE user_id = $1', [user.id]);
+      const [row] = await t.sql(
+        'SELECT day_requests, month_requests FROM quota_counters WHERE user_id = $1',
+        [user.id],
+      );
       expect(row).toEqual({ day_requests: 50, month_requests: 50 });
     });
 
     it('never grants more tokens than a window has left, under concurrency', async () => {
       const user = await registerUser(t);
       await setCounters(user.id, { dt: 9000, mt: 9000 });
-      const { ok, errors } = await settleAll(Array.from({ length: 50 }, () => quota.reserve(normal(user), 10, 100)));
+      const { ok, errors } = await settleAll(
+        Array.from({ length: 50 }, () => quota.reserve(normal(user), 10, 100)),
+      );
       const granted = ok.reduce((sum, r) => sum + r.grantedTokens, 0);
-      const [row] = await t.sql<{ day_tokens: number }>('SELECT day_tokens FROM quota_counters WHERE user_id = $1', [user.id]);
-      console.log(`token window: ${ok.length} granted (${granted} tokens), ${errors.length} refused, day_tokens ${row.day_tokens}/10000`);
+      const [row] = await t.sql<{ day_tokens: number }>(
+        'SELECT day_tokens FROM quota_counters WHERE user_id = $1',
+        [user.id],
+      );
+      console.log(
+        `token window: ${ok.length} granted (${granted} tokens), ${errors.length} refused, day_tokens ${row.day_tokens}/10000`,
+      );
       expect(row.day_tokens).toBe(9000 + granted);
       expect(row.day_tokens).toBeLessThanOrEqual(10_000);
       // 1000 left: nine full grants of 110 and one of the last 10 would leave 0 reply tokens, so 9.
       expect(ok).toHaveLength(9);
-      expect(errors.every((e) => e.code === 'QUOTA_EXCEEDED' && (e.details as { window: string }).window === 'daily_tokens')).toBe(true);
+      expect(
+        errors.every(
+          (e) =>
+            e.code === 'QUOTA_EXCEEDED' &&
+            (e.details as { window: string }).window === 'daily_tokens',
+        ),
+      ).toBe(true);
     });
 
     it('bounds the grant by what is left and says how many completion tokens fit', async () => {
@@ -107,22 +135,41 @@ describe(QuotaService.name, () => {
         tokensThisMonth: 700,
       });
       await quota.reserve(normal(user), 10, 100);
-      const [row] = await t.sql('SELECT day_requests, day_tokens, month_requests, month_tokens FROM quota_counters WHERE user_id = $1', [user.id]);
-      expect(row).toEqual({ day_requests: 1, day_tokens: 110, month_requests: 8, month_tokens: 810 });
+      const [row] = await t.sql(
+        'SELECT day_requests, day_tokens, month_requests, month_tokens FROM quota_counters WHERE user_id = $1',
+        [user.id],
+      );
+      expect(row).toEqual({
+        day_requests: 1,
+        day_tokens: 110,
+        month_requests: 8,
+        month_tokens: 810,
+      });
     });
 
     it('uses the VIP limits for VIP users', async () => {
       const user = await registerUser(t);
       await setCounters(user.id, { dr: 50, mr: 50 });
-      await expect(quota.reserve(normal(user), 10, 100)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
-      await expect(quota.reserve({ id: user.id, isVip: true }, 10, 100)).resolves.toMatchObject({ grantedTokens: 110 });
+      await expect(quota.reserve(normal(user), 10, 100)).rejects.toMatchObject({
+        code: 'QUOTA_EXCEEDED',
+      });
+      await expect(quota.reserve({ id: user.id, isVip: true }, 10, 100)).resolves.toMatchObject({
+        grantedTokens: 110,
+      });
     });
 
     it('creates the counters of a user on first use', async () => {
       const user = await registerUser(t);
-      expect(await t.sql('SELECT 1 FROM quota_counters WHERE user_id = $1', [user.id])).toHaveLength(0);
+      expect(
+        await t.sql('SELECT 1 FROM quota_counters WHERE user_id = $1', [user.id]),
+      ).toHaveLength(0);
       await quota.reserve(normal(user), 5, 20);
-      expect((await quota.snapshot(normal(user))).usage).toEqual({ requestsToday: 1, tokensToday: 25, requestsThisMonth: 1, tokensThisMonth: 25 });
+      expect((await quota.snapshot(normal(user))).usage).toEqual({
+        requestsToday: 1,
+        tokensToday: 25,
+        requestsThisMonth: 1,
+        tokensThisMonth: 25,
+      });
     });
   });
 
@@ -131,7 +178,12 @@ describe(QuotaService.name, () => {
       const user = await registerUser(t);
       const r = await quota.reserve(normal(user), 10, 100);
       await quota.settle(r, { requests: 1, tokens: 42 });
-      expect((await quota.snapshot(normal(user))).usage).toEqual({ requestsToday: 1, tokensToday: 42, requestsThisMonth: 1, tokensThisMonth: 42 });
+      expect((await quota.snapshot(normal(user))).usage).toEqual({
+        requestsToday: 1,
+        tokensToday: 42,
+        requestsThisMonth: 1,
+        tokensThisMonth: 42,
+      });
     });
 
     it('releases the request and the tokens of a failed call', async () => {
@@ -139,16 +191,27 @@ describe(QuotaService.name, () => {
       await setCounters(user.id, { dr: 3, dt: 300, mr: 3, mt: 300 });
       const r = await quota.reserve(normal(user), 10, 100);
       await quota.settle(r, { requests: 0, tokens: 0 });
-      expect((await quota.snapshot(normal(user))).usage).toEqual({ requestsToday: 3, tokensToday: 300, requestsThisMonth: 3, tokensThisMonth: 300 });
+      expect((await quota.snapshot(normal(user))).usage).toEqual({
+        requestsToday: 3,
+        tokensToday: 300,
+        requestsThisMonth: 3,
+        tokensThisMonth: 300,
+      });
     });
 
     it('leaves a window that rolled over since the reservation alone', async () => {
       const user = await registerUser(t);
       const r = await quota.reserve(normal(user), 10, 100);
       // The day changed between reserve and settle: today's counters belong to the new day.
-      await t.sql(`UPDATE quota_counters SET day = '2099-01-01', day_requests = 2, day_tokens = 20 WHERE user_id = $1`, [user.id]);
+      await t.sql(
+        `UPDATE quota_counters SET day = '2099-01-01', day_requests = 2, day_tokens = 20 WHERE user_id = $1`,
+        [user.id],
+      );
       await quota.settle(r, { requests: 1, tokens: 50 });
-      const [row] = await t.sql('SELECT day_requests, day_tokens, month_tokens FROM quota_counters WHERE user_id = $1', [user.id]);
+      const [row] = await t.sql(
+        'SELECT day_requests, day_tokens, month_tokens FROM quota_counters WHERE user_id = $1',
+        [user.id],
+      );
       expect(row).toEqual({ day_requests: 2, day_tokens: 20, month_tokens: 50 });
     });
   });

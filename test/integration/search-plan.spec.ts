@@ -35,7 +35,11 @@ describe('Conversation search plans', () => {
   });
 
   /** The plan of the list query's search predicate, with sequential scans discouraged. */
-  async function planOf(table: 'conversations' | 'messages', column: string, pattern: string): Promise<string> {
+  async function planOf(
+    table: 'conversations' | 'messages',
+    column: string,
+    pattern: string,
+  ): Promise<string> {
     const rows = await t.app.get(DataSource).transaction(async (tx) => {
       await tx.query('SET LOCAL enable_seqscan = off');
       return tx.query<{ 'QUERY PLAN': string }[]>(
@@ -47,14 +51,18 @@ describe('Conversation search plans', () => {
   }
 
   async function ctype(): Promise<string> {
-    const [row] = await t.sql<{ c: string }>(`SELECT datctype AS c FROM pg_database WHERE datname = current_database()`);
+    const [row] = await t.sql<{ c: string }>(
+      `SELECT datctype AS c FROM pg_database WHERE datname = current_database()`,
+    );
     return row.c;
   }
 
   it('serves a Latin substring search on titles and message text from the trigram indexes', async () => {
     const titlePlan = await planOf('conversations', 'title', '%quarterly%');
     const textPlan = await planOf('messages', 'content', '%quarterly%');
-    console.log(`title ILIKE '%quarterly%':\n${titlePlan}\n\nmessage ILIKE '%quarterly%':\n${textPlan}`);
+    console.log(
+      `title ILIKE '%quarterly%':\n${titlePlan}\n\nmessage ILIKE '%quarterly%':\n${textPlan}`,
+    );
     expect(titlePlan).toContain('conversations_title_trgm_idx');
     expect(textPlan).toContain('messages_content_trgm_idx');
   });
@@ -64,7 +72,9 @@ describe('Conversation search plans', () => {
     // Trigrams need three characters: a two-character search ('天助') is answered by a scan.
     const plan = await planOf('conversations', 'title', '%聊天助%');
     const twoChars = await planOf('conversations', 'title', '%天助%');
-    console.log(`lc_ctype ${locale}; title ILIKE '%聊天助%':\n${plan}\n\ntitle ILIKE '%天助%' (2 characters):\n${twoChars}`);
+    console.log(
+      `lc_ctype ${locale}; title ILIKE '%聊天助%':\n${plan}\n\ntitle ILIKE '%天助%' (2 characters):\n${twoChars}`,
+    );
     for (const pattern of ['%聊天助%', '%天助%']) {
       const [{ n }] = await t.sql<{ n: number }>(
         `SELECT count(*)::int AS n FROM conversations WHERE user_id = $1 AND title ILIKE $2`,

@@ -1,19 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type { GenerationEvent } from '../../src/modules/generation/generation-events';
-import { MemoryStreamLog, RedisStreamLog, StreamLog } from '../../src/modules/generation/stream-log';
+import {
+  MemoryStreamLog,
+  RedisStreamLog,
+  StreamLog,
+} from '../../src/modules/generation/stream-log';
 import { createRedis } from '../../src/redis/redis.module';
 import type Redis from 'ioredis';
 
-async function collect(iterable: AsyncIterable<GenerationEvent> | null): Promise<GenerationEvent[]> {
+async function collect(
+  iterable: AsyncIterable<GenerationEvent> | null,
+): Promise<GenerationEvent[]> {
   const out: GenerationEvent[] = [];
   if (!iterable) throw new Error('unknown generation');
   for await (const e of iterable) out.push(e);
   return out;
 }
 
-const start = (id: string) => ({ type: 'start' as const, message_id: id, conversation_id: id, user_message_id: id });
+const start = (id: string) => ({
+  type: 'start' as const,
+  message_id: id,
+  conversation_id: id,
+  user_message_id: id,
+});
 const content = (text: string) => ({ type: 'content' as const, content: text });
-const end = { type: 'end' as const, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 }, stopped: false };
+const end = {
+  type: 'end' as const,
+  usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+  stopped: false,
+};
 
 // The Redis implementation runs when REDIS_URL is set (CI sets it; a laptop without Redis skips nothing it has).
 const backends: [string, () => { log: StreamLog; close: () => Promise<void>; redis?: Redis }][] = [
@@ -25,7 +40,11 @@ if (process.env.REDIS_URL) {
     'redis',
     () => {
       const redis = createRedis(url);
-      return { log: new RedisStreamLog(redis, 60), redis, close: async () => void (await redis.quit()) };
+      return {
+        log: new RedisStreamLog(redis, 60),
+        redis,
+        close: async () => void (await redis.quit()),
+      };
     },
   ]);
 }
@@ -50,7 +69,12 @@ describe.each(backends)('StreamLog (%s)', (_name, make) => {
     const last = await log.append(id, end);
     expect(last.seq).toBe(4);
     const events = await collect(await log.follow(id, 0));
-    expect(events.map((e) => [e.seq, e.type])).toEqual([[1, 'start'], [2, 'content'], [3, 'content'], [4, 'end']]);
+    expect(events.map((e) => [e.seq, e.type])).toEqual([
+      [1, 'start'],
+      [2, 'content'],
+      [3, 'content'],
+      [4, 'end'],
+    ]);
   });
 
   it('replays only what comes after the given event number', async () => {
@@ -72,9 +96,12 @@ describe.each(backends)('StreamLog (%s)', (_name, make) => {
     const [all, fromOne] = await Promise.all(readers);
     expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
     expect(fromOne.map((e) => e.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 2));
-    expect(all.filter((e) => e.type === 'content').map((e) => (e as { content: string }).content).join(',')).toBe(
-      Array.from({ length: 20 }, (_, i) => i).join(','),
-    );
+    expect(
+      all
+        .filter((e) => e.type === 'content')
+        .map((e) => (e as { content: string }).content)
+        .join(','),
+    ).toBe(Array.from({ length: 20 }, (_, i) => i).join(','));
   });
 
   it('answers null for an unknown generation', async () => {

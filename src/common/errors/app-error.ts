@@ -37,7 +37,11 @@ export class AppError extends Error {
   }
 
   /** 422 (or `status`) for one or more invalid fields, in both shapes the contract accepts. */
-  static validation(issues: FieldIssue[], status = 422, messageKey: MessageKey = 'error.validation'): AppError {
+  static validation(
+    issues: FieldIssue[],
+    status = 422,
+    messageKey: MessageKey = 'error.validation',
+  ): AppError {
     const [first] = issues;
     const details: ErrorDetails = first ? { ...first } : {};
     if (issues.length > 1) details.fields = issues;

@@ -18,7 +18,9 @@ describe(isDatabaseError.name, () => {
 
   it('does not take integrity violations or data exceptions for an unavailable database', () => {
     for (const code of [UNIQUE_VIOLATION, '23502', '22P02']) {
-      expect(isDatabaseError(new QueryFailedError('INSERT …', [], pgError(code, 'bad row', 'ERROR')))).toBe(false);
+      expect(
+        isDatabaseError(new QueryFailedError('INSERT …', [], pgError(code, 'bad row', 'ERROR'))),
+      ).toBe(false);
       expect(isDatabaseError(pgError(code, 'bad row', 'ERROR'))).toBe(false);
     }
   });

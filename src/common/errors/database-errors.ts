@@ -45,14 +45,22 @@ const APPLICATION_FAULT_CLASSES = ['22', '23'];
  */
 export function isDatabaseError(error: unknown): boolean {
   const state = sqlStateOf(error) ?? codeOf(error);
-  if (state && /^[0-9A-Z]{5}$/.test(state) && APPLICATION_FAULT_CLASSES.includes(state.slice(0, 2))) {
+  if (
+    state &&
+    /^[0-9A-Z]{5}$/.test(state) &&
+    APPLICATION_FAULT_CLASSES.includes(state.slice(0, 2))
+  ) {
     return false;
   }
   if (error instanceof QueryFailedError || error instanceof TypeORMError) return true;
   const code = codeOf(error);
   if (code && CONNECTION_ERROR_CODES.has(code)) return true;
   // pg's own errors carry a five-character SQLSTATE and a severity.
-  if (code && /^[0-9A-Z]{5}$/.test(code) && typeof (error as { severity?: unknown }).severity === 'string') {
+  if (
+    code &&
+    /^[0-9A-Z]{5}$/.test(code) &&
+    typeof (error as { severity?: unknown }).severity === 'string'
+  ) {
     return true;
   }
   const message = error instanceof Error ? error.message : '';

@@ -42,17 +42,33 @@ describe('toAppError', () => {
   });
 
   it('maps body-parser errors to VALIDATION_ERROR 400 and 413', () => {
-    expect(toAppError({ type: 'entity.parse.failed', status: 400 })).toMatchObject({ code: 'VALIDATION_ERROR', status: 400 });
-    expect(toAppError({ type: 'entity.too.large', status: 413 })).toMatchObject({ code: 'VALIDATION_ERROR', status: 413 });
+    expect(toAppError({ type: 'entity.parse.failed', status: 400 })).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      status: 400,
+    });
+    expect(toAppError({ type: 'entity.too.large', status: 413 })).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      status: 413,
+    });
   });
 
   it('maps framework 404 and 413 exceptions', () => {
-    expect(toAppError(new NotFoundException())).toMatchObject({ code: 'RESOURCE_NOT_FOUND', status: 404 });
-    expect(toAppError(new PayloadTooLargeException())).toMatchObject({ code: 'VALIDATION_ERROR', status: 413 });
+    expect(toAppError(new NotFoundException())).toMatchObject({
+      code: 'RESOURCE_NOT_FOUND',
+      status: 404,
+    });
+    expect(toAppError(new PayloadTooLargeException())).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      status: 413,
+    });
   });
 
   it('maps failed statements to DATABASE_ERROR 503', () => {
-    const failed = new QueryFailedError('SELECT 1', [], new Error('relation "users" does not exist'));
+    const failed = new QueryFailedError(
+      'SELECT 1',
+      [],
+      new Error('relation "users" does not exist'),
+    );
     expect(toAppError(failed)).toMatchObject({ code: 'DATABASE_ERROR', status: 503 });
   });
 
@@ -75,7 +91,12 @@ describe('writeError', () => {
 
   it('answers an unknown error with a bare INTERNAL_SERVER_ERROR and logs its stack with the request id', () => {
     const { res, out } = fakeResponse();
-    writeError(new TypeError('secret internals at line 42'), fakeRequest({ 'x-request-id': 'req-7' }), res, logger);
+    writeError(
+      new TypeError('secret internals at line 42'),
+      fakeRequest({ 'x-request-id': 'req-7' }),
+      res,
+      logger,
+    );
     expect(out.status).toBe(500);
     expect(out.body).toEqual({
       success: false,
@@ -91,7 +112,10 @@ describe('writeError', () => {
 
   it('writes field details in both shapes, in Chinese when asked, without internal keys', () => {
     const { res, out } = fakeResponse();
-    const error = AppError.validation([fieldIssue('username', 'issue.username_taken'), fieldIssue('email', 'issue.email_taken')]);
+    const error = AppError.validation([
+      fieldIssue('username', 'issue.username_taken'),
+      fieldIssue('email', 'issue.email_taken'),
+    ]);
     writeError(error, fakeRequest({ 'accept-language': 'zh-CN' }), res, logger);
     expect(out.status).toBe(422);
     expect(out.body?.error.code).toBe('VALIDATION_ERROR');

@@ -13,7 +13,12 @@ interface BodyParserError {
   status: number;
 }
 
-const BODY_PARSER_TYPES = new Set(['encoding.unsupported', 'charset.unsupported', 'request.aborted', 'stream.encoding.set']);
+const BODY_PARSER_TYPES = new Set([
+  'encoding.unsupported',
+  'charset.unsupported',
+  'request.aborted',
+  'stream.encoding.set',
+]);
 
 function isBodyParserError(error: unknown): error is BodyParserError {
   if (typeof error !== 'object' || error === null) return false;
@@ -62,17 +67,25 @@ export function toAppError(error: unknown): AppError | null {
       case 'entity.too.large':
         return new AppError('VALIDATION_ERROR', 'error.payload_too_large', undefined, 413);
       default:
-        return new AppError('VALIDATION_ERROR', 'error.bad_request', undefined, error.status >= 500 ? 400 : error.status);
+        return new AppError(
+          'VALIDATION_ERROR',
+          'error.bad_request',
+          undefined,
+          error.status >= 500 ? 400 : error.status,
+        );
     }
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    if (status === 404) return new AppError('RESOURCE_NOT_FOUND', 'error.route_not_found', undefined, 404);
+    if (status === 404)
+      return new AppError('RESOURCE_NOT_FOUND', 'error.route_not_found', undefined, 404);
     if (status === 401) return AppError.unauthenticated();
     if (status === 403) return AppError.forbidden();
-    if (status === 413) return new AppError('VALIDATION_ERROR', 'error.payload_too_large', undefined, 413);
+    if (status === 413)
+      return new AppError('VALIDATION_ERROR', 'error.payload_too_large', undefined, 413);
     if (status === 429) return new AppError('RATE_LIMIT_EXCEEDED', 'error.rate_limit');
-    if (status >= 400 && status < 500) return new AppError('VALIDATION_ERROR', 'error.bad_request', undefined, status);
+    if (status >= 400 && status < 500)
+      return new AppError('VALIDATION_ERROR', 'error.bad_request', undefined, status);
     return null;
   }
   if (isDatabaseError(error)) return new AppError('DATABASE_ERROR', 'error.database');
@@ -92,12 +105,20 @@ export class HttpExceptionFilter implements ExceptionFilter {
   }
 }
 
-export function writeError(exception: unknown, req: ContextRequest, res: Response, logger: Logger): void {
+export function writeError(
+  exception: unknown,
+  req: ContextRequest,
+  res: Response,
+  logger: Logger,
+): void {
   const { requestId, lang } = contextOf(req);
   const appError = toAppError(exception);
   if (!appError || appError.code === 'DATABASE_ERROR') {
-    const stack = exception instanceof Error ? exception.stack ?? exception.message : String(exception);
-    logger.error(`request ${requestId} ${req.method} ${req.originalUrl ?? req.url} failed: ${stack}`);
+    const stack =
+      exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+    logger.error(
+      `request ${requestId} ${req.method} ${req.originalUrl ?? req.url} failed: ${stack}`,
+    );
   }
   const error = appError ?? new AppError('INTERNAL_SERVER_ERROR', 'error.internal');
   if (res.headersSent) {
@@ -107,5 +128,7 @@ export function writeError(exception: unknown, req: ContextRequest, res: Respons
   res.setHeader(REQUEST_ID_HEADER, requestId);
   res
     .status(error.status)
-    .json(errorEnvelope(error.code, t(error.messageKey, lang), localizeDetails(error.details, lang)));
+    .json(
+      errorEnvelope(error.code, t(error.messageKey, lang), localizeDetails(error.details, lang)),
+    );
 }

@@ -24,7 +24,8 @@ export function errorEnvelope(
 ): ErrorEnvelope {
   return {
     success: false,
-    error: details && Object.keys(details).length > 0 ? { code, message, details } : { code, message },
+    error:
+      details && Object.keys(details).length > 0 ? { code, message, details } : { code, message },
     timestamp: new Date().toISOString(),
   };
 }

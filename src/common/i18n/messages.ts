@@ -3,7 +3,7 @@
  * language; only these texts do.
  */
 const MESSAGES = {
-  'ok': { en: 'Operation succeeded', zh: '操作成功' },
+  ok: { en: 'Operation succeeded', zh: '操作成功' },
   'auth.registered': { en: 'Registration succeeded', zh: '注册成功' },
   'auth.logged_in': { en: 'Login succeeded', zh: '登录成功' },
   'auth.refreshed': { en: 'Token refreshed', zh: '令牌已刷新' },
@@ -36,7 +36,10 @@ const MESSAGES = {
   'error.authentication': { en: 'Authentication required', zh: '需要身份验证' },
   'error.invalid_token': { en: 'Invalid or expired token', zh: '令牌无效或已过期' },
   'error.invalid_credentials': { en: 'Invalid username or password', zh: '用户名或密码错误' },
-  'error.invalid_refresh_token': { en: 'Invalid or expired refresh token', zh: '刷新令牌无效或已过期' },
+  'error.invalid_refresh_token': {
+    en: 'Invalid or expired refresh token',
+    zh: '刷新令牌无效或已过期',
+  },
   'error.authorization': { en: 'Not allowed', zh: '没有权限' },
   'error.account_inactive': { en: 'Account is inactive', zh: '账户已停用' },
   'error.not_found': { en: 'Resource not found', zh: '资源不存在' },
@@ -44,7 +47,10 @@ const MESSAGES = {
   'error.quota': { en: 'Quota exceeded', zh: '配额已用完' },
   'error.rate_limit': { en: 'Too many requests', zh: '请求过于频繁' },
   'error.openai': { en: 'The model provider failed', zh: '模型服务调用失败' },
-  'error.openai_timeout': { en: 'The model provider did not answer in time', zh: '模型服务响应超时' },
+  'error.openai_timeout': {
+    en: 'The model provider did not answer in time',
+    zh: '模型服务响应超时',
+  },
   'error.generation_interrupted': {
     en: 'The reply was not completed',
     zh: '回复未能完成',
@@ -68,7 +74,10 @@ const MESSAGES = {
     en: 'Provide at least one of username, email',
     zh: '请至少提供用户名或邮箱之一',
   },
-  'issue.body_not_object': { en: 'Request body must be a JSON object', zh: '请求体必须是 JSON 对象' },
+  'issue.body_not_object': {
+    en: 'Request body must be a JSON object',
+    zh: '请求体必须是 JSON 对象',
+  },
   'issue.not_uuid': { en: 'must be a UUID', zh: '必须是 UUID' },
   'issue.nothing_to_update_conversation': {
     en: 'Provide at least one of title, is_archived',
@@ -118,7 +127,11 @@ export function pickLang(header: string | undefined): Lang {
     const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     const q = qParam ? Number(qParam.slice(2)) : 1;
     if (!Number.isFinite(q) || q <= 0) continue;
-    const lang: Lang | null = tag.startsWith('zh') ? 'zh' : tag.startsWith('en') || tag === '*' ? 'en' : null;
+    const lang: Lang | null = tag.startsWith('zh')
+      ? 'zh'
+      : tag.startsWith('en') || tag === '*'
+        ? 'en'
+        : null;
     if (lang && (!best || q > best.q)) best = { lang, q };
   }
   return best?.lang ?? 'en';

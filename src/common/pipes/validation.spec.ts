@@ -124,10 +124,14 @@ describe(AppValidationPipe.name, () => {
   });
 
   it('refuses U+0000 anywhere in a body (422) or a query (400), naming the field', async () => {
-    const inBody = await rejection(pipe.transform({ title: 'hello', inner: { name: 'a\u0000b' } }, body));
+    const inBody = await rejection(
+      pipe.transform({ title: 'hello', inner: { name: 'a\u0000b' } }, body),
+    );
     expect(inBody.status).toBe(422);
     expect(inBody.details).toMatchObject({ field: 'inner.name' });
-    const inQuery = await rejection(pipe.transform({ search: 'x\u0000' }, { type: 'query', metatype: SampleQueryDto }));
+    const inQuery = await rejection(
+      pipe.transform({ search: 'x\u0000' }, { type: 'query', metatype: SampleQueryDto }),
+    );
     expect(inQuery.status).toBe(400);
     expect(inQuery.details).toMatchObject({ field: 'search' });
   });

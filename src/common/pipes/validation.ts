@@ -17,13 +17,17 @@ const ZH_CONSTRAINTS: Record<string, (numbers: string[], english: string) => str
   matches: () => '格式不正确',
   min: (n) => `不能小于 ${n[0]}`,
   max: (n) => `不能大于 ${n[0]}`,
-  isLength: (n, en) => (en.includes('shorter') ? `长度不能超过 ${n[0]} 个字符` : `长度至少为 ${n[0]} 个字符`),
+  isLength: (n, en) =>
+    en.includes('shorter') ? `长度不能超过 ${n[0]} 个字符` : `长度至少为 ${n[0]} 个字符`,
   minLength: (n) => `长度至少为 ${n[0]} 个字符`,
   maxLength: (n) => `长度不能超过 ${n[0]} 个字符`,
   match: () => '与所确认的密码不一致',
 };
 
-function flatten(errors: ValidationError[], prefix = ''): { field: string; constraint: string; english: string }[] {
+function flatten(
+  errors: ValidationError[],
+  prefix = '',
+): { field: string; constraint: string; english: string }[] {
   const out: { field: string; constraint: string; english: string }[] = [];
   for (const error of errors) {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
@@ -87,13 +91,25 @@ export class AppValidationPipe extends ValidationPipe {
     const isDto = typeof metadata.metatype === 'function' && !this.isPrimitiveType(metadata);
     // No body at all (none sent, or a content type the JSON parser does not read) is an empty one.
     if (metadata.type === 'body' && isDto && value === undefined) value = {};
-    if (metadata.type === 'body' && isDto && (value === null || typeof value !== 'object' || Array.isArray(value))) {
-      throw AppError.validation([fieldIssue('body', 'issue.body_not_object')], 400, 'error.bad_request');
+    if (
+      metadata.type === 'body' &&
+      isDto &&
+      (value === null || typeof value !== 'object' || Array.isArray(value))
+    ) {
+      throw AppError.validation(
+        [fieldIssue('body', 'issue.body_not_object')],
+        400,
+        'error.bad_request',
+      );
     }
     const nul = pathWithNul(value, metadata.data ?? '');
     if (nul !== null) {
       // PostgreSQL text cannot hold U+0000: refused for every field of every route, never a 500.
-      const issue = { field: nul || 'body', issue: `${nul || 'body'} must not contain the NUL character (U+0000)`, constraint: 'matches' };
+      const issue = {
+        field: nul || 'body',
+        issue: `${nul || 'body'} must not contain the NUL character (U+0000)`,
+        constraint: 'matches',
+      };
       throw metadata.type === 'body'
         ? AppError.validation([issue])
         : AppError.validation([issue], 400, 'error.bad_request');

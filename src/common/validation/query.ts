@@ -4,7 +4,13 @@ import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 
 /** An optional positive integer query parameter within [min, max]. */
 export const QueryInt = (min: number, max: number) =>
-  applyDecorators(IsOptional(), Type(() => Number), IsInt(), Min(min), Max(max));
+  applyDecorators(
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(min),
+    Max(max),
+  );
 
 /** An optional boolean query parameter: only the strings true/false (or 1/0). */
 export const QueryBoolean = () =>

@@ -7,7 +7,9 @@ export const USERNAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
 
-const trimmed = Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+const trimmed = Transform(({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim() : value,
+);
 
 export const IsUsername = () =>
   applyDecorators(
@@ -18,7 +20,9 @@ export const IsUsername = () =>
 
 export const IsEmailAddress = () =>
   applyDecorators(
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value)),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? value.trim().toLowerCase() : value,
+    ),
     IsString(),
     MaxLength(254),
     IsEmail(),

@@ -3,7 +3,14 @@ import { Client, CurrentUser } from '../../common/decorators/current-user.decora
 import { Public, ResponseMessage } from '../../common/decorators/http.decorators';
 import type { AuthUser, ClientInfo } from './auth-user';
 import { AuthService } from './auth.service';
-import { ForgotPasswordDto, LoginDto, LogoutDto, RefreshDto, RegisterDto, ResetPasswordDto } from './dto/auth.dto';
+import {
+  ForgotPasswordDto,
+  LoginDto,
+  LogoutDto,
+  RefreshDto,
+  RegisterDto,
+  ResetPasswordDto,
+} from './dto/auth.dto';
 
 @Controller('auth')
 export class AuthController {

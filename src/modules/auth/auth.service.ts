@@ -6,7 +6,14 @@ import { MailService } from '../mail/mail.service';
 import { toUserResponse } from '../users/dto/user.response';
 import { UsersRepository } from '../users/users.repository';
 import type { AuthUser, ClientInfo } from './auth-user';
-import type { ForgotPasswordDto, LoginDto, LogoutDto, RefreshDto, RegisterDto, ResetPasswordDto } from './dto/auth.dto';
+import type {
+  ForgotPasswordDto,
+  LoginDto,
+  LogoutDto,
+  RefreshDto,
+  RegisterDto,
+  ResetPasswordDto,
+} from './dto/auth.dto';
 import { AuthResponse, TokenPairResponse, toTokenPair } from './dto/auth.response';
 import { PasswordHasher } from './password-hasher';
 import { PasswordResetsRepository } from './password-resets.repository';
@@ -31,7 +38,10 @@ export class AuthService {
     if (conflicts.length > 0) throw AppError.validation(conflicts);
     const passwordHash = await this.hasher.hash(dto.password);
     return this.tx.run(async (tx) => {
-      const user = await this.users.create({ username: dto.username, email: dto.email, passwordHash }, tx);
+      const user = await this.users.create(
+        { username: dto.username, email: dto.email, passwordHash },
+        tx,
+      );
       const pair = await this.openSession(user.id, client, tx);
       return { ...pair, user: toUserResponse(user) };
     });
@@ -66,10 +76,16 @@ export class AuthService {
           this.refreshExpiry(),
           tx,
         );
-        await this.sessions.markRefreshTokenUsed(token.id, successorId, this.tokens.seal(successor), tx);
+        await this.sessions.markRefreshTokenUsed(
+          token.id,
+          successorId,
+          this.tokens.seal(successor),
+          tx,
+        );
         return { userId: token.userId, sessionId: token.sessionId, refreshToken: successor };
       }
-      const withinGrace = Date.now() - token.usedAt.getTime() <= this.config.refreshReuseGraceSeconds * 1000;
+      const withinGrace =
+        Date.now() - token.usedAt.getTime() <= this.config.refreshReuseGraceSeconds * 1000;
       if (withinGrace && token.successorId && token.successorSealed) {
         const successor = this.tokens.unseal(token.successorSealed);
         if (successor && (await this.sessions.isRefreshTokenUnused(token.successorId, tx))) {
@@ -92,7 +108,11 @@ export class AuthService {
   async logout(user: AuthUser, dto: LogoutDto): Promise<null> {
     await this.sessions.revoke(user.sessionId, 'logout');
     if (dto.refresh_token) {
-      await this.sessions.revokeSessionOfRefreshToken(this.tokens.hashToken(dto.refresh_token), user.id, 'logout');
+      await this.sessions.revokeSessionOfRefreshToken(
+        this.tokens.hashToken(dto.refresh_token),
+        user.id,
+        'logout',
+      );
     }
     return null;
   }
@@ -102,7 +122,11 @@ export class AuthService {
     if (!user) return null;
     const token = this.tokens.newOpaqueToken();
     const ttl = this.config.passwordResetTtlSeconds;
-    await this.resets.create(user.id, this.tokens.hashToken(token), new Date(Date.now() + ttl * 1000));
+    await this.resets.create(
+      user.id,
+      this.tokens.hashToken(token),
+      new Date(Date.now() + ttl * 1000),
+    );
     const link = `${this.config.env.PUBLIC_URL.replace(/\/+$/, '')}/reset-password?token=${encodeURIComponent(token)}`;
     const minutes = Math.round(ttl / 60);
     this.mail.sendInBackground({
@@ -136,7 +160,8 @@ export class AuthService {
     if (!(await this.hasher.verify(hash, current))) {
       throw AppError.validation([fieldIssue('current_password', 'issue.current_password_wrong')]);
     }
-    if (current === next) throw AppError.validation([fieldIssue('new_password', 'issue.password_unchanged')]);
+    if (current === next)
+      throw AppError.validation([fieldIssue('new_password', 'issue.password_unchanged')]);
     const passwordHash = await this.hasher.hash(next);
     await this.tx.run(async (tx) => {
       await this.users.setPasswordHash(user.id, passwordHash, tx);
@@ -144,11 +169,24 @@ export class AuthService {
     });
   }
 
-  private async openSession(userId: string, client: ClientInfo, tx: Tx): Promise<TokenPairResponse> {
+  private async openSession(
+    userId: string,
+    client: ClientInfo,
+    tx: Tx,
+  ): Promise<TokenPairResponse> {
     const sessionId = await this.sessions.create(userId, client, tx);
     const refreshToken = this.tokens.newOpaqueToken();
-    await this.sessions.addRefreshToken(sessionId, this.tokens.hashToken(refreshToken), this.refreshExpiry(), tx);
-    return toTokenPair(this.tokens.signAccess(userId, sessionId), refreshToken, this.config.accessTtlSeconds);
+    await this.sessions.addRefreshToken(
+      sessionId,
+      this.tokens.hashToken(refreshToken),
+      this.refreshExpiry(),
+      tx,
+    );
+    return toTokenPair(
+      this.tokens.signAccess(userId, sessionId),
+      refreshToken,
+      this.config.accessTtlSeconds,
+    );
   }
 
   private refreshExpiry(): Date {

@@ -6,7 +6,9 @@ import { PasswordResetEntity } from './password-reset.entity';
 
 @Injectable()
 export class PasswordResetsRepository {
-  constructor(@InjectRepository(PasswordResetEntity) private readonly resets: Repository<PasswordResetEntity>) {}
+  constructor(
+    @InjectRepository(PasswordResetEntity) private readonly resets: Repository<PasswordResetEntity>,
+  ) {}
 
   async create(userId: string, tokenHash: string, expiresAt: Date): Promise<void> {
     await this.resets.insert({ userId, tokenHash, expiresAt });
@@ -26,6 +28,8 @@ export class PasswordResetsRepository {
 
   /** After a reset, the user's other outstanding tokens stop working too. */
   async invalidateAllOfUser(userId: string, tx: Tx): Promise<void> {
-    await tx.getRepository(PasswordResetEntity).update({ userId, usedAt: IsNull() }, { usedAt: () => 'now()' });
+    await tx
+      .getRepository(PasswordResetEntity)
+      .update({ userId, usedAt: IsNull() }, { usedAt: () => 'now()' });
   }
 }

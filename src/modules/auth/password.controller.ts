@@ -13,7 +13,10 @@ export class PasswordController {
   @Post('change-password')
   @HttpCode(200)
   @ResponseMessage('users.password_changed')
-  async changePassword(@CurrentUser() user: AuthUser, @Body() dto: ChangePasswordDto): Promise<null> {
+  async changePassword(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: ChangePasswordDto,
+  ): Promise<null> {
     await this.auth.changePassword(user, dto.current_password, dto.new_password);
     return null;
   }

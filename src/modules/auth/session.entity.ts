@@ -1,7 +1,21 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 import { UserEntity } from '../users/user.entity';
 
-export const REVOKE_REASONS = ['logout', 'refresh_reuse', 'password_change', 'password_reset', 'deactivated'] as const;
+export const REVOKE_REASONS = [
+  'logout',
+  'refresh_reuse',
+  'password_change',
+  'password_reset',
+  'deactivated',
+] as const;
 export type RevokeReason = (typeof REVOKE_REASONS)[number];
 
 /** One login: a family of rotating refresh tokens, and the access tokens issued for it. */

@@ -75,10 +75,17 @@ export class SessionsRepository {
     const manager = tx ?? this.dataSource.manager;
     await manager
       .getRepository(SessionEntity)
-      .update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokeReason: reason });
+      .update(
+        { id: sessionId, revokedAt: IsNull() },
+        { revokedAt: () => 'now()', revokeReason: reason },
+      );
   }
 
-  async revokeSessionOfRefreshToken(tokenHash: string, userId: string, reason: RevokeReason): Promise<void> {
+  async revokeSessionOfRefreshToken(
+    tokenHash: string,
+    userId: string,
+    reason: RevokeReason,
+  ): Promise<void> {
     await this.dataSource.query(
       `UPDATE sessions s SET revoked_at = now(), revoke_reason = $3
          FROM refresh_tokens rt
@@ -88,16 +95,28 @@ export class SessionsRepository {
   }
 
   /** Ends every session of a user, except `keepSessionId` when given. */
-  async revokeAllOfUser(userId: string, reason: RevokeReason, tx: Tx, keepSessionId?: string): Promise<void> {
-    await tx.getRepository(SessionEntity).update(
-      keepSessionId
-        ? { userId, revokedAt: IsNull(), id: Not(keepSessionId) }
-        : { userId, revokedAt: IsNull() },
-      { revokedAt: () => 'now()', revokeReason: reason },
-    );
+  async revokeAllOfUser(
+    userId: string,
+    reason: RevokeReason,
+    tx: Tx,
+    keepSessionId?: string,
+  ): Promise<void> {
+    await tx
+      .getRepository(SessionEntity)
+      .update(
+        keepSessionId
+          ? { userId, revokedAt: IsNull(), id: Not(keepSessionId) }
+          : { userId, revokedAt: IsNull() },
+        { revokedAt: () => 'now()', revokeReason: reason },
+      );
   }
 
-  async addRefreshToken(sessionId: string, tokenHash: string, expiresAt: Date, tx: Tx): Promise<string> {
+  async addRefreshToken(
+    sessionId: string,
+    tokenHash: string,
+    expiresAt: Date,
+    tx: Tx,
+  ): Promise<string> {
     const repo = tx.getRepository(RefreshTokenEntity);
     const saved = await repo.save(repo.create({ sessionId, tokenHash, expiresAt }));
     return saved.id;
@@ -140,14 +159,21 @@ export class SessionsRepository {
     };
   }
 
-  async markRefreshTokenUsed(id: string, successorId: string, successorSealed: string, tx: Tx): Promise<void> {
+  async markRefreshTokenUsed(
+    id: string,
+    successorId: string,
+    successorSealed: string,
+    tx: Tx,
+  ): Promise<void> {
     await tx
       .getRepository(RefreshTokenEntity)
       .update({ id }, { usedAt: () => 'now()', successorId, successorSealed });
   }
 
   async isRefreshTokenUnused(id: string, tx: Tx): Promise<boolean> {
-    const row = await tx.getRepository(RefreshTokenEntity).findOne({ where: { id }, select: { id: true, usedAt: true } });
+    const row = await tx
+      .getRepository(RefreshTokenEntity)
+      .findOne({ where: { id }, select: { id: true, usedAt: true } });
     return row !== null && row.usedAt === null;
   }
 }

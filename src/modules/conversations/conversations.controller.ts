@@ -4,7 +4,11 @@ import { ResponseMessage } from '../../common/decorators/http.decorators';
 import { ParseUuidPipe } from '../../common/pipes/uuid.pipe';
 import type { AuthUser } from '../auth/auth-user';
 import { ConversationsService } from './conversations.service';
-import { CreateConversationDto, ListConversationsQueryDto, UpdateConversationDto } from './dto/conversation.dto';
+import {
+  CreateConversationDto,
+  ListConversationsQueryDto,
+  UpdateConversationDto,
+} from './dto/conversation.dto';
 
 @Controller('conversations')
 export class ConversationsController {
@@ -30,7 +34,11 @@ export class ConversationsController {
 
   @Put(':id')
   @ResponseMessage('conversations.updated')
-  update(@CurrentUser() user: AuthUser, @Param('id', ParseUuidPipe) id: string, @Body() dto: UpdateConversationDto) {
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUuidPipe) id: string,
+    @Body() dto: UpdateConversationDto,
+  ) {
     return this.conversations.update(user, id, dto);
   }
 

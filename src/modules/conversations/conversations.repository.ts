@@ -41,9 +41,14 @@ interface ListRow {
 
 @Injectable()
 export class ConversationsRepository {
-  constructor(@InjectRepository(ConversationEntity) private readonly conversations: Repository<ConversationEntity>) {}
+  constructor(
+    @InjectRepository(ConversationEntity)
+    private readonly conversations: Repository<ConversationEntity>,
+  ) {}
 
-  async create(values: Pick<ConversationEntity, 'userId' | 'title' | 'model' | 'systemMessage'>): Promise<ConversationEntity> {
+  async create(
+    values: Pick<ConversationEntity, 'userId' | 'title' | 'model' | 'systemMessage'>,
+  ): Promise<ConversationEntity> {
     const saved = await this.conversations.save(this.conversations.create(values));
     return this.conversations.findOneByOrFail({ id: saved.id });
   }
@@ -55,7 +60,10 @@ export class ConversationsRepository {
   }
 
   /** One page, newest activity first, with each conversation's last message (one query, plus the count). */
-  async listOwned(userId: string, filter: ConversationFilter): Promise<{ items: ConversationListItem[]; total: number }> {
+  async listOwned(
+    userId: string,
+    filter: ConversationFilter,
+  ): Promise<{ items: ConversationListItem[]; total: number }> {
     const where = ['c.user_id = $1'];
     const params: unknown[] = [userId];
     if (!filter.includeArchived) where.push('c.is_archived = false');
@@ -101,7 +109,11 @@ export class ConversationsRepository {
         lastMessage:
           r.lm_role === null
             ? null
-            : { content: r.lm_content ?? '', role: r.lm_role, createdAt: new Date(r.lm_created_at as Date) },
+            : {
+                content: r.lm_content ?? '',
+                role: r.lm_role,
+                createdAt: new Date(r.lm_created_at as Date),
+              },
       })),
     };
   }
@@ -112,7 +124,10 @@ export class ConversationsRepository {
     userId: string,
     changes: Partial<Pick<ConversationEntity, 'title' | 'isArchived'>>,
   ): Promise<ConversationEntity | null> {
-    const result = await this.conversations.update({ id, userId }, { ...changes, updatedAt: () => 'now()' });
+    const result = await this.conversations.update(
+      { id, userId },
+      { ...changes, updatedAt: () => 'now()' },
+    );
     if (!result.affected) return null;
     return this.conversations.findOneBy({ id, userId });
   }

@@ -5,7 +5,11 @@ import type { AuthUser } from '../auth/auth-user';
 import { ModelsCatalog } from '../llm/models.catalog';
 import { MessagesRepository } from '../messages/messages.repository';
 import { ConversationsRepository } from './conversations.repository';
-import type { CreateConversationDto, ListConversationsQueryDto, UpdateConversationDto } from './dto/conversation.dto';
+import type {
+  CreateConversationDto,
+  ListConversationsQueryDto,
+  UpdateConversationDto,
+} from './dto/conversation.dto';
 import {
   ConversationDetailResponse,
   ConversationResponse,
@@ -57,7 +61,11 @@ export class ConversationsService {
     return toConversationDetail(conversation, await this.messages.allOfConversation(id));
   }
 
-  async update(actor: AuthUser, id: string, dto: UpdateConversationDto): Promise<ConversationResponse> {
+  async update(
+    actor: AuthUser,
+    id: string,
+    dto: UpdateConversationDto,
+  ): Promise<ConversationResponse> {
     if (dto.title === undefined && dto.is_archived === undefined) {
       throw AppError.validation([fieldIssue('body', 'issue.nothing_to_update_conversation')]);
     }
@@ -82,7 +90,8 @@ export class ConversationsService {
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     const updated = await this.conversations.updateOwned(id, actor.id, defined);
     if (!updated) throw AppError.notFound();
-    const [last] = (await this.messages.listByConversation(id, { page: 1, size: 1, order: 'desc' })).items;
+    const [last] = (await this.messages.listByConversation(id, { page: 1, size: 1, order: 'desc' }))
+      .items;
     return toConversationResponse(
       updated,
       last ? { content: last.content, role: last.role, createdAt: last.createdAt } : null,

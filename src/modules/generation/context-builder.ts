@@ -27,7 +27,9 @@ export interface BuiltContext {
  * budget. The new message alone too large is a 422 on `content`.
  */
 export function buildContext(input: ContextInput): BuiltContext {
-  const head: LlmMessage[] = input.systemMessage ? [{ role: 'system', content: input.systemMessage }] : [];
+  const head: LlmMessage[] = input.systemMessage
+    ? [{ role: 'system', content: input.systemMessage }]
+    : [];
   const tail: LlmMessage = { role: 'user', content: input.newMessage };
   const budget = input.contextWindow - input.replyBudget;
   const fixed = countChatTokens([...head, tail]);
@@ -43,5 +45,9 @@ export function buildContext(input: ContextInput): BuiltContext {
     kept.unshift(input.history[i]);
   }
   const messages = [...head, ...kept, tail];
-  return { messages, promptTokens: countChatTokens(messages), dropped: input.history.length - kept.length };
+  return {
+    messages,
+    promptTokens: countChatTokens(messages),
+    dropped: input.history.length - kept.length,
+  };
 }

@@ -14,7 +14,12 @@ export type GenerationEventBody =
   | { type: 'end'; usage: Usage; stopped: boolean }
   | {
       type: 'error';
-      error: { code: ErrorCode; messageKey: MessageKey; status: number; details?: Record<string, unknown> };
+      error: {
+        code: ErrorCode;
+        messageKey: MessageKey;
+        status: number;
+        details?: Record<string, unknown>;
+      };
     };
 
 export type GenerationEvent = GenerationEventBody & { seq: number };

@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { CurrentUser } from '../../common/decorators/current-user.decorator';
 import { ResponseMessage } from '../../common/decorators/http.decorators';
@@ -19,7 +30,11 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(header)) {
-    throw AppError.validation([fieldIssue('Idempotency-Key', 'issue.idempotency_key_invalid')], 400, 'error.bad_request');
+    throw AppError.validation(
+      [fieldIssue('Idempotency-Key', 'issue.idempotency_key_invalid')],
+      400,
+      'error.bad_request',
+    );
   }
   return header;
 }
@@ -84,7 +99,9 @@ export class GenerationController {
     @Res() res: Response,
   ): Promise<void> {
     const after = resumePoint(lastEventId, query.after);
-    await streamSse(res, this.sseOptions(req), (signal) => this.generation.follow(user, messageId, after, signal, conversationId));
+    await streamSse(res, this.sseOptions(req), (signal) =>
+      this.generation.follow(user, messageId, after, signal, conversationId),
+    );
   }
 
   /** Stops a reply being generated; the partial text is kept (status `stopped`) and billed. */

@@ -15,7 +15,12 @@ import { MemoryStreamLog, RedisStreamLog, STREAM_LOG } from './stream-log';
 const STREAM_LOG_TTL_MS = 10 * 60 * 1000;
 
 @Module({
-  imports: [TypeOrmModule.forFeature([IdempotencyKeyEntity]), ConversationsModule, LlmModule, QuotaModule],
+  imports: [
+    TypeOrmModule.forFeature([IdempotencyKeyEntity]),
+    ConversationsModule,
+    LlmModule,
+    QuotaModule,
+  ],
   controllers: [GenerationController],
   providers: [
     GenerationService,
@@ -24,7 +29,9 @@ const STREAM_LOG_TTL_MS = 10 * 60 * 1000;
       provide: STREAM_LOG,
       inject: [REDIS],
       useFactory: (redis: Redis | null) =>
-        redis ? new RedisStreamLog(redis, STREAM_LOG_TTL_MS / 1000) : new MemoryStreamLog(STREAM_LOG_TTL_MS),
+        redis
+          ? new RedisStreamLog(redis, STREAM_LOG_TTL_MS / 1000)
+          : new MemoryStreamLog(STREAM_LOG_TTL_MS),
     },
   ],
   exports: [GenerationService],

@@ -90,7 +90,9 @@ export class GenerationService implements BeforeApplicationShutdown {
     const earlierMessages = await this.messages.recent(conversationId, CONTEXT_MESSAGES);
     const context = buildContext({
       systemMessage: conversation.systemMessage,
-      history: earlierMessages.filter(isContextTurn).map((m): LlmMessage => ({ role: m.role, content: m.content })),
+      history: earlierMessages
+        .filter(isContextTurn)
+        .map((m): LlmMessage => ({ role: m.role, content: m.content })),
       newMessage: dto.content,
       contextWindow: model.context_window,
       replyBudget,
@@ -114,13 +116,27 @@ export class GenerationService implements BeforeApplicationShutdown {
           tx,
         );
         const assistant = await this.messages.insert(
-          { conversationId, userId: actor.id, parentId: user.id, role: 'assistant', content: '', status: 'streaming', model: modelId },
+          {
+            conversationId,
+            userId: actor.id,
+            parentId: user.id,
+            role: 'assistant',
+            content: '',
+            status: 'streaming',
+            model: modelId,
+          },
           tx,
         );
         await this.conversations.recordMessages(conversationId, 2, tx);
         if (idempotencyKey !== undefined) {
           const claimed = await this.idempotency.claim(
-            { userId: actor.id, key: idempotencyKey, conversationId, userMessageId: user.id, assistantMessageId: assistant.id },
+            {
+              userId: actor.id,
+              key: idempotencyKey,
+              conversationId,
+              userMessageId: user.id,
+              assistantMessageId: assistant.id,
+            },
             tx,
           );
           if (!claimed) throw new IdempotencyConflict();
@@ -137,7 +153,12 @@ export class GenerationService implements BeforeApplicationShutdown {
     }
 
     const id = stored.assistant.id;
-    await this.log.append(id, { type: 'start', message_id: id, conversation_id: conversationId, user_message_id: stored.user.id });
+    await this.log.append(id, {
+      type: 'start',
+      message_id: id,
+      conversation_id: conversationId,
+      user_message_id: stored.user.id,
+    });
     const controller = new AbortController();
     const done = this.generate(id, conversationId, {
       messages: context.messages,
@@ -148,7 +169,12 @@ export class GenerationService implements BeforeApplicationShutdown {
       reservation,
     }).finally(() => this.running.delete(id));
     this.running.set(id, { controller, done });
-    return { conversationId, userMessageId: stored.user.id, assistantMessageId: id, replayed: false };
+    return {
+      conversationId,
+      userMessageId: stored.user.id,
+      assistantMessageId: id,
+      replayed: false,
+    };
   }
 
   /** The events of a generation after `after`, live until its end; `conversationId`, when given, must be its conversation. */
@@ -161,7 +187,8 @@ export class GenerationService implements BeforeApplicationShutdown {
   ): Promise<AsyncIterable<GenerationEvent>> {
     const message = await this.messages.findOwned(messageId, actor.id);
     if (!message || message.role !== 'assistant') throw AppError.notFound();
-    if (conversationId !== undefined && message.conversationId !== conversationId) throw AppError.notFound();
+    if (conversationId !== undefined && message.conversationId !== conversationId)
+      throw AppError.notFound();
     return (await this.log.follow(messageId, after, signal)) ?? replayFromStore(message, after);
   }
 
@@ -169,7 +196,12 @@ export class GenerationService implements BeforeApplicationShutdown {
   async result(actor: AuthUser, started: StartedGeneration): Promise<SendResult> {
     for await (const event of await this.follow(actor, started.assistantMessageId, 0)) {
       if (event.type === 'error') {
-        throw new AppError(event.error.code, event.error.messageKey, event.error.details, event.error.status);
+        throw new AppError(
+          event.error.code,
+          event.error.messageKey,
+          event.error.details,
+          event.error.status,
+        );
       }
     }
     const [user, assistant] = await Promise.all([
@@ -182,7 +214,11 @@ export class GenerationService implements BeforeApplicationShutdown {
     return {
       user_message: toMessageResponse(user),
       assistant_message: toMessageResponse(assistant),
-      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+      usage: {
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        total_tokens: prompt + completion,
+      },
     };
   }
 
@@ -205,7 +241,11 @@ export class GenerationService implements BeforeApplicationShutdown {
     await Promise.allSettled(all.map((r) => r.done));
   }
 
-  private async replayOf(actor: AuthUser, conversationId: string, key: string): Promise<StartedGeneration | null> {
+  private async replayOf(
+    actor: AuthUser,
+    conversationId: string,
+    key: string,
+  ): Promise<StartedGeneration | null> {
     const earlier = await this.idempotency.findLive(actor.id, key);
     if (!earlier) return null;
     if (earlier.conversationId !== conversationId) {
@@ -256,13 +296,19 @@ export class GenerationService implements BeforeApplicationShutdown {
       await this.quota.settle(call.reservation, { requests: 1, tokens: total });
       terminal = {
         type: 'end',
-        usage: { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: total },
+        usage: {
+          prompt_tokens: usage.promptTokens,
+          completion_tokens: usage.completionTokens,
+          total_tokens: total,
+        },
         stopped,
       };
     } catch (error) {
       const appError = toAppError(error) ?? new AppError('INTERNAL_SERVER_ERROR', 'error.internal');
       if (appError.code === 'INTERNAL_SERVER_ERROR' || appError.code === 'DATABASE_ERROR') {
-        this.logger.error(`generation ${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        this.logger.error(
+          `generation ${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
       }
       // The partial reply is kept as failed; a failed call is not billed.
       await this.store(id, conversationId, {
@@ -271,13 +317,22 @@ export class GenerationService implements BeforeApplicationShutdown {
         tokensUsed: 0,
         promptTokens: null,
         completionTokens: null,
-      }).catch((e: unknown) => this.logger.error(`could not store failed generation ${id}: ${String(e)}`));
+      }).catch((e: unknown) =>
+        this.logger.error(`could not store failed generation ${id}: ${String(e)}`),
+      );
       await this.quota
         .settle(call.reservation, { requests: 0, tokens: 0 })
-        .catch((e: unknown) => this.logger.error(`could not release quota of generation ${id}: ${String(e)}`));
+        .catch((e: unknown) =>
+          this.logger.error(`could not release quota of generation ${id}: ${String(e)}`),
+        );
       terminal = {
         type: 'error',
-        error: { code: appError.code, messageKey: appError.messageKey, status: appError.status, details: appError.details },
+        error: {
+          code: appError.code,
+          messageKey: appError.messageKey,
+          status: appError.status,
+          details: appError.details,
+        },
       };
     }
     await this.log.append(id, terminal);
@@ -296,7 +351,12 @@ export class GenerationService implements BeforeApplicationShutdown {
 }
 
 function isContextTurn(m: MessageEntity): m is MessageEntity & { role: 'user' | 'assistant' } {
-  return (m.role === 'user' || m.role === 'assistant') && m.content.length > 0 && m.status !== 'streaming' && m.status !== 'failed';
+  return (
+    (m.role === 'user' || m.role === 'assistant') &&
+    m.content.length > 0 &&
+    m.status !== 'streaming' &&
+    m.status !== 'failed'
+  );
 }
 
 /**
@@ -305,7 +365,12 @@ function isContextTurn(m: MessageEntity): m is MessageEntity & { role: 'user' | 
  */
 function replayFromStore(message: MessageEntity, after: number): AsyncIterable<GenerationEvent> {
   const events: GenerationEventBody[] = [
-    { type: 'start', message_id: message.id, conversation_id: message.conversationId, user_message_id: message.parentId ?? '' },
+    {
+      type: 'start',
+      message_id: message.id,
+      conversation_id: message.conversationId,
+      user_message_id: message.parentId ?? '',
+    },
   ];
   if (message.content) events.push({ type: 'content', content: message.content });
   if (message.status === 'failed' || message.status === 'streaming') {
@@ -318,7 +383,11 @@ function replayFromStore(message: MessageEntity, after: number): AsyncIterable<G
     const completion = message.completionTokens ?? 0;
     events.push({
       type: 'end',
-      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+      usage: {
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        total_tokens: prompt + completion,
+      },
       stopped: message.status === 'stopped',
     });
   }
@@ -327,7 +396,14 @@ function replayFromStore(message: MessageEntity, after: number): AsyncIterable<G
   return {
     [Symbol.asyncIterator]: () => {
       let i = 0;
-      return { next: () => Promise.resolve(i < remaining.length ? { value: remaining[i++], done: false } : { value: undefined, done: true }) };
+      return {
+        next: () =>
+          Promise.resolve(
+            i < remaining.length
+              ? { value: remaining[i++], done: false }
+              : { value: undefined, done: true },
+          ),
+      };
     },
   };
 }

@@ -24,7 +24,10 @@ export class IdempotencyKeyEntity {
   assistantMessageId!: string;
 
   @ManyToOne(() => MessageEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'assistant_message_id', foreignKeyConstraintName: 'idempotency_keys_assistant_fk' })
+  @JoinColumn({
+    name: 'assistant_message_id',
+    foreignKeyConstraintName: 'idempotency_keys_assistant_fk',
+  })
   assistantMessage?: MessageEntity;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -8,11 +8,17 @@ const KEEP_MS = 24 * 60 * 60 * 1000;
 
 @Injectable()
 export class IdempotencyRepository {
-  constructor(@InjectRepository(IdempotencyKeyEntity) private readonly keys: Repository<IdempotencyKeyEntity>) {}
+  constructor(
+    @InjectRepository(IdempotencyKeyEntity) private readonly keys: Repository<IdempotencyKeyEntity>,
+  ) {}
 
   /** The live (< 24 h) record of a user's key, if any. */
   findLive(userId: string, key: string): Promise<IdempotencyKeyEntity | null> {
-    return this.keys.findOneBy({ userId, key, createdAt: MoreThan(new Date(Date.now() - KEEP_MS)) });
+    return this.keys.findOneBy({
+      userId,
+      key,
+      createdAt: MoreThan(new Date(Date.now() - KEEP_MS)),
+    });
   }
 
   /**
@@ -28,7 +34,13 @@ export class IdempotencyRepository {
          assistant_message_id = EXCLUDED.assistant_message_id, created_at = now()
        WHERE k.created_at < now() - interval '24 hours'
        RETURNING k.key`,
-      [record.userId, record.key, record.conversationId, record.userMessageId, record.assistantMessageId],
+      [
+        record.userId,
+        record.key,
+        record.conversationId,
+        record.userMessageId,
+        record.assistantMessageId,
+      ],
     );
     return rows.length > 0;
   }

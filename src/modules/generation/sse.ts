@@ -18,7 +18,10 @@ export function publicEvent(event: GenerationEvent, lang: Lang): Record<string, 
     case 'end':
       return { type: 'end', usage: event.usage, stopped: event.stopped };
     case 'error':
-      return { type: 'error', error: { code: event.error.code, message: t(event.error.messageKey, lang) } };
+      return {
+        type: 'error',
+        error: { code: event.error.code, message: t(event.error.messageKey, lang) },
+      };
   }
 }
 
@@ -57,6 +60,9 @@ export async function streamSse(
 
 /** Last-Event-ID header or ?after=N: the last event the client has; 0 when none. */
 export function resumePoint(lastEventId: string | undefined, after: number | undefined): number {
-  const fromHeader = lastEventId !== undefined && /^\d+$/.test(lastEventId.trim()) ? Number(lastEventId.trim()) : undefined;
+  const fromHeader =
+    lastEventId !== undefined && /^\d+$/.test(lastEventId.trim())
+      ? Number(lastEventId.trim())
+      : undefined;
   return fromHeader ?? after ?? 0;
 }

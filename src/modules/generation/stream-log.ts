@@ -9,7 +9,11 @@ import { isTerminal, type GenerationEvent, type GenerationEventBody } from './ge
 export interface StreamLog {
   append(generationId: string, event: GenerationEventBody): Promise<GenerationEvent>;
   /** Events after `after`, then live ones, ending after the terminal event or on `signal`; null when unknown. */
-  follow(generationId: string, after: number, signal?: AbortSignal): Promise<AsyncIterable<GenerationEvent> | null>;
+  follow(
+    generationId: string,
+    after: number,
+    signal?: AbortSignal,
+  ): Promise<AsyncIterable<GenerationEvent> | null>;
 }
 
 export const STREAM_LOG = Symbol('StreamLog');
@@ -32,7 +36,8 @@ export class MemoryStreamLog implements StreamLog {
       stream = { events: [], ended: false, waiters: new Set() };
       this.streams.set(generationId, stream);
     }
-    if (stream.ended) return Promise.reject(new Error(`generation ${generationId} has already ended`));
+    if (stream.ended)
+      return Promise.reject(new Error(`generation ${generationId} has already ended`));
     const event: GenerationEvent = { ...body, seq: stream.events.length + 1 };
     stream.events.push(event);
     if (isTerminal(body)) {
@@ -44,7 +49,11 @@ export class MemoryStreamLog implements StreamLog {
     return Promise.resolve(event);
   }
 
-  follow(generationId: string, after: number, signal?: AbortSignal): Promise<AsyncIterable<GenerationEvent> | null> {
+  follow(
+    generationId: string,
+    after: number,
+    signal?: AbortSignal,
+  ): Promise<AsyncIterable<GenerationEvent> | null> {
     const stream = this.streams.get(generationId);
     if (!stream) return Promise.resolve(null);
     return Promise.resolve(
@@ -108,7 +117,11 @@ export class RedisStreamLog implements StreamLog {
     return event;
   }
 
-  async follow(generationId: string, after: number, signal?: AbortSignal): Promise<AsyncIterable<GenerationEvent> | null> {
+  async follow(
+    generationId: string,
+    after: number,
+    signal?: AbortSignal,
+  ): Promise<AsyncIterable<GenerationEvent> | null> {
     const key = this.key(generationId);
     if ((await this.redis.exists(key)) === 0) return null;
     const redis = this.redis;
@@ -123,7 +136,7 @@ export class RedisStreamLog implements StreamLog {
         while (!signal?.aborted) {
           let batch: [string, [string, string[]][]][] | null;
           try {
-            batch = (await reader.xread('COUNT', 500, 'BLOCK', BLOCK_MS, 'STREAMS', key, lastId));
+            batch = await reader.xread('COUNT', 500, 'BLOCK', BLOCK_MS, 'STREAMS', key, lastId);
           } catch (error) {
             if (signal?.aborted) return;
             throw error;

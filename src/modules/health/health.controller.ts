@@ -39,7 +39,9 @@ export class HealthController {
 
   /** Ready for traffic: the database answers now (not cached); 503 when it does not. */
   @Get('ready')
-  async ready(@Res({ passthrough: true }) res: Response): Promise<{ status: 'ok' | 'unavailable'; database: 'up' | 'down' }> {
+  async ready(
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ status: 'ok' | 'unavailable'; database: 'up' | 'down' }> {
     const up = await this.health.databaseUp();
     res.status(up ? 200 : 503);
     return { status: up ? 'ok' : 'unavailable', database: up ? 'up' : 'down' };

@@ -74,7 +74,9 @@ export class HealthService {
   private async checkRedis(): Promise<ServiceState> {
     if (!this.redis) return 'not_configured';
     try {
-      return (await withTimeout(this.redis.ping(), CHECK_TIMEOUT_MS)) === 'PONG' ? 'healthy' : 'unhealthy';
+      return (await withTimeout(this.redis.ping(), CHECK_TIMEOUT_MS)) === 'PONG'
+        ? 'healthy'
+        : 'unhealthy';
     } catch {
       return 'unhealthy';
     }
@@ -84,7 +86,10 @@ export class HealthService {
   private async checkProvider(): Promise<ServiceState> {
     if (this.provider.name === 'offline') return 'not_configured';
     try {
-      const check = await withTimeout(this.provider.check({ timeoutMs: CHECK_TIMEOUT_MS }), CHECK_TIMEOUT_MS + 100);
+      const check = await withTimeout(
+        this.provider.check({ timeoutMs: CHECK_TIMEOUT_MS }),
+        CHECK_TIMEOUT_MS + 100,
+      );
       return check.ok ? 'healthy' : 'unhealthy';
     } catch {
       return 'unhealthy';

@@ -21,7 +21,9 @@ export class MailService implements OnApplicationShutdown {
   constructor(private readonly config: AppConfig) {
     this.transport = config.env.SMTP_URL ? createTransport(config.env.SMTP_URL) : null;
     if (!this.transport && config.isProduction) {
-      this.logger.warn('SMTP_URL is not set: e-mails (password resets) are only written to the log');
+      this.logger.warn(
+        'SMTP_URL is not set: e-mails (password resets) are only written to the log',
+      );
     }
   }
 
@@ -36,7 +38,9 @@ export class MailService implements OnApplicationShutdown {
   /** Sends without making the caller wait or fail: answers must not depend on the mail server. */
   sendInBackground(mail: OutgoingMail): void {
     this.send(mail).catch((error: unknown) => {
-      this.logger.error(`could not send e-mail "${mail.subject}": ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(
+        `could not send e-mail "${mail.subject}": ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
   }
 

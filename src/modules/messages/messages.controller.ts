@@ -12,13 +12,21 @@ export class MessagesController {
 
   @Get('conversations/:id/messages')
   @ResponseMessage('messages.list')
-  list(@CurrentUser() user: AuthUser, @Param('id', ParseUuidPipe) id: string, @Query() query: ListMessagesQueryDto) {
+  list(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUuidPipe) id: string,
+    @Query() query: ListMessagesQueryDto,
+  ) {
     return this.messages.list(user, id, query);
   }
 
   @Put('messages/:id')
   @ResponseMessage('messages.updated')
-  update(@CurrentUser() user: AuthUser, @Param('id', ParseUuidPipe) id: string, @Body() dto: UpdateMessageDto) {
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUuidPipe) id: string,
+    @Body() dto: UpdateMessageDto,
+  ) {
     return this.messages.update(user, id, dto);
   }
 

@@ -12,14 +12,19 @@ export interface MessagePage {
 
 @Injectable()
 export class MessagesRepository {
-  constructor(@InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>) {}
+  constructor(
+    @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
+  ) {}
 
   private repo(tx?: Tx): Repository<MessageEntity> {
     return tx ? tx.getRepository(MessageEntity) : this.messages;
   }
 
   /** A page of one conversation's messages (the caller has checked ownership). */
-  async listByConversation(conversationId: string, page: MessagePage): Promise<{ items: MessageEntity[]; total: number }> {
+  async listByConversation(
+    conversationId: string,
+    page: MessagePage,
+  ): Promise<{ items: MessageEntity[]; total: number }> {
     const [items, total] = await this.messages.findAndCount({
       where: { conversationId },
       order: { seq: page.order === 'asc' ? 'ASC' : 'DESC' },
@@ -36,14 +41,21 @@ export class MessagesRepository {
 
   /** The latest `limit` messages of a conversation, oldest first (context for a reply). */
   async recent(conversationId: string, limit: number, tx?: Tx): Promise<MessageEntity[]> {
-    const rows = await this.repo(tx).find({ where: { conversationId }, order: { seq: 'DESC' }, take: limit });
+    const rows = await this.repo(tx).find({
+      where: { conversationId },
+      order: { seq: 'DESC' },
+      take: limit,
+    });
     return rows.reverse();
   }
 
   /** Stores a generation's outcome in one statement: text, status and token counts. */
   async finish(
     id: string,
-    outcome: Pick<MessageEntity, 'content' | 'status' | 'tokensUsed' | 'promptTokens' | 'completionTokens'>,
+    outcome: Pick<
+      MessageEntity,
+      'content' | 'status' | 'tokensUsed' | 'promptTokens' | 'completionTokens'
+    >,
     tx: Tx,
   ): Promise<void> {
     await this.repo(tx).update({ id }, { ...outcome, updatedAt: () => 'now()' });

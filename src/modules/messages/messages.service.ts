@@ -23,14 +23,18 @@ export class MessagesService {
   ): Promise<{ messages: MessageResponse[]; pagination: Pagination }> {
     if (!(await this.conversations.findOwned(conversationId, actor.id))) throw AppError.notFound();
     const { items, total } = await this.messages.listByConversation(conversationId, query);
-    return { messages: items.map(toMessageResponse), pagination: paginationOf(query.page, query.size, total) };
+    return {
+      messages: items.map(toMessageResponse),
+      pagination: paginationOf(query.page, query.size, total),
+    };
   }
 
   update(actor: AuthUser, messageId: string, dto: UpdateMessageDto): Promise<MessageResponse> {
     return this.tx.run(async (tx) => {
       const message = await this.messages.findOwned(messageId, actor.id, tx);
       if (!message) throw AppError.notFound();
-      if (message.status === 'streaming') throw AppError.validation([fieldIssue('content', 'issue.message_streaming')]);
+      if (message.status === 'streaming')
+        throw AppError.validation([fieldIssue('content', 'issue.message_streaming')]);
       const updated = await this.messages.updateContent(messageId, dto.content, tx);
       if (!updated) throw AppError.notFound();
       await this.conversations.touch(message.conversationId, tx);
@@ -42,7 +46,8 @@ export class MessagesService {
     return this.tx.run(async (tx) => {
       const message = await this.messages.findOwned(messageId, actor.id, tx);
       if (!message) throw AppError.notFound();
-      if (message.status === 'streaming') throw AppError.validation([fieldIssue('message', 'issue.message_streaming')]);
+      if (message.status === 'streaming')
+        throw AppError.validation([fieldIssue('message', 'issue.message_streaming')]);
       if (!(await this.messages.delete(messageId, tx))) throw AppError.notFound();
       await this.conversations.recordMessages(message.conversationId, -1, tx);
       return null;

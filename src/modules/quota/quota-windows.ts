@@ -14,7 +14,10 @@ export function assertTimeZone(timeZone: string): void {
   new Intl.DateTimeFormat('en-US', { timeZone });
 }
 
-function partsIn(instant: Date, timeZone: string): { y: number; m: number; d: number; h: number; min: number; s: number } {
+function partsIn(
+  instant: Date,
+  timeZone: string,
+): { y: number; m: number; d: number; h: number; min: number; s: number } {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
@@ -26,7 +29,14 @@ function partsIn(instant: Date, timeZone: string): { y: number; m: number; d: nu
     second: '2-digit',
   }).formatToParts(instant);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { y: get('year'), m: get('month'), d: get('day'), h: get('hour'), min: get('minute'), s: get('second') };
+  return {
+    y: get('year'),
+    m: get('month'),
+    d: get('day'),
+    h: get('hour'),
+    min: get('minute'),
+    s: get('second'),
+  };
 }
 
 /** The zone's offset from UTC at an instant, in milliseconds. */
@@ -54,7 +64,17 @@ export function quotaWindows(now: Date, timeZone: string): QuotaWindows {
   return {
     day: `${y}-${pad(m)}-${pad(d)}`,
     month: `${y}-${pad(m)}-01`,
-    dayResetsAt: zonedMidnight(nextDay.getUTCFullYear(), nextDay.getUTCMonth() + 1, nextDay.getUTCDate(), timeZone),
-    monthResetsAt: zonedMidnight(nextMonth.getUTCFullYear(), nextMonth.getUTCMonth() + 1, 1, timeZone),
+    dayResetsAt: zonedMidnight(
+      nextDay.getUTCFullYear(),
+      nextDay.getUTCMonth() + 1,
+      nextDay.getUTCDate(),
+      timeZone,
+    ),
+    monthResetsAt: zonedMidnight(
+      nextMonth.getUTCFullYear(),
+      nextMonth.getUTCMonth() + 1,
+      1,
+      timeZone,
+    ),
   };
 }

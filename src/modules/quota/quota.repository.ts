@@ -34,7 +34,9 @@ const USAGE_SQL = {
 
 @Injectable()
 export class QuotaRepository {
-  constructor(@InjectRepository(QuotaCounterEntity) private readonly counters: Repository<QuotaCounterEntity>) {}
+  constructor(
+    @InjectRepository(QuotaCounterEntity) private readonly counters: Repository<QuotaCounterEntity>,
+  ) {}
 
   /**
    * Reserves one request and up to `wantTokens` tokens (never more than any window has
@@ -86,7 +88,14 @@ export class QuotaRepository {
    * Settles a reservation to what was used: `requests` (0 when the call failed, 1 otherwise)
    * and `tokens`, giving back the rest. A window that has rolled over since is left alone.
    */
-  async settle(s: { userId: string; day: string; month: string; granted: number; requests: 0 | 1; tokens: number }): Promise<void> {
+  async settle(s: {
+    userId: string;
+    day: string;
+    month: string;
+    granted: number;
+    requests: 0 | 1;
+    tokens: number;
+  }): Promise<void> {
     await this.counters.query(
       `UPDATE quota_counters SET
           day_requests = CASE WHEN day = $2::date THEN GREATEST(0, day_requests - 1 + $5::int) ELSE day_requests END,
@@ -107,6 +116,11 @@ export class QuotaRepository {
     );
     const row = rows[0];
     if (!row) return ZERO;
-    return { requestsToday: row.dr, tokensToday: row.dt, requestsThisMonth: row.mr, tokensThisMonth: row.mt };
+    return {
+      requestsToday: row.dr,
+      tokensToday: row.dt,
+      requestsThisMonth: row.mr,
+      tokensThisMonth: row.mt,
+    };
   }
 }

@@ -12,7 +12,8 @@ export interface QuotaSnapshot {
   usage: QuotaUsage;
 }
 
-export type QuotaWindowName = 'daily_requests' | 'monthly_requests' | 'daily_tokens' | 'monthly_tokens';
+export type QuotaWindowName =
+  'daily_requests' | 'monthly_requests' | 'daily_tokens' | 'monthly_tokens';
 
 /** A held reservation: settle it exactly once with what was used. */
 export interface Reservation {
@@ -103,14 +104,46 @@ export class QuotaService {
     minTokens: number,
     w: { dayResetsAt: Date; monthResetsAt: Date },
   ): AppError {
-    const windows: { name: QuotaWindowName; limit: number; used: number; full: boolean; resetsAt: Date }[] = [
-      { name: 'daily_requests', limit: limits.dailyRequests, used: usage.requestsToday, full: usage.requestsToday + 1 > limits.dailyRequests, resetsAt: w.dayResetsAt },
-      { name: 'monthly_requests', limit: limits.monthlyRequests, used: usage.requestsThisMonth, full: usage.requestsThisMonth + 1 > limits.monthlyRequests, resetsAt: w.monthResetsAt },
-      { name: 'daily_tokens', limit: limits.dailyTokens, used: usage.tokensToday, full: limits.dailyTokens - usage.tokensToday < minTokens, resetsAt: w.dayResetsAt },
-      { name: 'monthly_tokens', limit: limits.monthlyTokens, used: usage.tokensThisMonth, full: limits.monthlyTokens - usage.tokensThisMonth < minTokens, resetsAt: w.monthResetsAt },
+    const windows: {
+      name: QuotaWindowName;
+      limit: number;
+      used: number;
+      full: boolean;
+      resetsAt: Date;
+    }[] = [
+      {
+        name: 'daily_requests',
+        limit: limits.dailyRequests,
+        used: usage.requestsToday,
+        full: usage.requestsToday + 1 > limits.dailyRequests,
+        resetsAt: w.dayResetsAt,
+      },
+      {
+        name: 'monthly_requests',
+        limit: limits.monthlyRequests,
+        used: usage.requestsThisMonth,
+        full: usage.requestsThisMonth + 1 > limits.monthlyRequests,
+        resetsAt: w.monthResetsAt,
+      },
+      {
+        name: 'daily_tokens',
+        limit: limits.dailyTokens,
+        used: usage.tokensToday,
+        full: limits.dailyTokens - usage.tokensToday < minTokens,
+        resetsAt: w.dayResetsAt,
+      },
+      {
+        name: 'monthly_tokens',
+        limit: limits.monthlyTokens,
+        used: usage.tokensThisMonth,
+        full: limits.monthlyTokens - usage.tokensThisMonth < minTokens,
+        resetsAt: w.monthResetsAt,
+      },
     ];
     // The window that keeps the user waiting longest is the one to name.
-    const full = windows.filter((x) => x.full).sort((a, b) => b.resetsAt.getTime() - a.resetsAt.getTime());
+    const full = windows
+      .filter((x) => x.full)
+      .sort((a, b) => b.resetsAt.getTime() - a.resetsAt.getTime());
     const named = full[0] ?? windows[0];
     return new AppError('QUOTA_EXCEEDED', 'error.quota', {
       window: named.name,

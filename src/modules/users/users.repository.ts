@@ -67,7 +67,10 @@ export class UsersRepository {
   }
 
   /** The fields among username/e-mail that another user already has (case-insensitive). */
-  async findConflicts(candidate: { username?: string; email?: string }, exceptId?: string): Promise<FieldIssue[]> {
+  async findConflicts(
+    candidate: { username?: string; email?: string },
+    exceptId?: string,
+  ): Promise<FieldIssue[]> {
     if (!candidate.username && !candidate.email) return [];
     const qb = this.users.createQueryBuilder('u').select(['u.id', 'u.username', 'u.email']);
     qb.where('(lower(u.username) = lower(:username) OR lower(u.email) = lower(:email))', {
@@ -78,7 +81,10 @@ export class UsersRepository {
     const clashes = await qb.getMany();
     const issues: FieldIssue[] = [];
     const lower = (s?: string) => s?.toLowerCase();
-    if (candidate.username && clashes.some((u) => lower(u.username) === lower(candidate.username))) {
+    if (
+      candidate.username &&
+      clashes.some((u) => lower(u.username) === lower(candidate.username))
+    ) {
       issues.push(fieldIssue('username', 'issue.username_taken'));
     }
     if (candidate.email && clashes.some((u) => lower(u.email) === lower(candidate.email))) {
@@ -91,13 +97,16 @@ export class UsersRepository {
     try {
       const repo = this.repo(tx);
       const saved = await repo.save(repo.create(user));
-      return (await repo.findOneOrFail({ where: { id: saved.id } }));
+      return await repo.findOneOrFail({ where: { id: saved.id } });
     } catch (error) {
       throw conflictOf(error) ?? error;
     }
   }
 
-  async updateProfile(id: string, changes: { username?: string; email?: string }): Promise<UserEntity> {
+  async updateProfile(
+    id: string,
+    changes: { username?: string; email?: string },
+  ): Promise<UserEntity> {
     try {
       await this.users.update({ id }, changes);
     } catch (error) {

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { AppError, fieldIssue } from '../../common/errors/app-error';
 import type { AuthUser } from '../auth/auth-user';
 import { QuotaService } from '../quota/quota.service';
-import { ProfileResponse, QuotaResponse, toProfileResponse, toQuotaResponse } from './dto/user.response';
+import {
+  ProfileResponse,
+  QuotaResponse,
+  toProfileResponse,
+  toQuotaResponse,
+} from './dto/user.response';
 import type { UpdateUserDto } from './dto/update-user.dto';
 import { UsersRepository } from './users.repository';
 
@@ -25,7 +30,10 @@ export class UsersService {
     }
     const conflicts = await this.users.findConflicts(dto, actor.id);
     if (conflicts.length > 0) throw AppError.validation(conflicts);
-    const user = await this.users.updateProfile(actor.id, { username: dto.username, email: dto.email });
+    const user = await this.users.updateProfile(actor.id, {
+      username: dto.username,
+      email: dto.email,
+    });
     return toProfileResponse(user, await this.quota.snapshot(user));
   }
 

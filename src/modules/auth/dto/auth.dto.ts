@@ -1,6 +1,11 @@
 import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { Match } from '../../../common/validation/match.decorator';
-import { IsEmailAddress, IsNewPassword, IsUsername, PASSWORD_MAX } from '../../../common/validation/user-fields';
+import {
+  IsEmailAddress,
+  IsNewPassword,
+  IsUsername,
+  PASSWORD_MAX,
+} from '../../../common/validation/user-fields';
 
 export class RegisterDto {
   @IsUsername()

@@ -11,6 +11,15 @@ export interface AuthResponse extends TokenPairResponse {
   user: UserResponse;
 }
 
-export function toTokenPair(accessToken: string, refreshToken: string, expiresIn: number): TokenPairResponse {
-  return { access_token: accessToken, refresh_token: refreshToken, token_type: 'bearer', expires_in: expiresIn };
+export function toTokenPair(
+  accessToken: string,
+  refreshToken: string,
+  expiresIn: number,
+): TokenPairResponse {
+  return {
+    access_token: accessToken,
+    refresh_token: refreshToken,
+    token_type: 'bearer',
+    expires_in: expiresIn,
+  };
 }

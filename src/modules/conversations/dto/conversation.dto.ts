@@ -3,7 +3,9 @@ import { IsBoolean, IsOptional, IsString, Length, MaxLength, ValidateIf } from '
 import { QueryBoolean, QueryInt } from '../../../common/validation/query';
 import { CodePointLength, NoNulCharacter } from '../../../common/validation/text';
 
-const trim = Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+const trim = Transform(({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim() : value,
+);
 
 export class ListConversationsQueryDto {
   @QueryInt(1, 1_000_000)

@@ -19,7 +19,10 @@ export interface ConversationDetailResponse extends ConversationResponse {
   messages: MessageResponse[];
 }
 
-export function toConversationResponse(c: ConversationEntity, last: LastMessage | null): ConversationResponse {
+export function toConversationResponse(
+  c: ConversationEntity,
+  last: LastMessage | null,
+): ConversationResponse {
   return {
     id: c.id,
     title: c.title,
@@ -29,14 +32,22 @@ export function toConversationResponse(c: ConversationEntity, last: LastMessage 
     is_archived: c.isArchived,
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),
-    last_message: last ? { content: last.content, role: last.role, created_at: last.createdAt.toISOString() } : null,
+    last_message: last
+      ? { content: last.content, role: last.role, created_at: last.createdAt.toISOString() }
+      : null,
   };
 }
 
-export function toConversationDetail(c: ConversationEntity, messages: MessageEntity[]): ConversationDetailResponse {
+export function toConversationDetail(
+  c: ConversationEntity,
+  messages: MessageEntity[],
+): ConversationDetailResponse {
   const last = messages.at(-1);
   return {
-    ...toConversationResponse(c, last ? { content: last.content, role: last.role, createdAt: last.createdAt } : null),
+    ...toConversationResponse(
+      c,
+      last ? { content: last.content, role: last.role, createdAt: last.createdAt } : null,
+    ),
     messages: messages.map(toMessageResponse),
   };
 }

@@ -1,4 +1,14 @@
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  Min,
+} from 'class-validator';
 import { CodePointLength, NoNulCharacter } from '../../../common/validation/text';
 import { MAX_USER_MESSAGE_CHARS } from '../../messages/message.entity';
 

@@ -70,8 +70,18 @@ export function toQuotaResponse({ limits, usage }: QuotaSnapshot): QuotaResponse
     usage_today: { requests: usage.requestsToday, tokens: usage.tokensToday },
     usage_this_month: { requests: usage.requestsThisMonth, tokens: usage.tokensThisMonth },
     remaining_today: {
-      requests: remaining(limits.dailyRequests, usage.requestsToday, limits.monthlyRequests, usage.requestsThisMonth),
-      tokens: remaining(limits.dailyTokens, usage.tokensToday, limits.monthlyTokens, usage.tokensThisMonth),
+      requests: remaining(
+        limits.dailyRequests,
+        usage.requestsToday,
+        limits.monthlyRequests,
+        usage.requestsThisMonth,
+      ),
+      tokens: remaining(
+        limits.dailyTokens,
+        usage.tokensToday,
+        limits.monthlyTokens,
+        usage.tokensThisMonth,
+      ),
     },
   };
 }
