@@ -107,15 +107,12 @@ describe('Database failures', () => {
 
   it('leaves no half-written record when a write fails', async () => {
     proxy.setMode('refuse');
-    const res = await t
-      .api()
-      .post('/api/v1/auth/register')
-      .send({
-        username: 'during_outage',
-        email: 'outage@example.com',
-        password: 'password-123',
-        confirm_password: 'password-123',
-      });
+    const res = await t.api().post('/api/v1/auth/register').send({
+      username: 'during_outage',
+      email: 'outage@example.com',
+      password: 'password-123',
+      confirm_password: 'password-123',
+    });
     expect(res.status).toBe(503);
     proxy.setMode('pass');
     await eventually(async () => (await me()).status, 200, 15_000);
