@@ -3,6 +3,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { RedisModule } from './redis/redis.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { ChatModule } from './modules/chat/chat.module';
 import { ConversationsModule } from './modules/conversations/conversations.module';
 import { GenerationModule } from './modules/generation/generation.module';
 import { HealthModule } from './modules/health/health.module';
@@ -24,6 +25,7 @@ import { UsersModule } from './modules/users/users.module';
     MessagesModule,
     GenerationModule,
     HealthModule,
+    ChatModule,
   ],
 })
 export class AppModule {}

@@ -8,6 +8,7 @@ import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { contextOf, ContextRequest, REQUEST_ID_HEADER } from './common/http/request-context';
 import { AppValidationPipe } from './common/pipes/validation';
 import { AppConfig } from './config/app-config';
+import { WsAdapter } from '@nestjs/platform-ws';
 
 export const API_PREFIX = 'api/v1';
 
@@ -57,6 +58,11 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
     writeError(error, req, res, logger),
   );
 
+  // WebSocket frames all go to the chat gateway's one handler, which parses and routes them itself
+  // (a malformed frame gets an error frame there instead of being dropped).
+  app.useWebSocketAdapter(
+    new WsAdapter(app, { messageParser: (data: unknown) => ({ event: 'frame', data }) }),
+  );
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalInterceptors(new EnvelopeInterceptor(app.get(Reflector)));

@@ -201,6 +201,12 @@ export class Env {
   @Min(100)
   SSE_HEARTBEAT_MS = 15_000;
 
+  /** Interval of WebSocket pings; a socket that missed the previous one is dropped. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  WS_HEARTBEAT_MS = 30_000;
+
   /** Cap on a JSON request body, in bytes. */
   @Transform(toInt)
   @IsInt()

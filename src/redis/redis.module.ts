@@ -1,6 +1,7 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { EVENT_BUS, EventBus, MemoryEventBus, RedisEventBus } from './event-bus';
 
 /** The shared Redis client, or null when REDIS_URL is unset (single-process defaults apply). */
 export const REDIS = Symbol('Redis');
@@ -37,13 +38,23 @@ export function createRedis(url: string, logger = new Logger('Redis')): Redis {
         return createRedis(url);
       },
     },
+    {
+      provide: EVENT_BUS,
+      inject: [REDIS],
+      useFactory: (redis: Redis | null): EventBus =>
+        redis ? new RedisEventBus(redis) : new MemoryEventBus(),
+    },
   ],
-  exports: [REDIS],
+  exports: [REDIS, EVENT_BUS],
 })
 export class RedisModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis | null) {}
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis | null,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.bus.close();
     if (this.redis && this.redis.status !== 'end')
       await this.redis.quit().catch(() => this.redis?.disconnect());
   }

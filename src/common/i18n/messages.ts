@@ -24,6 +24,12 @@ const MESSAGES = {
   'conversations.deleted': { en: 'Conversation deleted', zh: '对话已删除' },
   'conversations.archived': { en: 'Conversation archived', zh: '对话已归档' },
   'conversations.unarchived': { en: 'Conversation unarchived', zh: '对话已取消归档' },
+  'chat.ticket': { en: 'WebSocket ticket issued', zh: 'WebSocket 票据已签发' },
+  'error.ws_malformed_frame': {
+    en: 'Frames must be JSON objects with a type',
+    zh: '帧必须是带 type 的 JSON 对象',
+  },
+  'error.ws_unknown_type': { en: 'Unknown frame type', zh: '未知的帧类型' },
   'messages.list': { en: 'Messages retrieved', zh: '获取消息成功' },
   'messages.updated': { en: 'Message updated', zh: '消息已更新' },
   'messages.deleted': { en: 'Message deleted', zh: '消息已删除' },

@@ -8,6 +8,7 @@ import { AppConfig } from '../../config/app-config';
 import { MailModule } from '../mail/mail.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
+import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
 import { PasswordController } from './password.controller';
@@ -40,8 +41,9 @@ import { TokenService } from './token.service';
     SessionsRepository,
     PasswordResetsRepository,
     JwtStrategy,
+    AccessTokenVerifier,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
-  exports: [AuthService],
+  exports: [AuthService, AccessTokenVerifier],
 })
 export class AuthModule {}

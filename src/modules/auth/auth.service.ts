@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppError, fieldIssue } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
 import { Transactions, Tx } from '../../database/transactions';
+import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
 import { MailService } from '../mail/mail.service';
 import { toUserResponse } from '../users/dto/user.response';
 import { UsersRepository } from '../users/users.repository';
@@ -31,6 +32,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly mail: MailService,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo): Promise<AuthResponse> {
@@ -67,7 +69,7 @@ export class AuthService {
       const token = await this.sessions.lockRefreshToken(tokenHash, tx);
       if (!token || token.sessionRevoked || token.expiresAt.getTime() <= Date.now()) return null;
       // An inactive account is refused without using the token up.
-      if (!token.userActive) return 'inactive' as const;
+      if (!token.userActive) return { kind: 'inactive' as const };
       if (token.usedAt === null) {
         const successor = this.tokens.newOpaqueToken();
         const successorId = await this.sessions.addRefreshToken(
@@ -82,22 +84,39 @@ export class AuthService {
           this.tokens.seal(successor),
           tx,
         );
-        return { userId: token.userId, sessionId: token.sessionId, refreshToken: successor };
+        return {
+          kind: 'rotated' as const,
+          userId: token.userId,
+          sessionId: token.sessionId,
+          refreshToken: successor,
+        };
       }
       const withinGrace =
         Date.now() - token.usedAt.getTime() <= this.config.refreshReuseGraceSeconds * 1000;
       if (withinGrace && token.successorId && token.successorSealed) {
         const successor = this.tokens.unseal(token.successorSealed);
         if (successor && (await this.sessions.isRefreshTokenUnused(token.successorId, tx))) {
-          return { userId: token.userId, sessionId: token.sessionId, refreshToken: successor };
+          return {
+            kind: 'rotated' as const,
+            userId: token.userId,
+            sessionId: token.sessionId,
+            refreshToken: successor,
+          };
         }
       }
       // A used token presented again: treat as theft and end the session family.
       await this.sessions.revoke(token.sessionId, 'refresh_reuse', tx);
-      return null;
+      return { kind: 'reused' as const, userId: token.userId, sessionId: token.sessionId };
     });
-    if (!outcome) throw AppError.unauthenticated('error.invalid_refresh_token');
-    if (outcome === 'inactive') throw AppError.forbidden('error.account_inactive');
+    if (outcome?.kind === 'reused') {
+      await this.bus.publish('session.revoked', {
+        userId: outcome.userId,
+        sessionIds: [outcome.sessionId],
+      });
+    }
+    if (!outcome || outcome.kind === 'reused')
+      throw AppError.unauthenticated('error.invalid_refresh_token');
+    if (outcome.kind === 'inactive') throw AppError.forbidden('error.account_inactive');
     return toTokenPair(
       this.tokens.signAccess(outcome.userId, outcome.sessionId),
       outcome.refreshToken,
@@ -107,13 +126,16 @@ export class AuthService {
 
   async logout(user: AuthUser, dto: LogoutDto): Promise<null> {
     await this.sessions.revoke(user.sessionId, 'logout');
+    const ended = [user.sessionId];
     if (dto.refresh_token) {
-      await this.sessions.revokeSessionOfRefreshToken(
+      const other = await this.sessions.revokeSessionOfRefreshToken(
         this.tokens.hashToken(dto.refresh_token),
         user.id,
         'logout',
       );
+      if (other) ended.push(other);
     }
+    await this.bus.publish('session.revoked', { userId: user.id, sessionIds: ended });
     return null;
   }
 
@@ -148,9 +170,10 @@ export class AuthService {
       await this.users.setPasswordHash(userId, passwordHash, tx);
       await this.resets.invalidateAllOfUser(userId, tx);
       await this.sessions.revokeAllOfUser(userId, 'password_reset', tx);
-      return true;
+      return userId;
     });
     if (!done) throw AppError.validation([fieldIssue('token', 'issue.reset_token_invalid')]);
+    await this.bus.publish('session.revoked', { userId: done, allExcept: null });
     return null;
   }
 
@@ -167,6 +190,7 @@ export class AuthService {
       await this.users.setPasswordHash(user.id, passwordHash, tx);
       await this.sessions.revokeAllOfUser(user.id, 'password_change', tx, user.sessionId);
     });
+    await this.bus.publish('session.revoked', { userId: user.id, allExcept: user.sessionId });
   }
 
   private async openSession(

@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { isUUID } from 'class-validator';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { AppError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
 import type { AuthUser } from './auth-user';
-import { SessionsRepository } from './sessions.repository';
+import { AccessTokenVerifier } from './access-token.verifier';
 
 /**
  * Bearer access tokens: HS256 only (so `none` and other algorithms fail), signature and
@@ -15,7 +13,7 @@ import { SessionsRepository } from './sessions.repository';
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     config: AppConfig,
-    private readonly sessions: SessionsRepository,
+    private readonly verifier: AccessTokenVerifier,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -25,20 +23,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  async validate(payload: Record<string, unknown>): Promise<AuthUser> {
-    const { sub, sid, typ } = payload;
-    if (typ !== 'access' || typeof sub !== 'string' || typeof sid !== 'string' || !isUUID(sid)) {
-      throw AppError.unauthenticated('error.invalid_token');
-    }
-    const session = await this.sessions.findActive(sid);
-    if (!session || session.userId !== sub) throw AppError.unauthenticated('error.invalid_token');
-    if (!session.isActive) throw AppError.forbidden('error.account_inactive');
-    return {
-      id: session.userId,
-      sessionId: session.sessionId,
-      username: session.username,
-      role: session.role,
-      isVip: session.isVip,
-    };
+  validate(payload: Record<string, unknown>): Promise<AuthUser> {
+    return this.verifier.resolve(payload);
   }
 }

@@ -85,13 +85,16 @@ export class SessionsRepository {
     tokenHash: string,
     userId: string,
     reason: RevokeReason,
-  ): Promise<void> {
-    await this.dataSource.query(
+  ): Promise<string | null> {
+    // TypeORM answers an UPDATE … RETURNING with [rows, affectedCount].
+    const [rows]: [{ id: string }[], number] = await this.dataSource.query(
       `UPDATE sessions s SET revoked_at = now(), revoke_reason = $3
          FROM refresh_tokens rt
-        WHERE rt.token_hash = $1 AND rt.session_id = s.id AND s.user_id = $2 AND s.revoked_at IS NULL`,
+        WHERE rt.token_hash = $1 AND rt.session_id = s.id AND s.user_id = $2 AND s.revoked_at IS NULL
+        RETURNING s.id`,
       [tokenHash, userId, reason],
     );
+    return rows[0]?.id ?? null;
   }
 
   /** Ends every session of a user, except `keepSessionId` when given. */

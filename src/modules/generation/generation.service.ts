@@ -1,7 +1,14 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnModuleInit,
+} from '@nestjs/common';
 import { AppError, fieldIssue } from '../../common/errors/app-error';
 import { toAppError } from '../../common/filters/http-exception.filter';
 import { Transactions } from '../../database/transactions';
+import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
 import type { AuthUser } from '../auth/auth-user';
 import { ConversationsRepository } from '../conversations/conversations.repository';
 import { LLM_PROVIDER, LlmMessage, LlmProvider } from '../llm/llm-provider';
@@ -19,6 +26,8 @@ import { STREAM_LOG, StreamLog } from './stream-log';
 
 /** Reply budget when a send names no max_tokens (never above the model's own limit). */
 export const DEFAULT_REPLY_TOKENS = 1024;
+/** How long a stop waits for a generation running elsewhere to end. */
+const STOP_WAIT_MS = 10_000;
 /** Earlier messages read to build a reply's context (trimmed further to the window). */
 const CONTEXT_MESSAGES = 200;
 
@@ -50,7 +59,7 @@ class IdempotencyConflict extends Error {}
  * subscribers of that log.
  */
 @Injectable()
-export class GenerationService implements BeforeApplicationShutdown {
+export class GenerationService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(GenerationService.name);
   private readonly running = new Map<string, Running>();
 
@@ -63,7 +72,15 @@ export class GenerationService implements BeforeApplicationShutdown {
     private readonly models: ModelsCatalog,
     @Inject(LLM_PROVIDER) private readonly provider: LlmProvider,
     @Inject(STREAM_LOG) private readonly log: StreamLog,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
   ) {}
+
+  /** A stop asked on any replica reaches the one running the generation. */
+  onModuleInit(): void {
+    this.bus.subscribe('generation.stop', ({ messageId }) =>
+      this.running.get(messageId)?.controller.abort(),
+    );
+  }
 
   /**
    * Checks and reserves everything, stores the user message and an empty streaming reply,
@@ -74,6 +91,7 @@ export class GenerationService implements BeforeApplicationShutdown {
     conversationId: string,
     dto: SendMessageDto,
     idempotencyKey?: string,
+    origin?: { socketId: string; requestId?: string },
   ): Promise<StartedGeneration> {
     if (idempotencyKey !== undefined) {
       const earlier = await this.replayOf(actor, conversationId, idempotencyKey);
@@ -169,6 +187,12 @@ export class GenerationService implements BeforeApplicationShutdown {
       reservation,
     }).finally(() => this.running.delete(id));
     this.running.set(id, { controller, done });
+    await this.bus.publish('generation.started', {
+      userId: actor.id,
+      messageId: id,
+      conversationId,
+      origin,
+    });
     return {
       conversationId,
       userMessageId: stored.user.id,
@@ -230,6 +254,11 @@ export class GenerationService implements BeforeApplicationShutdown {
     if (running) {
       running.controller.abort();
       await running.done;
+    } else if (message.status === 'streaming') {
+      // Running on another replica: ask it to stop, and wait for the end in the shared log.
+      await this.bus.publish('generation.stop', { messageId });
+      const events = await this.log.follow(messageId, 0, AbortSignal.timeout(STOP_WAIT_MS));
+      if (events) for await (const event of events) void event;
     }
     return toMessageResponse((await this.messages.findById(messageId)) ?? message);
   }

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { isUUID } from 'class-validator';
+import { AppError } from '../../common/errors/app-error';
+import type { AuthUser } from './auth-user';
+import { SessionsRepository } from './sessions.repository';
+
+export interface VerifiedAccess {
+  user: AuthUser;
+  /** When the access token expires (ms since epoch). */
+  expiresAt: number;
+}
+
+/**
+ * What makes an access token good, in one place for HTTP (passport-jwt) and WebSocket:
+ * an access-typed payload with a session id whose session is live and whose user is active.
+ */
+@Injectable()
+export class AccessTokenVerifier {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly sessions: SessionsRepository,
+  ) {}
+
+  /** Checks claims already verified for signature and expiry (HS256 only). */
+  async resolve(payload: Record<string, unknown>): Promise<AuthUser> {
+    const { sub, sid, typ } = payload;
+    if (typ !== 'access' || typeof sub !== 'string' || typeof sid !== 'string' || !isUUID(sid)) {
+      throw AppError.unauthenticated('error.invalid_token');
+    }
+    return this.sessionUser(sub, sid);
+  }
+
+  /** The user of a live session (WebSocket tickets name a session, not a token). */
+  async sessionUser(userId: string, sessionId: string): Promise<AuthUser> {
+    const session = await this.sessions.findActive(sessionId);
+    if (!session || session.userId !== userId)
+      throw AppError.unauthenticated('error.invalid_token');
+    if (!session.isActive) throw AppError.forbidden('error.account_inactive');
+    return {
+      id: session.userId,
+      sessionId: session.sessionId,
+      username: session.username,
+      role: session.role,
+      isVip: session.isVip,
+    };
+  }
+
+  /** Verifies a raw token: signature, algorithm, expiry, then the claims and the session. */
+  async verify(token: string): Promise<VerifiedAccess> {
+    let payload: Record<string, unknown>;
+    try {
+      payload = await this.jwt.verifyAsync<Record<string, unknown>>(token, {
+        algorithms: ['HS256'],
+      });
+    } catch {
+      throw AppError.unauthenticated('error.invalid_token');
+    }
+    const user = await this.resolve(payload);
+    return { user, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : Date.now() };
+  }
+}

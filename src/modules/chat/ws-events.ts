@@ -1,0 +1,48 @@
+import type { ErrorCode } from '../../common/errors/error-codes';
+import type { Usage } from '../generation/generation-events';
+
+/** Frames the server sends (API.md §6, plus `seq` and `request_id`). Every frame has `timestamp`. */
+export type ServerFrame =
+  | {
+      type: 'message_start';
+      conversation_id: string;
+      message_id: string;
+      user_message_id: string;
+      seq: number;
+      request_id?: string;
+    }
+  | {
+      type: 'message_content';
+      conversation_id: string;
+      message_id: string;
+      content: string;
+      seq: number;
+    }
+  | {
+      type: 'message_end';
+      conversation_id: string;
+      message_id: string;
+      usage: Usage;
+      stopped: boolean;
+      seq: number;
+    }
+  | {
+      type: 'error';
+      error: { code: ErrorCode; message: string };
+      conversation_id?: string;
+      message_id?: string;
+      request_id?: string;
+      seq?: number;
+    }
+  | { type: 'pong' }
+  | { type: 'authenticated'; expires_at: string };
+
+/** Client frame types this server understands. */
+export const CLIENT_FRAME_TYPES = ['chat_message', 'ping', 'stop', 'resume', 'auth'] as const;
+export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
+
+/** Largest frame accepted; larger ones are refused by the socket (close 1009). */
+export const WS_MAX_FRAME_BYTES = 64 * 1024;
+
+/** Close codes: 4401 credentials missing, bad, expired or revoked; 1001 server going away. */
+export const WS_CLOSE_UNAUTHORIZED = 4401;

@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { createHash, randomBytes } from 'node:crypto';
+import { REDIS } from '../../redis/redis.module';
+
+/** Seconds a WebSocket ticket stays usable. */
+export const WS_TICKET_TTL_SECONDS = 30;
+
+interface TicketHolder {
+  userId: string;
+  sessionId: string;
+}
+
+/**
+ * One-time tickets for the WebSocket handshake, so long-lived JWTs need not appear in URLs
+ * and logs: 30 s, single use; in Redis when configured (any replica can take them).
+ */
+@Injectable()
+export class WsTickets {
+  private readonly memory = new Map<string, TicketHolder & { expiresAt: number }>();
+
+  constructor(@Inject(REDIS) private readonly redis: Redis | null) {}
+
+  private key(ticket: string): string {
+    return `ws-ticket:${createHash('sha256').update(ticket).digest('hex')}`;
+  }
+
+  async issue(holder: TicketHolder): Promise<string> {
+    const ticket = randomBytes(32).toString('base64url');
+    if (this.redis) {
+      await this.redis.set(this.key(ticket), JSON.stringify(holder), 'EX', WS_TICKET_TTL_SECONDS);
+    } else {
+      this.sweep();
+      this.memory.set(this.key(ticket), {
+        ...holder,
+        expiresAt: Date.now() + WS_TICKET_TTL_SECONDS * 1000,
+      });
+    }
+    return ticket;
+  }
+
+  /** The ticket's holder, once: a second use, or a late one, finds nothing. */
+  async redeem(ticket: string): Promise<TicketHolder | null> {
+    const key = this.key(ticket);
+    if (this.redis) {
+      const value = await this.redis.getdel(key);
+      return value ? (JSON.parse(value) as TicketHolder) : null;
+    }
+    const held = this.memory.get(key);
+    this.memory.delete(key);
+    return held && held.expiresAt > Date.now()
+      ? { userId: held.userId, sessionId: held.sessionId }
+      : null;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [key, held] of this.memory) if (held.expiresAt <= now) this.memory.delete(key);
+  }
+}

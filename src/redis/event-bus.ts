@@ -1,0 +1,106 @@
+import { Logger } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+import type Redis from 'ioredis';
+
+/** Signals every replica must hear (all subscribers, including the publisher's own process). */
+export interface BusEvents {
+  /** A generation started for a user: each of the user's sockets follows it. */
+  'generation.started': {
+    userId: string;
+    messageId: string;
+    conversationId: string;
+    /** The socket that asked, and its request id, so only that socket's frames echo it. */
+    origin?: { socketId: string; requestId?: string };
+  };
+  /** Stop a generation, wherever it runs. */
+  'generation.stop': { messageId: string };
+  /** Sessions ended: their sockets close. `sessionIds` or, with `allExcept`, every other session of the user. */
+  'session.revoked': { userId: string; sessionIds?: string[]; allExcept?: string | null };
+}
+
+export type BusChannel = keyof BusEvents;
+
+export interface EventBus {
+  publish<C extends BusChannel>(channel: C, payload: BusEvents[C]): Promise<void>;
+  subscribe<C extends BusChannel>(channel: C, handler: (payload: BusEvents[C]) => void): () => void;
+  close(): Promise<void>;
+}
+
+export const EVENT_BUS = Symbol('EventBus');
+
+/** One process: an EventEmitter. */
+export class MemoryEventBus implements EventBus {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+
+  publish<C extends BusChannel>(channel: C, payload: BusEvents[C]): Promise<void> {
+    this.emitter.emit(channel, payload);
+    return Promise.resolve();
+  }
+
+  subscribe<C extends BusChannel>(
+    channel: C,
+    handler: (payload: BusEvents[C]) => void,
+  ): () => void {
+    this.emitter.on(channel, handler);
+    return () => this.emitter.off(channel, handler);
+  }
+
+  close(): Promise<void> {
+    this.emitter.removeAllListeners();
+    return Promise.resolve();
+  }
+}
+
+const PREFIX = 'bus:';
+
+/** Several replicas: Redis pub/sub, with its own subscriber connection. */
+export class RedisEventBus implements EventBus {
+  private readonly logger = new Logger(RedisEventBus.name);
+  private readonly local = new MemoryEventBus();
+  private readonly subscriber: Redis;
+  private readonly subscribed = new Set<string>();
+
+  constructor(private readonly redis: Redis) {
+    this.subscriber = redis.duplicate();
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (!channel.startsWith(PREFIX)) return;
+      try {
+        void this.local.publish(
+          channel.slice(PREFIX.length) as BusChannel,
+          JSON.parse(message) as never,
+        );
+      } catch (error) {
+        this.logger.warn(`dropped a malformed bus message on ${channel}: ${String(error)}`);
+      }
+    });
+  }
+
+  async publish<C extends BusChannel>(channel: C, payload: BusEvents[C]): Promise<void> {
+    await this.redis.publish(PREFIX + channel, JSON.stringify(payload));
+  }
+
+  subscribe<C extends BusChannel>(
+    channel: C,
+    handler: (payload: BusEvents[C]) => void,
+  ): () => void {
+    if (!this.subscribed.has(channel)) {
+      this.subscribed.add(channel);
+      this.subscriber.subscribe(PREFIX + channel).catch((error: unknown) => {
+        this.logger.error(`could not subscribe to ${channel}: ${String(error)}`);
+      });
+    }
+    return this.local.subscribe(channel, handler);
+  }
+
+  /** Resolves once every channel asked for so far is subscribed (tests, startup). */
+  async ready(): Promise<void> {
+    if (this.subscribed.size > 0)
+      await this.subscriber.subscribe(...[...this.subscribed].map((c) => PREFIX + c));
+  }
+
+  async close(): Promise<void> {
+    await this.local.close();
+    this.subscriber.disconnect();
+  }
+}
