@@ -1,4 +1,10 @@
-import { Inject, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Logger,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
 import {
   OnGatewayConnection,
   OnGatewayDisconnect,
@@ -22,7 +28,12 @@ import type { AuthUser } from '../auth/auth-user';
 import { SendMessageDto } from '../generation/dto/send-message.dto';
 import type { GenerationEvent } from '../generation/generation-events';
 import { GenerationService } from '../generation/generation.service';
-import { ServerFrame, WS_CLOSE_UNAUTHORIZED, WS_MAX_FRAME_BYTES } from './ws-events';
+import {
+  ServerFrame,
+  WS_CLOSE_GOING_AWAY,
+  WS_CLOSE_UNAUTHORIZED,
+  WS_MAX_FRAME_BYTES,
+} from './ws-events';
 import { WsTickets } from './ws-tickets';
 
 export const WS_PATH = '/api/v1/ws/chat';
@@ -81,7 +92,8 @@ export class ChatGateway
     OnGatewayConnection<WebSocket>,
     OnGatewayDisconnect<WebSocket>,
     OnModuleInit,
-    OnModuleDestroy
+    OnModuleDestroy,
+    BeforeApplicationShutdown
 {
   private readonly logger = new Logger(ChatGateway.name);
   private readonly byUser = new Map<string, Set<ChatSocket>>();
@@ -123,6 +135,19 @@ export class ChatGateway
   onModuleDestroy(): void {
     for (const stop of this.unsubscribe) stop();
     clearInterval(this.heartbeat);
+  }
+
+  /**
+   * On shutdown, first the running generations stop and store their partial replies (their
+   * end frames reach the sockets), then sockets close with 1001, "going away", so clients
+   * know to reconnect elsewhere. (Nest terminates sockets before onApplicationShutdown.)
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.generation.drain();
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const sockets of this.byUser.values()) {
+      for (const socket of sockets) socket.ws.close(WS_CLOSE_GOING_AWAY, 'server shutting down');
+    }
   }
 
   /** Authenticates at the upgrade (async, before any frame): bad credentials get 401, a foreign origin 403. */

@@ -46,3 +46,4 @@ export const WS_MAX_FRAME_BYTES = 64 * 1024;
 
 /** Close codes: 4401 credentials missing, bad, expired or revoked; 1001 server going away. */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
+export const WS_CLOSE_GOING_AWAY = 1001;

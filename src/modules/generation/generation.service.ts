@@ -264,7 +264,12 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
   }
 
   /** Stops what is running and waits until each partial reply is stored (before the DB and Redis close). */
-  async beforeApplicationShutdown(): Promise<void> {
+  beforeApplicationShutdown(): Promise<void> {
+    return this.drain();
+  }
+
+  /** Stops every running generation and resolves once each has stored its reply and ended its log. */
+  async drain(): Promise<void> {
     const all = [...this.running.values()];
     for (const r of all) r.controller.abort();
     await Promise.allSettled(all.map((r) => r.done));
