@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ThrottlingModule } from './common/throttling/throttling.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { RedisModule } from './redis/redis.module';
@@ -17,6 +18,7 @@ import { UsersModule } from './modules/users/users.module';
     ConfigModule,
     DatabaseModule,
     RedisModule,
+    ThrottlingModule,
     UsersModule,
     QuotaModule,
     AuthModule,

@@ -126,6 +126,10 @@ export function writeError(
     return;
   }
   res.setHeader(REQUEST_ID_HEADER, requestId);
+  const retryAfter = error.details?.retry_after;
+  if (error.code === 'RATE_LIMIT_EXCEEDED' && typeof retryAfter === 'number') {
+    res.setHeader('Retry-After', String(retryAfter));
+  }
   res
     .status(error.status)
     .json(

@@ -7,6 +7,8 @@ import {
 } from '@nestjs/common';
 import { AppError, fieldIssue } from '../../common/errors/app-error';
 import { toAppError } from '../../common/filters/http-exception.filter';
+import { RateLimiter } from '../../common/throttling/rate-limiter';
+import { AppConfig } from '../../config/app-config';
 import { Transactions } from '../../database/transactions';
 import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
 import type { AuthUser } from '../auth/auth-user';
@@ -73,6 +75,8 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
     @Inject(LLM_PROVIDER) private readonly provider: LlmProvider,
     @Inject(STREAM_LOG) private readonly log: StreamLog,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
+    private readonly rateLimiter: RateLimiter,
+    private readonly config: AppConfig,
   ) {}
 
   /** A stop asked on any replica reaches the one running the generation. */
@@ -97,6 +101,8 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       const earlier = await this.replayOf(actor, conversationId, idempotencyKey);
       if (earlier) return earlier;
     }
+    // One budget per user for every way of sending: REST, SSE and WebSocket all come here.
+    await this.rateLimiter.consume('messages', actor.id, this.config.env.RATE_LIMIT_MESSAGES);
     const conversation = await this.conversations.findOwned(conversationId, actor.id);
     if (!conversation) throw AppError.notFound();
     const modelId = dto.model ?? conversation.model;
