@@ -61,7 +61,10 @@ export class RedisEventBus implements EventBus {
   private readonly subscribed = new Set<string>();
 
   constructor(private readonly redis: Redis) {
-    this.subscriber = redis.duplicate();
+    // No ready check (INFO) on a subscriber: ioredis 5.8.2+ may write SUBSCRIBE during the
+    // handshake, the INFO then fails in subscriber mode and the connection comes back with no
+    // subscriptions, silently deaf (redis/ioredis#2037). SUBSCRIBE is valid while Redis loads.
+    this.subscriber = redis.duplicate({ enableReadyCheck: false });
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, message: string) => {
       if (!channel.startsWith(PREFIX)) return;

@@ -284,8 +284,9 @@ export class ChatGateway
         requestId,
       },
     );
-    // A retried request id starts nothing new: follow the first one's generation here.
-    if (started.replayed) this.follow(socket, started.assistantMessageId, 0, requestId, true);
+    // A retried request id starts nothing new: follow the first one's generation here (once:
+    // a socket already following it gets every frame already).
+    if (started.replayed) this.follow(socket, started.assistantMessageId, 0, requestId);
   }
 
   private messageIdOf(body: Record<string, unknown>): string {
@@ -309,14 +310,16 @@ export class ChatGateway
     void (async () => {
       let conversationId = '';
       try {
+        // From the start event on, so frames after `after` still carry the conversation id.
         const events = await this.generation.follow(
           socket.user,
           messageId,
-          after,
+          0,
           socket.closed.signal,
         );
         for await (const event of events) {
           if (event.type === 'start') conversationId = event.conversation_id;
+          if (event.seq <= after) continue;
           this.send(socket, this.toFrame(event, messageId, conversationId, socket.lang, requestId));
         }
       } catch (error) {

@@ -129,7 +129,12 @@ export class RedisStreamLog implements StreamLog {
       // Blocking reads hold their connection: each reader gets its own.
       const reader = redis.duplicate();
       reader.on('error', () => undefined);
-      const stop = () => reader.disconnect();
+      let disconnected = false;
+      // Once only: a second disconnect leaves an ioredis reconnect timer behind.
+      const stop = () => {
+        if (!disconnected) reader.disconnect();
+        disconnected = true;
+      };
       signal?.addEventListener('abort', stop, { once: true });
       try {
         let lastId = '0-0';
@@ -157,7 +162,7 @@ export class RedisStreamLog implements StreamLog {
         }
       } finally {
         signal?.removeEventListener('abort', stop);
-        reader.disconnect();
+        stop();
       }
     })();
   }
