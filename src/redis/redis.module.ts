@@ -1,4 +1,11 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { EVENT_BUS, EventBus, MemoryEventBus, RedisEventBus } from './event-bus';
@@ -47,11 +54,16 @@ export function createRedis(url: string, logger = new Logger('Redis')): Redis {
   ],
   exports: [REDIS, EVENT_BUS],
 })
-export class RedisModule implements OnApplicationShutdown {
+export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis | null,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
   ) {}
+
+  /** Subscriptions made in onModuleInit hooks are live before the server starts listening. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.bus instanceof RedisEventBus) await this.bus.ready();
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.bus.close();
