@@ -2,6 +2,7 @@ import * as jwt from 'jsonwebtoken';
 import { createHash, randomUUID } from 'node:crypto';
 import { bearer, registerUser, RegisteredUser } from '../factories';
 import { bootApp, TEST_JWT_SECRET, TestApp } from '../support/app';
+import { sleep } from '../support/expect';
 
 interface TokenPair {
   accessToken: string;
@@ -10,7 +11,6 @@ interface TokenPair {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The claims of one of our access tokens (not verified: the test only reads them). */
 interface AccessClaims {

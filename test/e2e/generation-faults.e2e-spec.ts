@@ -126,7 +126,6 @@ describe('Upstream faults during a send', () => {
       MODELS_FILE: undefined,
       MODELS_JSON: undefined,
       DEFAULT_MODEL: undefined,
-      REDIS_URL: undefined,
       RATE_LIMIT_AUTH: '10000',
       RATE_LIMIT_DEFAULT: '100000',
       RATE_LIMIT_MESSAGES: '10000',

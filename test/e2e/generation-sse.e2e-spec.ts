@@ -5,7 +5,7 @@ import { aConversation, bearer, fetchQuota, registerUser, RegisteredUser } from 
 import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, piecesOf, startFakeOpenAi } from '../support/fake-openai';
 import { openSse, readSse, SseFrame, SseStream } from '../support/sse';
-import { UUID } from '../support/expect';
+import { UUID, sleep, until } from '../support/expect';
 
 /** One frame as API.md §5 writes it: `id: N`, then `data: {json}`, then a blank line. */
 const FRAME = /^id: (\d+)\ndata: (\{.*\})$/;
@@ -29,20 +29,6 @@ function expectError(
   expect(res.body.success).toBe(false);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 describe('Streaming replies over SSE: stream, resume, stop', () => {
   let fake: FakeOpenAi;
   let t: TestApp;
@@ -60,7 +46,6 @@ describe('Streaming replies over SSE: stream, resume, stop', () => {
       MODELS_FILE: undefined,
       MODELS_JSON: undefined,
       DEFAULT_MODEL: undefined,
-      REDIS_URL: undefined,
       RATE_LIMIT_AUTH: '10000',
       RATE_LIMIT_DEFAULT: '100000',
       RATE_LIMIT_MESSAGES: '10000',

@@ -16,7 +16,7 @@ import {
 import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, piecesOf, startFakeOpenAi } from '../support/fake-openai';
 import { readSse } from '../support/sse';
-import { ISO_UTC, UUID, fieldsOf } from '../support/expect';
+import { ISO_UTC, UUID, fieldsOf, until, utcResets } from '../support/expect';
 
 const MESSAGE_FIELDS = [
   'content',
@@ -94,31 +94,6 @@ function expectError(res: Response, status: number, code: string): void {
   expect(res.headers['x-request-id']).toBeTruthy();
 }
 
-/** The next UTC midnight and first of next month, as ISO strings. */
-function utcResets(now = new Date()): { day: string; month: string } {
-  const y = now.getUTCFullYear();
-  const m = now.getUTCMonth();
-  const d = now.getUTCDate();
-  return {
-    day: new Date(Date.UTC(y, m, d + 1)).toISOString(),
-    month: new Date(Date.UTC(y, m + 1, 1)).toISOString(),
-  };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 describe('Sending a message: POST /conversations/:id/messages (openai provider)', () => {
   let fake: FakeOpenAi;
   let t: TestApp;
@@ -136,7 +111,6 @@ describe('Sending a message: POST /conversations/:id/messages (openai provider)'
       MODELS_FILE: undefined,
       MODELS_JSON: JSON.stringify(MODELS),
       DEFAULT_MODEL: undefined,
-      REDIS_URL: undefined,
       RATE_LIMIT_AUTH: '10000',
       RATE_LIMIT_DEFAULT: '100000',
       RATE_LIMIT_MESSAGES: '10000',
@@ -913,7 +887,6 @@ describe('Sending a message with the offline development provider (no OPENAI_API
       MODELS_FILE: undefined,
       MODELS_JSON: undefined,
       DEFAULT_MODEL: undefined,
-      REDIS_URL: undefined,
     });
   });
   afterAll(async () => {

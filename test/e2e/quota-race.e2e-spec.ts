@@ -10,6 +10,7 @@ import {
 import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { readSse } from '../support/sse';
+import { utcResets } from '../support/expect';
 
 const SENDS = 50;
 
@@ -24,17 +25,6 @@ interface Outcome {
   /** The assistant message id of a reply that was produced. */
   replyId?: string;
   ended?: 'end' | 'error';
-}
-
-/** The next UTC midnight and first of next month, as ISO strings. */
-function utcResets(now = new Date()): { day: string; month: string } {
-  const y = now.getUTCFullYear();
-  const m = now.getUTCMonth();
-  const d = now.getUTCDate();
-  return {
-    day: new Date(Date.UTC(y, m, d + 1)).toISOString(),
-    month: new Date(Date.UTC(y, m + 1, 1)).toISOString(),
-  };
 }
 
 describe(`Quota race: ${SENDS} concurrent sends with one request left`, () => {
@@ -54,7 +44,6 @@ describe(`Quota race: ${SENDS} concurrent sends with one request left`, () => {
       MODELS_FILE: undefined,
       MODELS_JSON: undefined,
       DEFAULT_MODEL: undefined,
-      REDIS_URL: undefined,
       // The limits under test are the quota's, not the rate limiter's.
       RATE_LIMIT_AUTH: '10000',
       RATE_LIMIT_DEFAULT: '100000',

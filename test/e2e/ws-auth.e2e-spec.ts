@@ -3,7 +3,7 @@ import * as jwt from 'jsonwebtoken';
 import { EVENT_BUS } from '../../src/redis/event-bus';
 import { bearer, registerUser, RegisteredUser } from '../factories';
 import { bootApp, TEST_JWT_SECRET, TestApp } from '../support/app';
-import { ISO_UTC } from '../support/expect';
+import { ISO_UTC, sleep } from '../support/expect';
 import {
   chatWsUrl,
   closeAllWs,
@@ -22,7 +22,6 @@ import {
 
 const WS_CLOSE_UNAUTHORIZED = 4401;
 const ALLOWED_ORIGIN = 'https://chat.example.com';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const claimsOf = (token: string) =>
   jwt.decode(token) as { sub: string; sid: string; typ: string; iat: number; exp: number };
 const now = () => Math.floor(Date.now() / 1000);

@@ -9,7 +9,7 @@ import {
   setQuotaCounters,
 } from '../factories';
 import { bootApp, TestApp } from '../support/app';
-import { ISO_UTC, UUID } from '../support/expect';
+import { ISO_UTC, UUID, until } from '../support/expect';
 import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { chatWsUrl, closeAllWs, connectWs, WsClient, WsFrame } from '../support/ws-client';
 
@@ -23,19 +23,6 @@ import { chatWsUrl, closeAllWs, connectWs, WsClient, WsFrame } from '../support/
 const words = (n: number, tag = 'w') => Array.from({ length: n }, (_, i) => `${tag}${i}`).join(' ');
 const range = (from: number, to: number) =>
   Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 const isEndOf = (messageId: string) => (f: WsFrame) =>
   f.message_id === messageId && (f.type === 'message_end' || f.type === 'error');

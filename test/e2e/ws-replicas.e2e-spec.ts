@@ -7,7 +7,7 @@ import {
 } from '../../src/modules/generation/stream-log';
 import { aConversation, bearer, registerUser, RegisteredUser } from '../factories';
 import { bootApp, TestApp } from '../support/app';
-import { ISO_UTC } from '../support/expect';
+import { ISO_UTC, until } from '../support/expect';
 import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import {
   chatWsUrl,
@@ -34,20 +34,7 @@ const SHARED = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 const words = (n: number, tag = 'w') => Array.from({ length: n }, (_, i) => `${tag}${i}`).join(' ');
 const range = (from: number, to: number) =>
   Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const strip = (f: WsFrame) => ({ type: f.type, seq: f.seq, content: f.content });
-
-async function until(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** One generation's frames, seq from..n in order, each with a timestamp and both ids; returns the text. */
 function expectStream(

@@ -25,3 +25,29 @@ export function expectError(res: Response, status: number, code: string): void {
 
 /** Lets the clock move on, so a later write has a later (millisecond) timestamp. */
 export const pause = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` every 10 ms until it holds; throws after `timeoutMs`. */
+export async function until(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** The next UTC midnight and first of next month, as ISO strings. */
+export function utcResets(now = new Date()): { day: string; month: string } {
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth();
+  const d = now.getUTCDate();
+  return {
+    day: new Date(Date.UTC(y, m, d + 1)).toISOString(),
+    month: new Date(Date.UTC(y, m + 1, 1)).toISOString(),
+  };
+}
