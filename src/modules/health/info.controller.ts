@@ -26,8 +26,7 @@ export class InfoController {
       default_model: this.models.defaultModelId,
       llm_provider: this.provider.name,
       features: {
-        // Real-time chat over WebSocket arrives with the chat gateway; not served yet.
-        websocket: false,
+        websocket: true,
         streaming: true,
         file_upload: false,
         stop_generation: true,
