@@ -2,6 +2,7 @@ import { InitialSchema1795554000000 } from './1795554000000-InitialSchema';
 import { Conversations1795555000000 } from './1795555000000-Conversations';
 import { QuotaCounters1795556000000 } from './1795556000000-QuotaCounters';
 import { IdempotencyKeys1795557000000 } from './1795557000000-IdempotencyKeys';
+import { AdminUsage1795563126352 } from './1795563126352-AdminUsage';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list loads under
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   Conversations1795555000000,
   QuotaCounters1795556000000,
   IdempotencyKeys1795557000000,
+  AdminUsage1795563126352,
 ];

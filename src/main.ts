@@ -6,6 +6,10 @@ import { AppModule } from './app.module';
 import { API_PREFIX, APP_OPTIONS, setupApp } from './app.setup';
 import { AppConfig } from './config/app-config';
 import { InvalidEnvError } from './config/env';
+import { ShutdownService } from './common/lifecycle/shutdown.service';
+
+/** How long closing may take after the grace period (sockets, server, pools) before exit 1. */
+const SHUTDOWN_MARGIN_MS = 10_000;
 
 async function bootstrap(): Promise<void> {
   // Fails before Nest starts, with every invalid key listed (`.env` is loaded at import).
@@ -18,11 +22,19 @@ async function bootstrap(): Promise<void> {
   logger.log(`listening on ${await app.getUrl()}/${API_PREFIX} (${env.NODE_ENV})`);
 
   // Nest's own shutdown hooks re-raise the signal (exit 143); a clean stop should exit 0.
+  // First drain (readiness 503, no new generations, running ones get SHUTDOWN_GRACE_MS), then
+  // close: sockets 1001, HTTP server, database pool. A second signal kills at once.
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal} received: shutting down`);
+    const shutdown = app.get(ShutdownService);
+    shutdown.beginDrain(signal);
+    logger.log(`${signal} received: shutting down (grace ${shutdown.graceMs} ms)`);
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time: exiting anyway');
+      process.exit(1);
+    }, shutdown.graceMs + SHUTDOWN_MARGIN_MS).unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

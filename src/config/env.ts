@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsEmail,
   IsIn,
   IsInt,
@@ -18,9 +19,14 @@ import { join, resolve } from 'node:path';
 import { LLM_PROVIDER_NAMES, LlmProviderName } from '../modules/llm/llm-provider';
 import { llmConfigProblems } from '../modules/llm/llm.config';
 import { parseDurationSeconds } from './duration';
+import { parseTrustProxy } from './trust-proxy';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Secrets that appear in docs and examples; production refuses them. */
 const PLACEHOLDER_SECRETS = new Set([
@@ -71,6 +77,22 @@ function IsTimeZone() {
         },
         defaultMessage: (args: ValidationArguments) =>
           `${args.property} must be an IANA time zone (e.g. UTC, Asia/Shanghai)`,
+      },
+    });
+}
+
+function IsTrustProxy() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isTrustProxy',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && parseTrustProxy(value) !== null,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must be empty, a hop count, or a comma-separated list of loopback, ` +
+          `linklocal, uniquelocal, IPs and CIDRs ('true' is refused: it would believe any ` +
+          `X-Forwarded-For a client makes up)`,
       },
     });
 }
@@ -149,6 +171,30 @@ export class Env {
   @IsInt()
   @Min(1)
   RATE_LIMIT_DEFAULT = 100;
+
+  /**
+   * Proxies whose X-Forwarded-For is believed (Express `trust proxy`): a hop count, or
+   * loopback/linklocal/uniquelocal/IPs/CIDRs, comma-separated. Empty: none, the client is the socket peer.
+   */
+  @IsTrustProxy()
+  TRUST_PROXY = '';
+
+  /** Failed logins for one account name before it is locked out. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_LOCKOUT_THRESHOLD = 5;
+
+  /** First lockout; each further failure doubles it, up to LOGIN_LOCKOUT_MAX_SECONDS. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_LOCKOUT_BASE_SECONDS = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_LOCKOUT_MAX_SECONDS = 900;
 
   /** Quota limits per tier (API.md §8): requests and tokens per day and per month. */
   @Transform(toInt)
@@ -229,6 +275,31 @@ export class Env {
   @Min(1)
   DB_POOL_SIZE = 10;
 
+  /** Lowest level written to the log. */
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** `json` (one object per line) or `pretty`; unset: pretty in development on a terminal, else JSON. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT?: LogFormat;
+
+  /** On SIGTERM, how long running replies may go on before they are cut off (0: at once). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SHUTDOWN_GRACE_MS = 10_000;
+
+  /** Swagger UI at /api/docs and the OpenAPI document at /api/docs-json: true (default) | false. */
+  @Transform(({ value }: { value: unknown }) => {
+    const text = typeof value === 'string' ? value.trim().toLowerCase() : value;
+    return text === 'true' ? true : text === 'false' ? false : value;
+  })
+  @IsBoolean()
+  API_DOCS_ENABLED = true;
+
   /** Unset: openai when OPENAI_API_KEY is set, else the offline development model. */
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -295,6 +366,12 @@ export class Env {
   @IsOptional()
   @IsString()
   DEFAULT_MODEL?: string;
+
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset: open. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  METRICS_TOKEN?: string;
 }
 
 /** Values derived once from Env, typed for use. */
@@ -336,6 +413,13 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   }
   // Cross-key checks only over keys that are individually valid, so one mistake is listed once.
   const invalid = new Set(errors.map((e) => e.property));
+  if (
+    !invalid.has('LOGIN_LOCKOUT_BASE_SECONDS') &&
+    !invalid.has('LOGIN_LOCKOUT_MAX_SECONDS') &&
+    env.LOGIN_LOCKOUT_MAX_SECONDS < env.LOGIN_LOCKOUT_BASE_SECONDS
+  ) {
+    problems.push('LOGIN_LOCKOUT_MAX_SECONDS: must not be below LOGIN_LOCKOUT_BASE_SECONDS');
+  }
   const llmKeys = [
     'LLM_PROVIDER',
     'OPENAI_API_KEY',

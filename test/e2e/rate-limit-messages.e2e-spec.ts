@@ -51,12 +51,17 @@ describe('The message rate limit', () => {
       .set(bearer(user.accessToken))
       .send({ content: 'one' });
     expect(rest.status).toBe(201);
+    // Where the budget stands, on every send (RateLimit-* headers).
+    expect(rest.headers['ratelimit-limit']).toBe('3');
+    expect(rest.headers['ratelimit-remaining']).toBe('2');
+    expect(Number(rest.headers['ratelimit-reset'])).toBeGreaterThanOrEqual(1);
     const sse = await t
       .api()
       .post(`/api/v1/conversations/${id}/messages/stream`)
       .set(bearer(user.accessToken))
       .send({ content: 'two' });
     expect(sse.status).toBe(200);
+    expect(sse.headers['ratelimit-remaining']).toBe('1');
     const socket = await openSocket(t, user);
     socket.ws.send(
       JSON.stringify({
@@ -81,6 +86,9 @@ describe('The message rate limit', () => {
     const retryAfter = Number(over.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(over.headers['ratelimit-limit']).toBe('3');
+    expect(over.headers['ratelimit-remaining']).toBe('0');
+    expect(over.headers['ratelimit-reset']).toBe(String(retryAfter));
 
     const overStream = await t
       .api()
@@ -88,6 +96,9 @@ describe('The message rate limit', () => {
       .set(bearer(user.accessToken))
       .send({ content: 'five' });
     expect(overStream.status).toBe(429);
+    expect(overStream.body.error.details).toMatchObject({ group: 'messages', limit: 3 });
+    expect(overStream.headers['ratelimit-remaining']).toBe('0');
+    expect(Number(overStream.headers['retry-after'])).toBeGreaterThanOrEqual(1);
 
     socket.ws.send(
       JSON.stringify({

@@ -1,47 +1,69 @@
-import WebSocket from 'ws';
-import { bearer, registerUser } from '../factories';
-import { bootApp } from '../support/app';
+import { rmSync } from 'node:fs';
+import { aConversation, registerUser } from '../factories';
+import { bootApp, TestApp } from '../support/app';
+import { chatWsUrl, connectWs, WsClient } from '../support/ws-client';
+
+/** Starts a slow offline reply over a socket and waits for its first words. */
+async function slowReply(t: TestApp): Promise<{ ws: WsClient; messageId: string }> {
+  const user = await registerUser(t);
+  const conversation = await aConversation(t, user);
+  const ws = await connectWs(chatWsUrl(t.url, `?token=${user.accessToken}`));
+  ws.send({ type: 'chat_message', conversation_id: conversation.id, content: 'Talk slowly' });
+  const start = await ws.waitForType('message_start');
+  await ws.waitForType('message_content', { messageId: start.message_id as string });
+  return { ws, messageId: start.message_id as string };
+}
 
 describe('Shutting down with sockets open', () => {
-  it('stops running replies, stores them, sends their end, then closes sockets with 1001', async () => {
+  it('with no grace period, cuts off a running reply: stored as failed, an error frame, then 1001', async () => {
     const t = await bootApp({
       OFFLINE_TOKEN_DELAY_MS: '50',
       OPENAI_API_KEY: undefined,
       LLM_PROVIDER: 'offline',
+      SHUTDOWN_GRACE_MS: '0',
     });
-    const user = await registerUser(t);
-    const conversation = await t
-      .api()
-      .post('/api/v1/conversations')
-      .set(bearer(user.accessToken))
-      .send({});
-    const ws = new WebSocket(
-      `${t.url.replace('http', 'ws')}/api/v1/ws/chat?token=${user.accessToken}`,
-    );
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    const frames: { type: string; stopped?: boolean; message_id?: string }[] = [];
-    ws.on('message', (data: Buffer) =>
-      frames.push(JSON.parse(data.toString()) as (typeof frames)[number]),
-    );
-    const closed = new Promise<number>((resolve) =>
-      ws.once('close', (code: number) => resolve(code)),
-    );
-    ws.send(
-      JSON.stringify({
-        type: 'chat_message',
-        conversation_id: conversation.body.data.id,
-        content: 'Talk slowly',
-      }),
-    );
-    while (!frames.some((f) => f.type === 'message_content'))
-      await new Promise((r) => setTimeout(r, 20));
+    const { ws, messageId } = await slowReply(t);
+    const closed = ws.closed;
+    // Reopened below on the same data: the process's own connection is gone by then.
+    const { dataDir } = t;
+    const reopen = () => bootApp({}, { dataDir });
+    await t.app.close();
 
-    const messageId = frames[0].message_id!;
+    expect((await closed).code).toBe(1001);
+    const mine = ws.framesOf(messageId);
+    expect(mine.at(-1)).toMatchObject({ type: 'error', error: { code: 'SERVICE_UNAVAILABLE' } });
+    const received = mine
+      .filter((f) => f.type === 'message_content')
+      .map((f) => f.content as string)
+      .join('');
+    expect(received.length).toBeGreaterThan(0);
+    // The error frame is written only after the partial reply is stored.
+    const again = await reopen();
+    try {
+      const [row] = await again.sql<{ status: string; content: string }>(
+        'SELECT status, content FROM messages WHERE id = $1',
+        [messageId],
+      );
+      expect(row).toEqual({ status: 'failed', content: received });
+    } finally {
+      await again.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('within the grace period, lets a running reply finish before closing with 1001', async () => {
+    const t = await bootApp({
+      OFFLINE_TOKEN_DELAY_MS: '20',
+      OPENAI_API_KEY: undefined,
+      LLM_PROVIDER: 'offline',
+      SHUTDOWN_GRACE_MS: '20000',
+    });
+    const { ws, messageId } = await slowReply(t);
+    const closed = ws.closed;
     await t.close();
-    expect(await closed).toBe(1001);
-    const end = frames.find((f) => f.type === 'message_end');
-    // The end event is written only after the partial reply is stored as stopped and billed.
-    expect(end).toMatchObject({ stopped: true, message_id: messageId });
-    expect(frames.at(-1)?.type).toBe('message_end');
+
+    expect((await closed).code).toBe(1001);
+    const end = ws.framesOf(messageId).at(-1);
+    expect(end).toMatchObject({ type: 'message_end', stopped: false });
   });
 });

@@ -44,6 +44,12 @@ export async function bootApp(
     RATE_LIMIT_AUTH: '100000',
     RATE_LIMIT_MESSAGES: '100000',
     RATE_LIMIT_DEFAULT: '100000',
+    LOGIN_LOCKOUT_THRESHOLD: '100000',
+    // Quiet test output; `LOG_LEVEL=debug npm test -- …` shows the apps' logs. Suites that
+    // assert on logs run the service as a child process and read its stdout.
+    LOG_LEVEL: saved.LOG_LEVEL ?? 'silent',
+    // Closing an app cuts off running replies at once; shutdown suites set a grace period.
+    SHUTDOWN_GRACE_MS: '0',
   });
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined) delete process.env[key];

@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   'RATE_LIMIT_EXCEEDED',
   'OPENAI_API_ERROR',
   'DATABASE_ERROR',
+  'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -28,6 +29,7 @@ export function defaultStatusOf(code: ErrorCode): number {
     case 'OPENAI_API_ERROR':
       return 502;
     case 'DATABASE_ERROR':
+    case 'SERVICE_UNAVAILABLE':
       return 503;
     case 'INTERNAL_SERVER_ERROR':
       return 500;

@@ -5,7 +5,9 @@ import { isDatabaseError } from '../errors/database-errors';
 import { errorEnvelope } from '../http/envelope';
 import { contextOf, ContextRequest, REQUEST_ID_HEADER } from '../http/request-context';
 import { Lang, t } from '../i18n/messages';
+import { sanitizeUrl } from '../logging/redact';
 import { translateConstraint } from '../pipes/validation';
+import { writeRateLimitHeaders } from '../throttling/rate-limit-headers';
 
 /** Errors raised by Express's body parser (malformed JSON, too large, bad charset). */
 interface BodyParserError {
@@ -117,7 +119,7 @@ export function writeError(
     const stack =
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
     logger.error(
-      `request ${requestId} ${req.method} ${req.originalUrl ?? req.url} failed: ${stack}`,
+      `request ${requestId} ${req.method} ${sanitizeUrl(req.originalUrl ?? req.url)} failed: ${stack}`,
     );
   }
   const error = appError ?? new AppError('INTERNAL_SERVER_ERROR', 'error.internal');
@@ -128,6 +130,13 @@ export function writeError(
   res.setHeader(REQUEST_ID_HEADER, requestId);
   const retryAfter = error.details?.retry_after;
   if (error.code === 'RATE_LIMIT_EXCEEDED' && typeof retryAfter === 'number') {
+    res.setHeader('Retry-After', String(retryAfter));
+    // A used-up budget (any of them, however it was refused) also says so in RateLimit-*.
+    const limit = error.details?.limit;
+    if (typeof limit === 'number')
+      writeRateLimitHeaders(res, { limit, remaining: 0, resetSeconds: retryAfter });
+  }
+  if (error.code === 'SERVICE_UNAVAILABLE' && typeof retryAfter === 'number') {
     res.setHeader('Retry-After', String(retryAfter));
   }
   res

@@ -34,6 +34,31 @@ const MESSAGES = {
   'messages.updated': { en: 'Message updated', zh: '消息已更新' },
   'messages.deleted': { en: 'Message deleted', zh: '消息已删除' },
   'models.list': { en: 'Models retrieved', zh: '获取模型列表成功' },
+  'admin.users': { en: 'Users retrieved', zh: '获取用户列表成功' },
+  'admin.user_updated': { en: 'User updated', zh: '用户已更新' },
+  'admin.usage': { en: 'Usage retrieved', zh: '获取用量成功' },
+  'error.role_required': {
+    en: 'This action is not allowed for your role',
+    zh: '当前角色无权执行此操作',
+  },
+  'error.user_not_found': { en: 'No such user', zh: '用户不存在' },
+  'issue.nothing_to_update_admin': {
+    en: 'Provide at least one of is_vip, is_active, role',
+    zh: '请至少提供 is_vip、is_active 或 role 之一',
+  },
+  'issue.admin_self_demotion': {
+    en: 'Administrators cannot demote or deactivate themselves',
+    zh: '管理员不能降级或停用自己',
+  },
+  'issue.last_admin': {
+    en: 'This would leave no active administrator',
+    zh: '此操作将导致没有可用的管理员',
+  },
+  'issue.usage_range_reversed': { en: 'from must not be after to', zh: 'from 不能晚于 to' },
+  'issue.usage_range_too_long': {
+    en: 'The range may span at most 366 days',
+    zh: '时间范围最多 366 天',
+  },
 
   'error.validation': { en: 'Input validation failed', zh: '输入验证失败' },
   'error.bad_request': { en: 'Malformed request', zh: '请求格式错误' },
@@ -52,6 +77,10 @@ const MESSAGES = {
   'error.route_not_found': { en: 'Route not found', zh: '接口不存在' },
   'error.quota': { en: 'Quota exceeded', zh: '配额已用完' },
   'error.rate_limit': { en: 'Too many requests', zh: '请求过于频繁' },
+  'error.login_locked': {
+    en: 'Too many failed logins for this account; try again later',
+    zh: '该账号登录失败次数过多，请稍后再试',
+  },
   'error.openai': { en: 'The model provider failed', zh: '模型服务调用失败' },
   'error.openai_timeout': {
     en: 'The model provider did not answer in time',
@@ -62,6 +91,10 @@ const MESSAGES = {
     zh: '回复未能完成',
   },
   'error.database': { en: 'The database is unavailable', zh: '数据库不可用' },
+  'error.shutting_down': {
+    en: 'The server is shutting down; retry shortly',
+    zh: '服务器正在关闭，请稍后重试',
+  },
   'error.internal': { en: 'Internal server error', zh: '服务器内部错误' },
 
   'issue.username_taken': { en: 'Username already exists', zh: '用户名已存在' },

@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 
@@ -10,6 +11,7 @@ export const QueryInt = (min: number, max: number) =>
     IsInt(),
     Min(min),
     Max(max),
+    ApiPropertyOptional({ type: 'integer', minimum: min, maximum: max }),
   );
 
 /** An optional boolean query parameter: only the strings true/false (or 1/0). */
@@ -24,4 +26,5 @@ export const QueryBoolean = () =>
       return value;
     }),
     IsBoolean(),
+    ApiPropertyOptional({ type: Boolean }),
   );

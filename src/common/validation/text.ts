@@ -1,3 +1,5 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { ValidateBy, ValidationArguments } from 'class-validator';
 
 /** Length in Unicode code points: what PostgreSQL's varchar(n) and char_length() count. */
@@ -9,7 +11,7 @@ const codePoints = (text: string): number => [...text].length;
  * Named isLength so its issue is translated like Length's.
  */
 export function CodePointLength(min: number, max: number): PropertyDecorator {
-  return ValidateBy({
+  const validator = ValidateBy({
     name: 'isLength',
     constraints: [min, max],
     validator: {
@@ -21,6 +23,8 @@ export function CodePointLength(min: number, max: number): PropertyDecorator {
           : `${args?.property} must be shorter than or equal to ${max} characters`,
     },
   });
+  // Documented as the same bounds (code points, which is what JSON Schema's lengths count).
+  return applyDecorators(validator, ApiProperty({ minLength: min, maxLength: max }));
 }
 
 /**

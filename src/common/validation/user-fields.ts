@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
 
@@ -16,6 +17,13 @@ export const IsUsername = () =>
     IsString(),
     Length(3, 50),
     Matches(USERNAME_PATTERN, { message: 'username may contain only letters, digits, _ . and -' }),
+    ApiProperty({
+      type: String,
+      minLength: 3,
+      maxLength: 50,
+      description: 'Letters (any script), digits, `_`, `.` and `-`; no `@`.',
+      example: 'alice',
+    }),
   );
 
 export const IsEmailAddress = () =>
@@ -26,8 +34,25 @@ export const IsEmailAddress = () =>
     IsString(),
     MaxLength(254),
     IsEmail(),
+    ApiProperty({
+      type: String,
+      format: 'email',
+      maxLength: 254,
+      description: 'Trimmed and lower-cased.',
+      example: 'alice@example.com',
+    }),
   );
 
-export const IsNewPassword = () => applyDecorators(IsString(), Length(PASSWORD_MIN, PASSWORD_MAX));
+export const IsNewPassword = () =>
+  applyDecorators(
+    IsString(),
+    Length(PASSWORD_MIN, PASSWORD_MAX),
+    ApiProperty({
+      type: String,
+      format: 'password',
+      minLength: PASSWORD_MIN,
+      maxLength: PASSWORD_MAX,
+    }),
+  );
 
 export const Trimmed = () => trimmed;

@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { JwtAuthGuard } from '../../common/guards/jwt-auth.guard';
+import { AppThrottlerGuard } from '../../common/throttling/app-throttler.guard';
 import { AppConfig } from '../../config/app-config';
 import { MailModule } from '../mail/mail.module';
 import { UsersModule } from '../users/users.module';
@@ -11,6 +12,7 @@ import { AuthController } from './auth.controller';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
+import { LoginLockout } from './login-lockout';
 import { PasswordController } from './password.controller';
 import { PasswordHasher } from './password-hasher';
 import { PasswordResetEntity } from './password-reset.entity';
@@ -42,8 +44,12 @@ import { TokenService } from './token.service';
     PasswordResetsRepository,
     JwtStrategy,
     AccessTokenVerifier,
+    LoginLockout,
+    // Global guards run in the order they are registered: the rate limits come after the JWT
+    // guard so `default` is keyed by the authenticated user (see AppThrottlerGuard).
     { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: AppThrottlerGuard },
   ],
-  exports: [AuthService, AccessTokenVerifier],
+  exports: [AuthService, AccessTokenVerifier, SessionsRepository, PasswordHasher],
 })
 export class AuthModule {}

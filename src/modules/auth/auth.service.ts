@@ -16,6 +16,7 @@ import type {
   ResetPasswordDto,
 } from './dto/auth.dto';
 import { AuthResponse, TokenPairResponse, toTokenPair } from './dto/auth.response';
+import { LoginLockout } from './login-lockout';
 import { PasswordHasher } from './password-hasher';
 import { PasswordResetsRepository } from './password-resets.repository';
 import { SessionsRepository } from './sessions.repository';
@@ -33,6 +34,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly mail: MailService,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
+    private readonly lockout: LoginLockout,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo): Promise<AuthResponse> {
@@ -50,12 +52,19 @@ export class AuthService {
   }
 
   async login(dto: LoginDto, client: ClientInfo): Promise<AuthResponse> {
+    // A locked name is refused before any lookup or password check, the same way whether or not
+    // the account exists (the lock is on the name as typed), so a right password does not pass.
+    await this.lockout.assertNotLocked(dto.username);
     const user = await this.users.findByLoginWithHash(dto.username);
     // Unknown accounts verify against a dummy hash: same answer, about the same time.
     const valid = await this.hasher.verify(user?.passwordHash, dto.password);
-    if (!user || !valid) throw AppError.unauthenticated('error.invalid_credentials');
+    if (!user || !valid) {
+      await this.lockout.recordFailure(dto.username);
+      throw AppError.unauthenticated('error.invalid_credentials');
+    }
     if (!user.isActive) throw AppError.forbidden('error.account_inactive');
     const pair = await this.tx.run((tx) => this.openSession(user.id, client, tx));
+    await this.lockout.reset(dto.username);
     return { ...pair, user: toUserResponse(user) };
   }
 

@@ -1,4 +1,11 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBodyErrors,
+  ApiEnvelopedResponse,
+  ApiProtected,
+  ApiRateLimited,
+} from '../../common/openapi/decorators';
 import { CurrentUser } from '../../common/decorators/current-user.decorator';
 import { ResponseMessage } from '../../common/decorators/http.decorators';
 import { ChangePasswordDto } from '../users/dto/change-password.dto';
@@ -6,6 +13,9 @@ import type { AuthUser } from './auth-user';
 import { AuthService } from './auth.service';
 
 /** Credentials live with auth (they end sessions), though the route is under /users/me. */
+@ApiTags('users')
+@ApiRateLimited()
+@ApiProtected()
 @Controller('users/me')
 export class PasswordController {
   constructor(private readonly auth: AuthService) {}
@@ -13,6 +23,9 @@ export class PasswordController {
   @Post('change-password')
   @HttpCode(200)
   @ResponseMessage('users.password_changed')
+  @ApiOperation({ summary: 'Change the password; other sessions end' })
+  @ApiEnvelopedResponse(null)
+  @ApiBodyErrors()
   async changePassword(
     @CurrentUser() user: AuthUser,
     @Body() dto: ChangePasswordDto,

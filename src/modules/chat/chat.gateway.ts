@@ -19,6 +19,8 @@ import { isUUID } from 'class-validator';
 import type { RawData, WebSocket, WebSocketServer as WsServer } from 'ws';
 import { AppError } from '../../common/errors/app-error';
 import { toAppError } from '../../common/filters/http-exception.filter';
+import { ShutdownService } from '../../common/lifecycle/shutdown.service';
+import { sanitizeUrl } from '../../common/logging/redact';
 import { Lang, pickLang, t } from '../../common/i18n/messages';
 import { AppValidationPipe } from '../../common/pipes/validation';
 import { AppConfig } from '../../config/app-config';
@@ -28,6 +30,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { SendMessageDto } from '../generation/dto/send-message.dto';
 import type { GenerationEvent } from '../generation/generation-events';
 import { GenerationService } from '../generation/generation.service';
+import { MetricsService } from '../metrics/metrics.service';
 import {
   ServerFrame,
   WS_CLOSE_GOING_AWAY,
@@ -38,6 +41,8 @@ import { WsTickets } from './ws-tickets';
 
 export const WS_PATH = '/api/v1/ws/chat';
 const BEARER_PROTOCOL = 'bearer';
+/** Longest wait, at shutdown, for followers to send the frames already in the log. */
+const SHUTDOWN_FLUSH_MS = 2000;
 
 interface Handshake {
   user: AuthUser;
@@ -111,6 +116,8 @@ export class ChatGateway
     private readonly tickets: WsTickets,
     private readonly generation: GenerationService,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
+    private readonly metrics: MetricsService,
+    private readonly shutdown: ShutdownService,
   ) {}
 
   onModuleInit(): void {
@@ -138,13 +145,20 @@ export class ChatGateway
   }
 
   /**
-   * On shutdown, first the running generations stop and store their partial replies (their
-   * end frames reach the sockets), then sockets close with 1001, "going away", so clients
-   * know to reconnect elsewhere. (Nest terminates sockets before onApplicationShutdown.)
+   * On shutdown, first the running generations finish, or are cut off at the grace deadline
+   * with their partial replies stored; their last frames (end, or error SERVICE_UNAVAILABLE)
+   * reach the sockets; then sockets close with 1001, "going away", so clients know to
+   * reconnect elsewhere. (Nest terminates sockets before onApplicationShutdown.)
    */
   async beforeApplicationShutdown(): Promise<void> {
     await this.generation.drain();
-    await new Promise((resolve) => setImmediate(resolve));
+    // Followers read the log asynchronously (over the network with Redis): let them send
+    // the frames already written, for a bounded time (one may follow another replica's reply).
+    const flushUntil = Date.now() + SHUTDOWN_FLUSH_MS;
+    const busy = () =>
+      [...this.byUser.values()].some((set) => [...set].some((s) => s.following.size > 0));
+    do await new Promise((resolve) => setTimeout(resolve, 10));
+    while (busy() && Date.now() < flushUntil);
     for (const sockets of this.byUser.values()) {
       for (const socket of sockets) socket.ws.close(WS_CLOSE_GOING_AWAY, 'server shutting down');
     }
@@ -153,12 +167,18 @@ export class ChatGateway
   /** Authenticates at the upgrade (async, before any frame): bad credentials get 401, a foreign origin 403. */
   afterInit(server: WsServer): void {
     server.options.verifyClient = (info, done) => {
+      // A draining replica takes no new sockets: they would be closed with 1001 shortly.
+      if (this.shutdown.draining) return done(false, 503, 'Service Unavailable');
       const origins = this.config.corsOrigins;
       if (origins.length > 0 && info.origin && !origins.includes(info.origin))
         return done(false, 403, 'Forbidden');
       this.authenticate(info.req as UpgradeRequest).then(
         () => done(true),
-        () => done(false, 401, 'Unauthorized'),
+        () => {
+          // The URL may carry the (bad) credentials: only its redacted form is logged.
+          this.logger.log({ url: sanitizeUrl(info.req.url) }, 'websocket refused: unauthorized');
+          done(false, 401, 'Unauthorized');
+        },
       );
     };
     server.options.handleProtocols = (protocols) =>
@@ -188,6 +208,11 @@ export class ChatGateway
     let sockets = this.byUser.get(socket.user.id);
     if (!sockets) this.byUser.set(socket.user.id, (sockets = new Set()));
     sockets.add(socket);
+    this.metrics.wsConnected();
+    this.logger.log(
+      { socket_id: socket.id, user_id: socket.user.id, url: sanitizeUrl(req.url) },
+      'websocket connected',
+    );
     ws.on('pong', () => (socket.alive = true));
     this.scheduleExpiry(socket);
   }
@@ -195,6 +220,8 @@ export class ChatGateway
   handleDisconnect(ws: WebSocket): void {
     const socket = this.bySocket.get(ws);
     if (!socket) return;
+    this.metrics.wsDisconnected();
+    this.logger.log({ socket_id: socket.id, user_id: socket.user.id }, 'websocket closed');
     // Closing a socket ends what it follows, never the generations themselves.
     socket.closed.abort();
     clearTimeout(socket.expiryTimer);

@@ -37,6 +37,19 @@ export type ServerFrame =
   | { type: 'pong' }
   | { type: 'authenticated'; expires_at: string };
 
+/** Every server frame type, listed for docs/asyncapi.yaml's drift test; the compiler keeps it complete. */
+export const SERVER_FRAME_TYPES = [
+  'message_start',
+  'message_content',
+  'message_end',
+  'error',
+  'pong',
+  'authenticated',
+] as const satisfies readonly ServerFrame['type'][];
+type UnlistedServerFrame = Exclude<ServerFrame['type'], (typeof SERVER_FRAME_TYPES)[number]>;
+export const SERVER_FRAME_TYPES_COMPLETE: [UnlistedServerFrame] extends [never] ? true : never =
+  true;
+
 /** Client frame types this server understands. */
 export const CLIENT_FRAME_TYPES = ['chat_message', 'ping', 'stop', 'resume', 'auth'] as const;
 export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];

@@ -24,6 +24,16 @@ export type GenerationEventBody =
 
 export type GenerationEvent = GenerationEventBody & { seq: number };
 
+/** Every event type (SSE `data.type`), listed for docs/asyncapi.yaml's drift test; kept complete by the compiler. */
+export const GENERATION_EVENT_TYPES = [
+  'start',
+  'content',
+  'end',
+  'error',
+] as const satisfies readonly GenerationEventBody['type'][];
+type UnlistedEvent = Exclude<GenerationEventBody['type'], (typeof GENERATION_EVENT_TYPES)[number]>;
+export const GENERATION_EVENT_TYPES_COMPLETE: [UnlistedEvent] extends [never] ? true : never = true;
+
 export function isTerminal(event: GenerationEventBody): boolean {
   return event.type === 'end' || event.type === 'error';
 }

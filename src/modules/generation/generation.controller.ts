@@ -10,17 +10,32 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser } from '../../common/decorators/current-user.decorator';
 import { ResponseMessage } from '../../common/decorators/http.decorators';
 import { AppError, fieldIssue } from '../../common/errors/app-error';
+import { MessageRateLimit } from '../../common/throttling/throttle.decorators';
+import { writeRateLimitHeaders } from '../../common/throttling/rate-limit-headers';
 import { contextOf, type ContextRequest } from '../../common/http/request-context';
 import { successEnvelope } from '../../common/http/envelope';
 import { t } from '../../common/i18n/messages';
+import {
+  ApiBodyErrors,
+  ApiEnvelopedResponse,
+  ApiErrorResponses,
+  ApiProtected,
+  ApiRateLimited,
+  ApiSseResponse,
+  ApiUuidParam,
+  type ErrorResponseSpec,
+} from '../../common/openapi/decorators';
+import { MessageModel } from '../messages/dto/message.model';
 import { ParseUuidPipe } from '../../common/pipes/uuid.pipe';
 import { AppConfig } from '../../config/app-config';
 import type { AuthUser } from '../auth/auth-user';
 import { ResumeQueryDto } from './dto/resume.dto';
+import { SendResultModel } from './dto/send-result.model';
 import { SendMessageDto } from './dto/send-message.dto';
 import { GenerationService } from './generation.service';
 import { resumePoint, streamSse } from './sse';
@@ -39,6 +54,24 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
   return header;
 }
 
+/** Sending is counted by the message rate limit and the quotas, and refused while draining. */
+const SEND_LIMITS: ErrorResponseSpec[] = [
+  { status: 429, codes: ['RATE_LIMIT_EXCEEDED', 'QUOTA_EXCEEDED'] },
+  { status: 503, codes: ['DATABASE_ERROR', 'SERVICE_UNAVAILABLE'] },
+];
+
+const IdempotencyKeyHeader = () =>
+  ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Printable ASCII, 1–200 characters. A retry with the same key answers with the first ' +
+      "send's reply instead of starting another (400 when malformed).",
+  });
+
+@ApiTags('messages')
+@ApiRateLimited()
+@ApiProtected()
 @Controller()
 export class GenerationController {
   constructor(
@@ -52,6 +85,17 @@ export class GenerationController {
 
   /** Sends a message and answers with the whole reply (201), or as the stream below with `stream: true`. */
   @Post('conversations/:id/messages')
+  @ApiOperation({
+    summary: 'Send a message and get the whole reply',
+    description: 'With `stream: true` the answer is the event stream of …/messages/stream instead.',
+  })
+  @ApiUuidParam('id', 'Conversation id')
+  @IdempotencyKeyHeader()
+  @ApiEnvelopedResponse(SendResultModel, { status: 201 })
+  @ApiSseResponse('With `stream: true`: the reply as Server-Sent Events.')
+  @ApiBodyErrors()
+  @ApiErrorResponses(404, 502, 504, ...SEND_LIMITS)
+  @MessageRateLimit()
   async send(
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUuidPipe) conversationId: string,
@@ -61,6 +105,7 @@ export class GenerationController {
     @Res() res: Response,
   ): Promise<void> {
     const started = await this.generation.start(user, conversationId, dto, idempotencyKeyOf(key));
+    if (started.rateLimit) writeRateLimitHeaders(res, started.rateLimit);
     if (dto.stream) {
       await streamSse(res, this.sseOptions(req), (signal) =>
         this.generation.follow(user, started.assistantMessageId, 0, signal),
@@ -73,6 +118,18 @@ export class GenerationController {
 
   /** Sends a message and streams the reply as Server-Sent Events (API.md §5). */
   @Post('conversations/:id/messages/stream')
+  @ApiOperation({
+    summary: 'Send a message and stream the reply (Server-Sent Events)',
+    description:
+      'Checks happen before the stream opens (error envelope); a failure after `start` is an ' +
+      '`error` event that ends the stream.',
+  })
+  @ApiUuidParam('id', 'Conversation id')
+  @IdempotencyKeyHeader()
+  @ApiSseResponse('The reply as Server-Sent Events.')
+  @ApiBodyErrors()
+  @ApiErrorResponses(404, ...SEND_LIMITS)
+  @MessageRateLimit()
   async stream(
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUuidPipe) conversationId: string,
@@ -82,6 +139,7 @@ export class GenerationController {
     @Res() res: Response,
   ): Promise<void> {
     const started = await this.generation.start(user, conversationId, dto, idempotencyKeyOf(key));
+    if (started.rateLimit) writeRateLimitHeaders(res, started.rateLimit);
     await streamSse(res, this.sseOptions(req), (signal) =>
       this.generation.follow(user, started.assistantMessageId, 0, signal),
     );
@@ -89,6 +147,19 @@ export class GenerationController {
 
   /** Resumes a reply's stream after Last-Event-ID (or ?after=N): replays what was missed, then live. */
   @Get('conversations/:id/messages/:messageId/stream')
+  @ApiOperation({
+    summary: "Resume a reply's event stream",
+    description: 'Replays the events after Last-Event-ID (or ?after=N), then follows live.',
+  })
+  @ApiUuidParam('id', 'Conversation id')
+  @ApiUuidParam('messageId', 'Assistant message id (from the start event)')
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'The last event id received.',
+  })
+  @ApiSseResponse('The events after the given one, then live until the end.')
+  @ApiErrorResponses(400, 404)
   async resume(
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUuidPipe) conversationId: string,
@@ -108,6 +179,10 @@ export class GenerationController {
   @Post('messages/:id/stop')
   @HttpCode(200)
   @ResponseMessage('messages.stopped')
+  @ApiOperation({ summary: 'Stop a reply being generated; the partial text is kept and billed' })
+  @ApiUuidParam('id', 'Assistant message id')
+  @ApiEnvelopedResponse(MessageModel)
+  @ApiErrorResponses(400, 404)
   stop(@CurrentUser() user: AuthUser, @Param('id', ParseUuidPipe) messageId: string) {
     return this.generation.stop(user, messageId);
   }

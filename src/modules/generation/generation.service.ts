@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { AppError, fieldIssue } from '../../common/errors/app-error';
 import { toAppError } from '../../common/filters/http-exception.filter';
-import { RateLimiter } from '../../common/throttling/rate-limiter';
+import { ShutdownService } from '../../common/lifecycle/shutdown.service';
+import { RateLimiter, RateLimitState } from '../../common/throttling/rate-limiter';
 import { AppConfig } from '../../config/app-config';
 import { Transactions } from '../../database/transactions';
 import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
@@ -15,6 +16,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { ConversationsRepository } from '../conversations/conversations.repository';
 import { LLM_PROVIDER, LlmMessage, LlmProvider } from '../llm/llm-provider';
 import { ModelsCatalog } from '../llm/models.catalog';
+import { MetricsService } from '../metrics/metrics.service';
 import { countTextTokens } from '../llm/tokenizer';
 import type { MessageEntity } from '../messages/message.entity';
 import { MessageResponse, toMessageResponse } from '../messages/dto/message.response';
@@ -32,6 +34,8 @@ export const DEFAULT_REPLY_TOKENS = 1024;
 const STOP_WAIT_MS = 10_000;
 /** Earlier messages read to build a reply's context (trimmed further to the window). */
 const CONTEXT_MESSAGES = 200;
+/** The abort reason of a generation still running at the shutdown deadline. */
+const SHUTDOWN_CUT = Symbol('shutdown deadline');
 
 export interface StartedGeneration {
   conversationId: string;
@@ -39,6 +43,8 @@ export interface StartedGeneration {
   assistantMessageId: string;
   /** True when an Idempotency-Key matched an earlier send: nothing new was started. */
   replayed: boolean;
+  /** Where the sender's `messages` budget stands after this send (absent for a replay). */
+  rateLimit?: RateLimitState;
 }
 
 export interface SendResult {
@@ -64,6 +70,9 @@ class IdempotencyConflict extends Error {}
 export class GenerationService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(GenerationService.name);
   private readonly running = new Map<string, Running>();
+  /** Set at the shutdown deadline: whatever runs from then on is cut off. */
+  private cutOff = false;
+  private drained?: Promise<void>;
 
   constructor(
     private readonly tx: Transactions,
@@ -77,6 +86,8 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly rateLimiter: RateLimiter,
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+    private readonly shutdown: ShutdownService,
   ) {}
 
   /** A stop asked on any replica reaches the one running the generation. */
@@ -101,8 +112,14 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       const earlier = await this.replayOf(actor, conversationId, idempotencyKey);
       if (earlier) return earlier;
     }
+    // A draining replica starts nothing new (503 + Retry-After): the client retries elsewhere.
+    this.shutdown.assertAccepting();
     // One budget per user for every way of sending: REST, SSE and WebSocket all come here.
-    await this.rateLimiter.consume('messages', actor.id, this.config.env.RATE_LIMIT_MESSAGES);
+    const rateLimit = await this.rateLimiter.consume(
+      'messages',
+      actor.id,
+      this.config.env.RATE_LIMIT_MESSAGES,
+    );
     const conversation = await this.conversations.findOwned(conversationId, actor.id);
     if (!conversation) throw AppError.notFound();
     const modelId = dto.model ?? conversation.model;
@@ -193,6 +210,7 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       reservation,
     }).finally(() => this.running.delete(id));
     this.running.set(id, { controller, done });
+    if (this.cutOff) controller.abort(SHUTDOWN_CUT);
     await this.bus.publish('generation.started', {
       userId: actor.id,
       messageId: id,
@@ -204,6 +222,7 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       userMessageId: stored.user.id,
       assistantMessageId: id,
       replayed: false,
+      rateLimit,
     };
   }
 
@@ -269,16 +288,45 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
     return toMessageResponse((await this.messages.findById(messageId)) ?? message);
   }
 
-  /** Stops what is running and waits until each partial reply is stored (before the DB and Redis close). */
+  /** Drains before the DB and Redis close (they close in onApplicationShutdown). */
   beforeApplicationShutdown(): Promise<void> {
     return this.drain();
   }
 
-  /** Stops every running generation and resolves once each has stored its reply and ended its log. */
-  async drain(): Promise<void> {
-    const all = [...this.running.values()];
-    for (const r of all) r.controller.abort();
-    await Promise.allSettled(all.map((r) => r.done));
+  /**
+   * Lets running generations finish within SHUTDOWN_GRACE_MS, then cuts off the rest: each
+   * stores its partial reply (status `failed`, not billed) and ends its stream with an `error`
+   * event, SERVICE_UNAVAILABLE. Resolves once every one has ended. Runs once; later calls
+   * (the gateway's) share it. New starts are refused meanwhile (ShutdownService).
+   */
+  drain(): Promise<void> {
+    this.drained ??= this.drainRunning(this.shutdown.graceMs);
+    return this.drained;
+  }
+
+  private async drainRunning(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    if (this.running.size > 0 && graceMs > 0) {
+      this.logger.log(
+        `shutdown: waiting up to ${graceMs} ms for ${this.running.size} generation(s)`,
+      );
+    }
+    while (this.running.size > 0 && Date.now() < deadline) {
+      const current = Promise.allSettled([...this.running.values()].map((r) => r.done));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        current,
+        new Promise((resolve) => (timer = setTimeout(resolve, deadline - Date.now()))),
+      ]);
+      clearTimeout(timer);
+    }
+    this.cutOff = true;
+    const left = [...this.running.values()];
+    if (left.length > 0) {
+      this.logger.warn(`shutdown: cutting off ${left.length} generation(s) at the deadline`);
+    }
+    for (const r of left) r.controller.abort(SHUTDOWN_CUT);
+    await Promise.allSettled(left.map((r) => r.done));
   }
 
   private async replayOf(
@@ -313,18 +361,24 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
   ): Promise<void> {
     let content = '';
     let terminal: GenerationEventBody;
+    const metered = this.metrics.generationStarted(call.model);
     try {
       let usage = { promptTokens: 0, completionTokens: 0 };
       for await (const event of this.provider.stream(call)) {
         if (event.type === 'delta') {
           if (!event.text) continue;
+          metered.firstToken();
           content += event.text;
           await this.log.append(id, { type: 'content', content: event.text });
         } else {
           usage = event;
         }
       }
+      if (call.signal.aborted && call.signal.reason === SHUTDOWN_CUT) {
+        throw new AppError('SERVICE_UNAVAILABLE', 'error.shutting_down');
+      }
       const stopped = call.signal.aborted;
+      metered.finished(usage, stopped);
       const total = usage.promptTokens + usage.completionTokens;
       await this.store(id, conversationId, {
         content,
@@ -344,6 +398,7 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
         stopped,
       };
     } catch (error) {
+      metered.failed(error);
       const appError = toAppError(error) ?? new AppError('INTERNAL_SERVER_ERROR', 'error.internal');
       if (appError.code === 'INTERNAL_SERVER_ERROR' || appError.code === 'DATABASE_ERROR') {
         this.logger.error(

@@ -9,5 +9,6 @@ import { InfoController } from './info.controller';
   imports: [TerminusModule.forRoot({ logger: false }), LlmModule],
   controllers: [HealthController, InfoController],
   providers: [HealthService],
+  exports: [HealthService],
 })
 export class HealthModule {}

@@ -73,6 +73,8 @@ export class HealthService {
 
   private async checkRedis(): Promise<ServiceState> {
     if (!this.redis) return 'not_configured';
+    // Not connected (refused, reconnecting): say so at once rather than wait on the offline queue.
+    if (this.redis.status !== 'ready') return 'unhealthy';
     try {
       return (await withTimeout(this.redis.ping(), CHECK_TIMEOUT_MS)) === 'PONG'
         ? 'healthy'

@@ -1,13 +1,19 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiRawResponse } from '../../common/openapi/decorators';
 import { Public, RawResponse } from '../../common/decorators/http.decorators';
 import { appVersion } from '../../common/app-version';
 import { AppConfig } from '../../config/app-config';
 import { LLM_PROVIDER, LlmProvider } from '../llm/llm-provider';
 import { ModelsCatalog } from '../llm/models.catalog';
+import { InfoModel } from './health.model';
 
 /** API.md §7: what this deployment is and can do, reported truthfully; no envelope. */
 @Public()
 @RawResponse()
+@SkipThrottle() // static deployment facts, polled by clients and probes: never rate limited
+@ApiTags('system')
 @Controller('info')
 export class InfoController {
   constructor(
@@ -17,7 +23,9 @@ export class InfoController {
   ) {}
 
   @Get()
-  info() {
+  @ApiOperation({ summary: 'What this deployment is and can do' })
+  @ApiRawResponse(InfoModel)
+  info(): InfoModel {
     return {
       name: 'ChatGPT Backend API',
       version: appVersion(),

@@ -1,4 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { createTransport, Transporter } from 'nodemailer';
 import { AppConfig } from '../../config/app-config';
 
@@ -10,8 +13,9 @@ export interface OutgoingMail {
 }
 
 /**
- * Sends e-mail over SMTP (nodemailer) when SMTP_URL is set; otherwise writes the e-mail to
- * the log so a developer can still follow a reset link locally.
+ * Sends e-mail over SMTP (nodemailer) when SMTP_URL is set; otherwise writes it to a file in
+ * DATA_DIR/outbox, so a developer can still follow a reset link locally. Never to the log:
+ * a reset link is a credential, and logs are read by more people than mailboxes.
  */
 @Injectable()
 export class MailService implements OnApplicationShutdown {
@@ -22,14 +26,15 @@ export class MailService implements OnApplicationShutdown {
     this.transport = config.env.SMTP_URL ? createTransport(config.env.SMTP_URL) : null;
     if (!this.transport && config.isProduction) {
       this.logger.warn(
-        'SMTP_URL is not set: e-mails (password resets) are only written to the log',
+        'SMTP_URL is not set: e-mails (password resets) are only written to DATA_DIR/outbox',
       );
     }
   }
 
   async send(mail: OutgoingMail): Promise<void> {
     if (!this.transport) {
-      this.logger.log(`e-mail (SMTP not configured) to ${mail.to}: ${mail.subject}\n${mail.text}`);
+      const file = await this.writeToOutbox(mail);
+      this.logger.log(`e-mail (SMTP not configured) to ${mail.to}: "${mail.subject}" in ${file}`);
       return;
     }
     await this.transport.sendMail({ from: this.config.env.MAIL_FROM, ...mail });
@@ -42,6 +47,15 @@ export class MailService implements OnApplicationShutdown {
         `could not send e-mail "${mail.subject}": ${error instanceof Error ? error.message : String(error)}`,
       );
     });
+  }
+
+  private async writeToOutbox(mail: OutgoingMail): Promise<string> {
+    const dir = resolve(this.config.env.DATA_DIR, 'outbox');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = join(dir, `${Date.now()}-${randomBytes(4).toString('hex')}.txt`);
+    const text = `To: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}\n`;
+    await writeFile(file, text, { mode: 0o600 });
+    return file;
   }
 
   onApplicationShutdown(): void {

@@ -21,6 +21,8 @@ export const MAX_USER_MESSAGE_CHARS = 10_000;
 // Trigram GIN index for ILIKE search; defined in the migration (an operator class TypeORM cannot express).
 @Index('messages_content_trgm_idx', { synchronize: false })
 @Index('messages_conversation_seq_idx', ['conversationId', 'seq'])
+// Usage reports (GET /admin/usage) sum replies over a range of days.
+@Index('messages_assistant_created_idx', ['createdAt'], { where: `"role" = 'assistant'` })
 @Check('messages_role_ck', `"role" IN ('system', 'user', 'assistant')`)
 @Check('messages_status_ck', `"status" IN ('streaming', 'completed', 'stopped', 'failed')`)
 @Check('messages_user_content_length_ck', `"role" <> 'user' OR char_length("content") <= 10000`)

@@ -1,17 +1,34 @@
 import { Body, Controller, Delete, Get, Param, Put, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBodyErrors,
+  ApiEnvelopedResponse,
+  ApiErrorResponses,
+  ApiProtected,
+  ApiRateLimited,
+  ApiUuidParam,
+} from '../../common/openapi/decorators';
 import { CurrentUser } from '../../common/decorators/current-user.decorator';
 import { ResponseMessage } from '../../common/decorators/http.decorators';
 import { ParseUuidPipe } from '../../common/pipes/uuid.pipe';
 import type { AuthUser } from '../auth/auth-user';
 import { ListMessagesQueryDto, UpdateMessageDto } from './dto/message.dto';
+import { MessageListModel, MessageModel } from './dto/message.model';
 import { MessagesService } from './messages.service';
 
+@ApiTags('messages')
+@ApiRateLimited()
+@ApiProtected()
 @Controller()
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Get('conversations/:id/messages')
   @ResponseMessage('messages.list')
+  @ApiOperation({ summary: "A conversation's messages, a page at a time" })
+  @ApiUuidParam('id', 'Conversation id')
+  @ApiEnvelopedResponse(MessageListModel)
+  @ApiErrorResponses(400, 404)
   list(
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUuidPipe) id: string,
@@ -22,6 +39,11 @@ export class MessagesController {
 
   @Put('messages/:id')
   @ResponseMessage('messages.updated')
+  @ApiOperation({ summary: "Edit a message's text (not while its reply is streaming)" })
+  @ApiUuidParam('id', 'Message id')
+  @ApiEnvelopedResponse(MessageModel)
+  @ApiBodyErrors()
+  @ApiErrorResponses(404)
   update(
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUuidPipe) id: string,
@@ -32,6 +54,10 @@ export class MessagesController {
 
   @Delete('messages/:id')
   @ResponseMessage('messages.deleted')
+  @ApiOperation({ summary: 'Delete a message (not while it is streaming)' })
+  @ApiUuidParam('id', 'Message id')
+  @ApiEnvelopedResponse(null)
+  @ApiErrorResponses(400, 404, 422)
   delete(@CurrentUser() user: AuthUser, @Param('id', ParseUuidPipe) id: string) {
     return this.messages.delete(user, id);
   }

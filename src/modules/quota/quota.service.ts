@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { QuotaLimits, quotaLimitsFrom, Tier } from './quota-limits';
 import { QuotaRepository, Usage } from './quota.repository';
 import { quotaWindows } from './quota-windows';
@@ -42,6 +43,7 @@ export class QuotaService {
   constructor(
     private readonly config: AppConfig,
     private readonly quota: QuotaRepository,
+    private readonly metrics: MetricsService,
   ) {
     this.limits = quotaLimitsFrom(config.env);
   }
@@ -83,7 +85,9 @@ export class QuotaService {
       };
     }
     const usage = await this.quota.usage(user.id, w.day, w.month);
-    throw this.exceeded(limits, usage, minTokens, w);
+    const error = this.exceeded(limits, usage, minTokens, w);
+    this.metrics.quotaRejected(error.details?.window as QuotaWindowName);
+    throw error;
   }
 
   /** Bills what a call used (`requests` 0 when it failed) and gives back the rest. */

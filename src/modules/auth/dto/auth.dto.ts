@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { Match } from '../../../common/validation/match.decorator';
 import {
@@ -17,6 +18,7 @@ export class RegisterDto {
   @IsNewPassword()
   password!: string;
 
+  @ApiProperty({ type: String, format: 'password', description: 'Must equal `password`.' })
   @IsString()
   @Match('password', { message: 'confirm_password must match password' })
   confirm_password!: string;
@@ -24,22 +26,36 @@ export class RegisterDto {
 
 export class LoginDto {
   /** A username or an e-mail address. */
+  @ApiProperty({
+    type: String,
+    minLength: 1,
+    maxLength: 254,
+    description: 'The username or the e-mail address.',
+    example: 'alice',
+  })
   @IsString()
   @Length(1, 254)
   username!: string;
 
+  @ApiProperty({ type: String, format: 'password', minLength: 1, maxLength: PASSWORD_MAX })
   @IsString()
   @Length(1, PASSWORD_MAX)
   password!: string;
 }
 
 export class RefreshDto {
+  @ApiProperty({ type: String, minLength: 1, maxLength: 512 })
   @IsString()
   @Length(1, 512)
   refresh_token!: string;
 }
 
 export class LogoutDto {
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: 512,
+    description: "Also ends this refresh token's session (the access token's session ends anyway).",
+  })
   @IsOptional()
   @IsString()
   @MaxLength(512)
@@ -52,6 +68,7 @@ export class ForgotPasswordDto {
 }
 
 export class ResetPasswordDto {
+  @ApiProperty({ type: String, minLength: 1, maxLength: 512, description: 'From the e-mail.' })
   @IsString()
   @Length(1, 512)
   token!: string;
@@ -59,6 +76,7 @@ export class ResetPasswordDto {
   @IsNewPassword()
   new_password!: string;
 
+  @ApiProperty({ type: String, format: 'password', description: 'Must equal `new_password`.' })
   @IsString()
   @Match('new_password', { message: 'confirm_password must match new_password' })
   confirm_password!: string;

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
 import { QueryBoolean, QueryInt } from '../../../common/validation/query';
@@ -8,16 +9,27 @@ const trim = Transform(({ value }: { value: unknown }) =>
 );
 
 export class ListConversationsQueryDto {
+  @ApiPropertyOptional({ default: 1 })
   @QueryInt(1, 1_000_000)
   page: number = 1;
 
+  @ApiPropertyOptional({ default: 20 })
   @QueryInt(1, 100)
   size: number = 20;
 
   /** false (default) leaves archived conversations out; true includes them. */
+  @ApiPropertyOptional({
+    default: false,
+    description: 'false leaves archived conversations out; true includes them.',
+  })
   @QueryBoolean()
   archived: boolean = false;
 
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: 200,
+    description: 'Matches the title and message text, case-insensitive.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -26,6 +38,11 @@ export class ListConversationsQueryDto {
 }
 
 export class CreateConversationDto {
+  @ApiPropertyOptional({
+    type: String,
+    description: 'Trimmed; default "New conversation".',
+    example: 'Trip planning',
+  })
   @IsOptional()
   @trim
   @IsString()
@@ -33,11 +50,19 @@ export class CreateConversationDto {
   @NoNulCharacter()
   title?: string;
 
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 100,
+    description: 'One of GET /models (422 otherwise); default from the configuration.',
+    example: 'gpt-3.5-turbo',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 100)
   model?: string;
 
+  @ApiPropertyOptional({ type: String, maxLength: 10_000 })
   @IsOptional()
   @IsString()
   @MaxLength(10_000)
@@ -46,6 +71,7 @@ export class CreateConversationDto {
 }
 
 export class UpdateConversationDto {
+  @ApiPropertyOptional({ type: String, description: 'Trimmed.' })
   @ValidateIf((o: UpdateConversationDto) => o.title !== undefined)
   @trim
   @IsString()
@@ -53,6 +79,7 @@ export class UpdateConversationDto {
   @NoNulCharacter()
   title?: string;
 
+  @ApiPropertyOptional({ type: Boolean })
   @ValidateIf((o: UpdateConversationDto) => o.is_archived !== undefined)
   @IsBoolean()
   is_archived?: boolean;

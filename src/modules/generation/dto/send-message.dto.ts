@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
   IsIn,
@@ -14,21 +15,30 @@ import { MAX_USER_MESSAGE_CHARS } from '../../messages/message.entity';
 
 /** POST …/messages and …/messages/stream (API.md §5); the same rules apply over WebSocket. */
 export class SendMessageDto {
+  @ApiProperty({ type: String, example: 'Hello, world!' })
   @IsString()
   @CodePointLength(1, MAX_USER_MESSAGE_CHARS)
   @NoNulCharacter()
   content!: string;
 
   /** Only users send messages; a client cannot inject system or assistant turns. */
+  @ApiPropertyOptional({ type: String, enum: ['user'], default: 'user' })
   @IsOptional()
   @IsIn(['user'])
   role?: 'user';
 
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 100,
+    description: "One of GET /models; overrides the conversation's model for this reply.",
+  })
   @IsOptional()
   @IsString()
   @Length(1, 100)
   model?: string;
 
+  @ApiPropertyOptional({ type: Number, minimum: 0, maximum: 2, example: 0.7 })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
@@ -36,11 +46,20 @@ export class SendMessageDto {
   temperature?: number;
 
   /** Checked against the model's limit by the service. */
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    description: "At most the model's max_tokens (422 otherwise).",
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   max_tokens?: number;
 
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'On POST …/messages: answer with the event stream instead of the whole reply.',
+  })
   @IsOptional()
   @IsBoolean()
   stream?: boolean;

@@ -1,8 +1,10 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 import { Match } from '../../../common/validation/match.decorator';
 import { IsNewPassword, PASSWORD_MAX } from '../../../common/validation/user-fields';
 
 export class ChangePasswordDto {
+  @ApiProperty({ type: String, format: 'password', minLength: 1, maxLength: PASSWORD_MAX })
   @IsString()
   @Length(1, PASSWORD_MAX)
   current_password!: string;
@@ -10,6 +12,7 @@ export class ChangePasswordDto {
   @IsNewPassword()
   new_password!: string;
 
+  @ApiProperty({ type: String, format: 'password', description: 'Must equal `new_password`.' })
   @IsString()
   @Match('new_password', { message: 'confirm_password must match new_password' })
   confirm_password!: string;

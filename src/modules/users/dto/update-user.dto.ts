@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ValidateIf } from 'class-validator';
 import { IsEmailAddress, IsUsername } from '../../../common/validation/user-fields';
 
@@ -6,10 +7,12 @@ const IfPresent = () => ValidateIf((_: object, value: unknown) => value !== unde
 
 /** PUT /users/me: username and/or e-mail; any other field is rejected by the global pipe. */
 export class UpdateUserDto {
+  @ApiPropertyOptional()
   @IfPresent()
   @IsUsername()
   username?: string;
 
+  @ApiPropertyOptional()
   @IfPresent()
   @IsEmailAddress()
   email?: string;

@@ -1,0 +1,84 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { contextOf, type ContextRequest } from '../http/request-context';
+import { sanitizeUrl } from './redact';
+
+/** Probes that poll every few seconds: logged at debug so they do not drown everything else. */
+const PROBE_PATHS = [/^\/api\/v1\/health(\/|$)/, /^\/(api\/v1\/)?metrics\/?$/];
+
+type LoggedRequest = Request & ContextRequest & { user?: { id?: unknown } };
+
+function pathOf(req: LoggedRequest): string {
+  return (req.originalUrl ?? req.url ?? '').split('?')[0];
+}
+
+function isProbe(req: LoggedRequest): boolean {
+  return PROBE_PATHS.some((p) => p.test(pathOf(req)));
+}
+
+/** The route pattern the request matched (`/api/v1/conversations/:id`), when one did. */
+function routeOf(req: LoggedRequest): string | undefined {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  // Nest answers unknown paths from a catch-all (`*path`): that is no route.
+  return typeof path === 'string' && !path.includes('*') ? path : undefined;
+}
+
+/** The fields of a request's line, read when the response is done (the JWT guard has set req.user by then). */
+export function requestLine(
+  req: LoggedRequest,
+  res: Response,
+  durationMs: number,
+): Record<string, unknown> {
+  const route = routeOf(req);
+  const userId = req.user?.id;
+  return {
+    method: req.method,
+    url: sanitizeUrl(req.originalUrl ?? req.url),
+    ...(route ? { route } : {}),
+    status: res.statusCode,
+    duration_ms: durationMs,
+    ...(typeof userId === 'string' ? { user_id: userId } : {}),
+  };
+}
+
+function summary(req: LoggedRequest, res: Response, durationMs?: number): string {
+  const what = routeOf(req) ?? sanitizeUrl(pathOf(req));
+  return `${req.method} ${what} ${res.statusCode}${durationMs === undefined ? '' : ` ${durationMs}ms`}`;
+}
+
+/**
+ * One line per HTTP request when its response is done: request id (the X-Request-Id the
+ * response carries), method, redacted URL, route pattern, status, duration and user id. Never
+ * headers, cookies or bodies. `req.log` is bound to the request id for everything logged while
+ * the request is handled (nestjs-pino picks it up).
+ */
+export function httpLogger(
+  root: Logger,
+): (req: Request, res: Response, next: NextFunction) => void {
+  const middleware = pinoHttp<LoggedRequest, Response>({
+    logger: root,
+    genReqId: (req) => contextOf(req).requestId,
+    customAttributeKeys: { reqId: 'request_id' },
+    quietReqLogger: true,
+    quietResLogger: true,
+    customLogLevel: (req, res, error) => {
+      if (isProbe(req)) return 'debug';
+      if (error || res.statusCode >= 500) return res.statusCode === 503 ? 'warn' : 'error';
+      return 'info';
+    },
+    customSuccessMessage: (req, res, ms) => summary(req, res, ms),
+    customErrorMessage: (req, res) => summary(req, res),
+    customSuccessObject: (req, res, val: { responseTime: number }) =>
+      requestLine(req, res, val.responseTime),
+    customErrorObject: (req, res, error, val: { responseTime: number }) => ({
+      ...requestLine(req, res, val.responseTime),
+      // pino-http makes up "failed with status code 500" when nothing threw: the
+      // exception filter has already logged the real error with its stack.
+      ...(res.statusCode >= 500 && /^failed with status code/.test(error.message)
+        ? {}
+        : { err: error }),
+    }),
+  });
+  return (req, res, next) => middleware(req as LoggedRequest, res, next);
+}

@@ -1,0 +1,110 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  normalizeIp,
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+  type ThrottlerOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { createHash } from 'node:crypto';
+import { AUTH_RATE_LIMIT } from './throttle.decorators';
+import { writeRateLimitHeaders, tightest } from './rate-limit-headers';
+import { RateLimiter, RateLimitGroup, RateLimitState } from './rate-limiter';
+
+const THROTTLER_SKIP = 'THROTTLER:SKIP';
+/** Longest account name counted as given (longer ones are cut: they cannot exist anyway). */
+const MAX_NAME_LENGTH = 320;
+
+type GuardRequest = Request & { user?: { id?: string } };
+
+/** The account names an auth request tries (username and/or e-mail), lower-cased. */
+export function accountNamesOf(body: unknown): string[] {
+  if (typeof body !== 'object' || body === null) return [];
+  const names = new Set<string>();
+  for (const field of ['username', 'email'] as const) {
+    const value = (body as Record<string, unknown>)[field];
+    if (typeof value !== 'string') continue;
+    const name = value.trim().toLowerCase().slice(0, MAX_NAME_LENGTH);
+    if (name !== '') names.add(name);
+  }
+  return [...names];
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
+
+/**
+ * The HTTP rate limits (API.md §8), registered as a global guard AFTER the JWT guard so that
+ * `default` is keyed by the authenticated user (by client IP when anonymous). `auth` applies only
+ * to routes marked @AuthRateLimit(), with two counters: the client IP and each account name tried;
+ * either one over refuses. Routes with @SkipThrottle() (probes, message sending) skip `default`.
+ * WebSocket contexts pass: a chat_message is counted by the `messages` budget in GenerationService.
+ * The client IP is `req.ip`, which honours X-Forwarded-For only from TRUST_PROXY.
+ */
+@Injectable()
+export class AppThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly limiter: RateLimiter,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const http = context.switchToHttp();
+    const req = http.getRequest<GuardRequest>();
+    const res = http.getResponse<Response>();
+    const targets = [context.getHandler(), context.getClass()];
+    const states: RateLimitState[] = [];
+
+    for (const throttler of this.throttlers) {
+      const name = throttler.name ?? 'default';
+      if (this.reflector.getAllAndOverride<boolean>(THROTTLER_SKIP + name, targets)) continue;
+      const limit = await this.numberOf(throttler.limit, context);
+      const windowMs = await this.numberOf(throttler.ttl, context);
+      if (name === 'auth') {
+        if (!this.reflector.getAllAndOverride<boolean>(AUTH_RATE_LIMIT, targets)) continue;
+        const route = `${context.getClass().name}.${context.getHandler().name}`;
+        states.push(await this.hit('auth', `${route}:ip:${this.clientIp(req)}`, limit, windowMs));
+        for (const account of accountNamesOf(req.body)) {
+          states.push(await this.hit('auth', `${route}:name:${digest(account)}`, limit, windowMs));
+        }
+      } else if (name === 'default') {
+        const who = req.user?.id ? `user:${req.user.id}` : `ip:${this.clientIp(req)}`;
+        states.push(await this.hit('default', who, limit, windowMs));
+      }
+    }
+
+    const chosen = tightest(states);
+    if (!chosen) return true;
+    if (chosen.exceeded) throw this.limiter.refuse(chosen, this.windowOf(chosen.group));
+    writeRateLimitHeaders(res, chosen);
+    return true;
+  }
+
+  private hit(group: RateLimitGroup, key: string, limit: number, windowMs: number) {
+    return this.limiter.hit(group, key, limit, windowMs);
+  }
+
+  private windowOf(group: RateLimitGroup): number | undefined {
+    const throttler = this.throttlers.find((t) => t.name === group);
+    return typeof throttler?.ttl === 'number' ? throttler.ttl : undefined;
+  }
+
+  private clientIp(req: Request): string {
+    return normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+  }
+
+  private async numberOf(
+    value: ThrottlerOptions['limit'],
+    context: ExecutionContext,
+  ): Promise<number> {
+    return Number(typeof value === 'function' ? await value(context) : value);
+  }
+}

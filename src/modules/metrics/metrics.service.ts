@@ -1,0 +1,196 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AppError } from '../../common/errors/app-error';
+import { HealthService } from '../health/health.service';
+import { processMetricsRegistry } from './process-metrics';
+
+/** How one model call ended (a small fixed set, so the label stays bounded). */
+export type LlmCallStatus = 'ok' | 'stopped' | 'timeout' | 'upstream_error' | 'internal_error';
+
+const QUOTA_WINDOWS = [
+  'daily_requests',
+  'monthly_requests',
+  'daily_tokens',
+  'monthly_tokens',
+] as const;
+export type QuotaWindowLabel = (typeof QUOTA_WINDOWS)[number];
+
+/** The endpoint label of requests no route matched (404s, body-parser errors, CORS preflights). */
+export const UNMATCHED_ENDPOINT = 'unmatched';
+
+/** Measures one generation: started when created, ended by exactly one of `finished`/`failed`. */
+export interface GenerationMeter {
+  /** The first non-empty piece of text arrived (time to first token). */
+  firstToken(): void;
+  /** The stream ended normally (`stopped`: the caller aborted it); usage as the provider reported it. */
+  finished(usage: { promptTokens: number; completionTokens: number }, stopped: boolean): void;
+  /** The generation failed; a no-op after `finished` (a failure while storing is not the model's). */
+  failed(error: unknown): void;
+}
+
+export function llmFailureStatus(error: unknown): LlmCallStatus {
+  if (error instanceof AppError && error.code === 'OPENAI_API_ERROR') {
+    return error.status === 504 ? 'timeout' : 'upstream_error';
+  }
+  return 'internal_error';
+}
+
+/**
+ * The application's metrics, in a registry of its own: several apps booted in one process
+ * (tests) neither collide nor mix values. Process metrics (CPU, memory, event loop…) are
+ * process-wide and collected once, and each scrape serves both. No label ever carries a user,
+ * an id or a raw path.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code.',
+    labelNames: ['method', 'endpoint', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving an HTTP request to the end of its response (streams included).',
+    labelNames: ['method', 'endpoint'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  private readonly llmRequests = new Counter({
+    name: 'openai_requests_total',
+    help: 'Calls to the model provider, by model and outcome (ok, stopped, timeout, upstream_error, internal_error).',
+    labelNames: ['model', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly llmTokens = new Counter({
+    name: 'openai_tokens_total',
+    help: 'Tokens used by completed or stopped calls as the provider reported them, by model and kind (prompt, completion).',
+    labelNames: ['model', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly ttft = new Histogram({
+    name: 'openai_time_to_first_token_seconds',
+    help: 'Time from starting a generation to its first piece of text.',
+    labelNames: ['model'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60],
+    registers: [this.registry],
+  });
+
+  private readonly generationDuration = new Histogram({
+    name: 'openai_generation_duration_seconds',
+    help: 'Duration of generations that ended without error (ok or stopped), from start to the last piece.',
+    labelNames: ['model'] as const,
+    buckets: [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+
+  private readonly activeGenerations = new Gauge({
+    name: 'active_generations',
+    help: 'Generations streaming from the model provider in this process now.',
+    registers: [this.registry],
+  });
+
+  private readonly wsConnections = new Gauge({
+    name: 'ws_connections',
+    help: 'Authenticated WebSocket connections open on this process.',
+    registers: [this.registry],
+  });
+
+  private readonly quotaRejections = new Counter({
+    name: 'quota_rejections_total',
+    help: 'Sends refused with QUOTA_EXCEEDED, by the window named in the answer.',
+    labelNames: ['window'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly rateLimitRejections = new Counter({
+    name: 'rate_limit_rejections_total',
+    help: 'Requests refused with RATE_LIMIT_EXCEEDED, by limit group.',
+    labelNames: ['group'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(health: HealthService) {
+    // Known windows start at 0, so rate() over them works before the first rejection.
+    for (const window of QUOTA_WINDOWS) this.quotaRejections.inc({ window }, 0);
+    // Asked at each scrape (bounded by the health check's timeout), so it is never stale.
+    new Gauge({
+      name: 'database_up',
+      help: '1 when the database answered a ping at scrape time, else 0.',
+      registers: [this.registry],
+      async collect() {
+        this.set((await health.databaseUp()) ? 1 : 0);
+      },
+    });
+  }
+
+  /** Prometheus text of this app's metrics followed by the process metrics. */
+  async scrape(): Promise<string> {
+    const [app, process] = await Promise.all([
+      this.registry.metrics(),
+      processMetricsRegistry().metrics(),
+    ]);
+    return `${app}\n${process}`;
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  httpRequest(method: string, endpoint: string, status: number, seconds: number): void {
+    this.httpRequests.inc({ method, endpoint, status: String(status) });
+    this.httpDuration.observe({ method, endpoint }, seconds);
+  }
+
+  generationStarted(model: string): GenerationMeter {
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+    let sawToken = false;
+    let ended = false;
+    this.activeGenerations.inc();
+    const end = (status: LlmCallStatus) => {
+      ended = true;
+      this.activeGenerations.dec();
+      this.llmRequests.inc({ model, status });
+    };
+    return {
+      firstToken: () => {
+        if (sawToken || ended) return;
+        sawToken = true;
+        this.ttft.observe({ model }, elapsed());
+      },
+      finished: (usage, stopped) => {
+        if (ended) return;
+        end(stopped ? 'stopped' : 'ok');
+        this.generationDuration.observe({ model }, elapsed());
+        this.llmTokens.inc({ model, kind: 'prompt' }, usage.promptTokens);
+        this.llmTokens.inc({ model, kind: 'completion' }, usage.completionTokens);
+      },
+      failed: (error) => {
+        if (!ended) end(llmFailureStatus(error));
+      },
+    };
+  }
+
+  wsConnected(): void {
+    this.wsConnections.inc();
+  }
+
+  wsDisconnected(): void {
+    this.wsConnections.dec();
+  }
+
+  quotaRejected(window: QuotaWindowLabel): void {
+    this.quotaRejections.inc({ window });
+  }
+
+  rateLimitRejected(group: string): void {
+    this.rateLimitRejections.inc({ group });
+  }
+}
