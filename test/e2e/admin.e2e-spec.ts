@@ -1,6 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EVENT_BUS } from '../../src/redis/event-bus';
-import { aConversation, bearer, fetchQuota, registerUser, RegisteredUser } from '../factories';
+import {
+  aConversation,
+  bearer,
+  fetchQuota,
+  registerUser,
+  RegisteredUser,
+  setQuotaCounters,
+} from '../factories';
 import { bootApp, TestApp } from '../support/app';
 import { expectError, fieldsOf, ISO_UTC } from '../support/expect';
 import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
@@ -330,6 +337,28 @@ describe('Admin API (/api/v1/admin)', () => {
 
       expect((await patch(someone.id, { is_vip: false })).body.data.is_vip).toBe(false);
       expect((await fetchQuota(t, someone)).daily_limit).toEqual(NORMAL_QUOTA);
+    });
+
+    it('a VIP change reaches an open WebSocket at its next chat_message, without reconnecting', async () => {
+      const someone = await registerUser(t);
+      const conv = await aConversation(t, someone);
+      await setQuotaCounters(t, someone.id, { dayRequests: NORMAL_QUOTA.requests });
+      const socket = await connectWs(chatWsUrl(t.url, `?token=${someone.accessToken}`));
+
+      socket.send({ type: 'chat_message', conversation_id: conv.id, content: 'over the limit' });
+      const refused = await socket.waitFor((f) => f.type === 'error', { what: 'the quota error' });
+      expect(refused.error.code).toBe('QUOTA_EXCEEDED');
+
+      expect((await patch(someone.id, { is_vip: true })).status).toBe(200);
+      fake.script({ text: 'as a VIP', usage: { prompt_tokens: 5, completion_tokens: 3 } });
+      const from = socket.frames.length;
+      socket.send({ type: 'chat_message', conversation_id: conv.id, content: 'now as a VIP' });
+      const end = await socket.waitFor((f) => f.type === 'message_end' || f.type === 'error', {
+        from,
+        what: 'the reply',
+      });
+      expect(end.type).toBe('message_end');
+      expect(socket.isOpen).toBe(true);
     });
 
     it('deactivating ends every session: the live socket closes 4401, access and refresh tokens stop working, login is refused', async () => {

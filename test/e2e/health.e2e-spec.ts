@@ -43,7 +43,7 @@ describe('Health and info', () => {
       expect((await t.api().get('/api/v1/health/live')).body).toEqual({ status: 'ok' });
       const ready = await t.api().get('/api/v1/health/ready');
       expect(ready.status).toBe(200);
-      expect(ready.body).toEqual({ status: 'ok', database: 'up' });
+      expect(ready.body).toEqual({ status: 'ok', database: 'up', draining: false });
     });
 
     it('GET /info reports the deployment truthfully', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { bootApp } from '../support/app';
+import { until } from '../support/expect';
 import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { ServiceProcess, startService } from '../support/service-process';
 import { openSse, SseStream } from '../support/sse';
@@ -92,9 +93,15 @@ describe('Graceful shutdown of a service process', () => {
     const signalledAt = Date.now();
     service.child.kill('SIGTERM');
 
-    // At once: not ready, no new generations (REST, SSE, WebSocket, new sockets)…
-    const ready = await api().get('/api/v1/health/ready');
-    expect([ready.status, ready.body]).toEqual([503, { status: 'unavailable', draining: true }]);
+    // At once: not ready, no new generations (REST, SSE, WebSocket, new sockets)… (the child
+    // handles the signal on its next loop turn: a probe sent at the same moment may come first)
+    let ready = await api().get('/api/v1/health/ready');
+    await until(
+      async () => (ready = await api().get('/api/v1/health/ready')).status === 503,
+      1000,
+      'readiness to turn 503',
+    );
+    expect(ready.body).toEqual({ status: 'unavailable', draining: true });
     expect(Date.now() - signalledAt).toBeLessThan(1000);
     const send = await api()
       .post(`/api/v1/conversations/${conversations[4]}/messages`)

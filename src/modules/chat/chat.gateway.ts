@@ -301,6 +301,9 @@ export class ChatGateway
       type: 'body',
       metatype: SendMessageDto,
     })) as SendMessageDto;
+    // The user as they are now (tier, role, active), as REST reads them per request: an admin's
+    // change of is_vip must not wait for the socket to reconnect.
+    socket.user = await this.verifier.sessionUser(socket.user.id, socket.user.sessionId);
     const started = await this.generation.start(
       socket.user,
       conversationId.toLowerCase(),

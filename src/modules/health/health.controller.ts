@@ -56,13 +56,11 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: the database answers now' })
   @ApiRawResponse(ReadinessModel, { description: 'Ready.' })
-  @ApiRawResponse(ReadinessModel, { status: 503, description: 'The database does not answer.' })
-  async ready(
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<
-    | { status: 'ok' | 'unavailable'; database: 'up' | 'down' }
-    | { status: 'unavailable'; draining: true }
-  > {
+  @ApiRawResponse(ReadinessModel, {
+    status: 503,
+    description: 'The database does not answer, or the instance is draining for shutdown.',
+  })
+  async ready(@Res({ passthrough: true }) res: Response): Promise<ReadinessModel> {
     // Draining for shutdown: 503 at once, without asking the database.
     if (this.shutdown.draining) {
       res.status(503);
@@ -70,6 +68,6 @@ export class HealthController {
     }
     const up = await this.health.databaseUp();
     res.status(up ? 200 : 503);
-    return { status: up ? 'ok' : 'unavailable', database: up ? 'up' : 'down' };
+    return { status: up ? 'ok' : 'unavailable', database: up ? 'up' : 'down', draining: false };
   }
 }

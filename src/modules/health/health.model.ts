@@ -48,8 +48,19 @@ export class ReadinessModel {
   @ApiProperty({ type: String, enum: ['ok', 'unavailable'] })
   status!: 'ok' | 'unavailable';
 
-  @ApiProperty({ type: String, enum: ['up', 'down'] })
-  database!: 'up' | 'down';
+  @ApiProperty({
+    type: String,
+    enum: ['up', 'down'],
+    required: false,
+    description: 'Absent while draining (the database is not asked then).',
+  })
+  database?: 'up' | 'down';
+
+  @ApiProperty({
+    type: Boolean,
+    description: 'The instance is shutting down: send no new traffic.',
+  })
+  draining!: boolean;
 }
 
 @ApiSchema({ name: 'InfoFeatures' })
