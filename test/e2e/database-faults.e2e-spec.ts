@@ -80,7 +80,10 @@ describe('Database failures', () => {
     expect(health.status).toBe(503);
     expect(health.body).toMatchObject({ status: 'unhealthy', services: { database: 'unhealthy' } });
     const ready = await t.api().get('/api/v1/health/ready');
-    expect([ready.status, ready.body]).toEqual([503, { status: 'unavailable', database: 'down', draining: false }]);
+    expect([ready.status, ready.body]).toEqual([
+      503,
+      { status: 'unavailable', database: 'down', draining: false },
+    ]);
     expect((await t.api().get('/api/v1/health/live')).status).toBe(200);
 
     proxy.setMode('pass');
