@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createTransport, Transporter } from 'nodemailer';
 import { AppConfig } from '../../config/app-config';
@@ -52,9 +52,13 @@ export class MailService implements OnApplicationShutdown {
   private async writeToOutbox(mail: OutgoingMail): Promise<string> {
     const dir = resolve(this.config.env.DATA_DIR, 'outbox');
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const file = join(dir, `${Date.now()}-${randomBytes(4).toString('hex')}.txt`);
+    const name = `${Date.now()}-${randomBytes(4).toString('hex')}`;
+    const file = join(dir, `${name}.txt`);
     const text = `To: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}\n`;
-    await writeFile(file, text, { mode: 0o600 });
+    // Written aside, then renamed: a reader never sees a half-written e-mail.
+    const partial = join(dir, `.${name}.tmp`);
+    await writeFile(partial, text, { mode: 0o600 });
+    await rename(partial, file);
     return file;
   }
 
