@@ -55,6 +55,20 @@ describe(validateEnv.name, () => {
     ).toBeDefined();
   });
 
+  it('refuses quota limits beyond what the integer counters hold (they would fail every send)', () => {
+    expect(
+      problemKeys(() =>
+        validateEnv({
+          QUOTA_NORMAL_DAILY_TOKENS: '1000000000000',
+          QUOTA_VIP_MONTHLY_REQUESTS: '2147483648',
+        }),
+      ),
+    ).toEqual(['QUOTA_NORMAL_DAILY_TOKENS', 'QUOTA_VIP_MONTHLY_REQUESTS']);
+    expect(validateEnv({ QUOTA_VIP_MONTHLY_TOKENS: '2147483647' }).QUOTA_VIP_MONTHLY_TOKENS).toBe(
+      2147483647,
+    );
+  });
+
   it('ignores keys it does not know', () => {
     const env = validateEnv({ PATH: '/usr/bin', SOMETHING_ELSE: 'x' }) as unknown as Record<
       string,

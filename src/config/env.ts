@@ -38,6 +38,8 @@ const PLACEHOLDER_SECRETS = new Set([
   'your-secret-key',
 ]);
 const MIN_SECRET_LENGTH = 32;
+/** Quota counters are PostgreSQL integers. */
+const INT4_MAX = 2_147_483_647;
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -200,41 +202,49 @@ export class Env {
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(INT4_MAX)
   QUOTA_NORMAL_DAILY_REQUESTS = 50;
 
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(INT4_MAX)
   QUOTA_NORMAL_MONTHLY_REQUESTS = 1000;
 
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(INT4_MAX)
   QUOTA_NORMAL_DAILY_TOKENS = 10_000;
 
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(INT4_MAX)
   QUOTA_NORMAL_MONTHLY_TOKENS = 100_000;
 
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(INT4_MAX)
   QUOTA_VIP_DAILY_REQUESTS = 200;
 
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(INT4_MAX)
   QUOTA_VIP_MONTHLY_REQUESTS = 5000;
 
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(INT4_MAX)
   QUOTA_VIP_DAILY_TOKENS = 50_000;
 
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(INT4_MAX)
   QUOTA_VIP_MONTHLY_TOKENS = 500_000;
 
   /** IANA time zone in which quota days and months are counted. */
