@@ -1,0 +1,196 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { call, createConversation, inParallel, register, send } from './lib/client';
+import { load, LoadResult } from './lib/load';
+import { PgRoundTripCounter } from './lib/pg-counter';
+import { formatSummary, summarizeProfile } from './lib/profile';
+import { BenchReport, finish, log, median, parseArgs, row } from './lib/report';
+import { Child, createDatabase, startHelper, startService } from './lib/service';
+
+/**
+ * P4 — send: non-streamed POST /conversations/{id}/messages with an upstream that answers at
+ * once, spread over many users and conversations. Sends/s with autocannon; database round
+ * trips per send counted by a PostgreSQL wire-protocol proxy (each Sync or simple Query is
+ * one round trip), with the statements of one send listed; a CPU profile of the service
+ * under the same load.
+ */
+const args = parseArgs();
+const DURATION = args.quick ? 3 : 10;
+const WARMUP = args.quick ? 1 : 3;
+const REPS = args.quick ? 1 : 3;
+const USERS = args.quick ? 10 : 20;
+const CONVERSATIONS_PER_USER = 10;
+const COUNT_N = args.quick ? 20 : 100;
+const CONNECTIONS = 10;
+
+interface Target {
+  token: string;
+  conversationId: string;
+}
+
+function sendLoad(base: string, targets: Target[], duration: number): Promise<LoadResult> {
+  let next = 0;
+  return load({
+    url: base,
+    duration,
+    connections: CONNECTIONS,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const t = targets[next++ % targets.length];
+          return {
+            ...req,
+            method: 'POST',
+            path: `/api/v1/conversations/${t.conversationId}/messages`,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` },
+            body: JSON.stringify({ content: 'Hello there, what is new?' }),
+          };
+        },
+      },
+    ],
+  });
+}
+
+async function main(): Promise<void> {
+  const db = await createDatabase('p4');
+  const children: Child[] = [];
+  const profileDir = mkdtempSync(join(tmpdir(), 'chat-bench-p4-prof-'));
+  const notes: string[] = [];
+  try {
+    const upstream = await startHelper('bench/baseline/instant-upstream.ts', {});
+    children.push(upstream);
+    const llm = {
+      LLM_PROVIDER: 'openai',
+      OPENAI_API_KEY: 'bench-key',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+    };
+    const app = await startService({ DATABASE_URL: db.url, ...llm });
+    children.push(app);
+
+    log(`seeding: ${USERS} users × ${CONVERSATIONS_PER_USER} conversations`);
+    const targets: Target[] = [];
+    await inParallel(
+      Array.from({ length: USERS }, (_, i) => i),
+      4,
+      async (i) => {
+        const user = await register(app.url, `bench_p4_${i}`);
+        for (let c = 0; c < CONVERSATIONS_PER_USER; c++) {
+          targets.push({
+            token: user.token,
+            conversationId: await createConversation(app.url, user.token, `c${c}`),
+          });
+        }
+      },
+    );
+    // Interleave users so consecutive requests hit different users and conversations.
+    targets.sort((a, b) => a.conversationId.localeCompare(b.conversationId));
+
+    await sendLoad(app.url, targets, WARMUP);
+    const runs: LoadResult[] = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      const r = await sendLoad(app.url, targets, DURATION);
+      log(
+        `send rep ${rep + 1}: ${r.rps.toFixed(0)} sends/s p50 ${r.p50} ms p99 ${r.p99} ms (${r.failed} failed)`,
+      );
+      if (r.failed > 0) notes.push(`rep ${rep + 1}: ${r.failed} sends failed (non-2xx or errors)`);
+      runs.push(r);
+    }
+    await app.stop();
+    children.splice(children.indexOf(app), 1);
+
+    // Second run of the service, through the counting proxy and under the CPU profiler.
+    const counter = new PgRoundTripCounter({
+      host: new URL(db.url).hostname,
+      port: Number(new URL(db.url).port || 5432),
+    });
+    const proxyPort = await counter.start();
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxyPort);
+    const profiled = await startService({ DATABASE_URL: viaProxy.toString(), ...llm }, [
+      '--cpu-prof',
+      `--cpu-prof-dir=${profileDir}`,
+    ]);
+    children.push(profiled);
+    const settle = () => new Promise((r) => setTimeout(r, 150));
+    const perRequest = async (fn: (i: number) => Promise<void>): Promise<number> => {
+      await fn(0); // warm
+      await settle();
+      counter.reset();
+      for (let i = 1; i <= COUNT_N; i++) await fn(i);
+      await settle();
+      return counter.roundTrips / COUNT_N;
+    };
+    const sendRt = await perRequest((i) =>
+      send(
+        profiled.url,
+        targets[i % targets.length].token,
+        targets[i % targets.length].conversationId,
+        'Count me',
+      ),
+    );
+    const listRt = await perRequest(async () => {
+      await call(profiled.url, 'GET', '/conversations?page=1&size=20', undefined, targets[0].token);
+    });
+    const meRt = await perRequest(async () => {
+      await call(profiled.url, 'GET', '/users/me', undefined, targets[0].token);
+    });
+    counter.reset();
+    counter.capture = true;
+    await send(
+      profiled.url,
+      targets[1].token,
+      targets[1].conversationId,
+      'Show me your statements',
+    );
+    await settle();
+    counter.capture = false;
+    const statements = [...counter.captured];
+    const loadStarted = Date.now();
+    await sendLoad(profiled.url, targets, DURATION);
+    await profiled.stop();
+    const profiledMs = Date.now() - loadStarted;
+    children.splice(children.indexOf(profiled), 1);
+    await counter.stop();
+
+    const sendsPerSecond = median(runs.map((r) => r.rps));
+    const rows = [
+      row('non-stream sends/s', sendsPerSecond, 'sends/s', {
+        target: '≥ 1,000/s',
+        met: sendsPerSecond >= 1000,
+      }),
+      row('send p50', median(runs.map((r) => r.p50)), 'ms'),
+      row('send p99', median(runs.map((r) => r.p99)), 'ms'),
+      row('DB round trips per send', sendRt, 'round trips', { target: '≤ 3', met: sendRt <= 3 }),
+      row('DB round trips per GET /conversations', listRt, 'round trips'),
+      row('DB round trips per GET /users/me', meRt, 'round trips'),
+    ];
+    notes.push(
+      `autocannon, ${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s warm-up, ${REPS} run(s), median; each request goes to the next of ${targets.length} conversations of ${USERS} users; the upstream (bench/baseline/instant-upstream.ts, own process) answers at once.`,
+      `Round trips: a wire-protocol proxy between the service and PostgreSQL counts Sync and simple Query messages over ${COUNT_N} sequential requests (after one warm-up request), divided by ${COUNT_N}.`,
+      `Statements of one send (${statements.length}, in order): ${statements.map((s, i) => `(${i + 1}) ${s.slice(0, 110)}`).join(' | ')}`,
+    );
+    try {
+      notes.push(...formatSummary(summarizeProfile(profileDir, 12, profiledMs)));
+    } catch (error) {
+      notes.push(`CPU profile not available: ${String(error)}`);
+    }
+    const report: BenchReport = {
+      id: 'P4',
+      title: 'Sending a message (instant upstream)',
+      rows,
+      notes,
+    };
+    finish(report, args);
+  } finally {
+    for (const c of children.reverse()) await c.stop();
+    await db.drop();
+    if (!process.env.BENCH_KEEP_PROFILES) rmSync(profileDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
