@@ -1,4 +1,4 @@
-// Unit specs live beside the code (src, *.spec.ts); e2e specs under test/e2e.
+// Unit specs live beside the code (src, *.spec.ts); e2e specs under test/e2e; fault specs under test/fault.
 const fs = require('node:fs');
 const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 delete swc.$schema;
@@ -12,7 +12,8 @@ module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  testRegex: '(src/.*\\.spec|test/.*\\.e2e-spec|test/integration/.*\\.spec)\\.ts$',
+  testRegex:
+    '(src/.*\\.spec|test/.*\\.e2e-spec|test/integration/.*\\.spec|test/fault/.*\\.fault-spec)\\.ts$',
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swc, swcrc: false }] },
   // NestJS 12 ships ESM only; Jest must transform it to CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],

@@ -277,6 +277,37 @@ describe('Upstream faults during a send', () => {
     );
   });
 
+  it('a conversation deleted between the ownership check and the insert answers 404, stores nothing and releases the quota', async () => {
+    // The delete lands inside the send's own transaction, just before its first insert: the
+    // same interleaving as a concurrent DELETE that commits between check and insert.
+    const conv = await aConversation(t, user, { title: 'vanishes while sending' });
+    const before = await fetchQuota(t, user);
+    await t.sql(`CREATE OR REPLACE FUNCTION test_vanish() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM conversations WHERE id = NEW.conversation_id AND title = 'vanishes while sending';
+        RETURN NEW;
+      END $$`);
+    await t.sql(
+      'CREATE TRIGGER test_vanish BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION test_vanish()',
+    );
+    try {
+      const res = await t
+        .api()
+        .post(`/api/v1/conversations/${conv.id}/messages`)
+        .set(bearer(user.accessToken))
+        .send({ content: 'hello?', role: 'user' });
+      expectError(res, 404, 'RESOURCE_NOT_FOUND');
+    } finally {
+      await t.sql('DROP TRIGGER test_vanish ON messages');
+      await t.sql('DROP FUNCTION test_vanish()');
+    }
+    expect(fake.chatRequests).toHaveLength(0);
+    expect(await t.sql('SELECT id FROM messages WHERE conversation_id = $1', [conv.id])).toEqual(
+      [],
+    );
+    expect((await fetchQuota(t, user)).usage_today).toEqual(before.usage_today);
+  });
+
   it('after a failed reply the conversation goes on', async () => {
     const conv = await aConversation(t, user);
     fake.script({ text: TEXT, chunkIntervalMs: 5, cutAfterChunks: 4 }, { text: 'Fine now.' });

@@ -26,6 +26,13 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** The constraint a failed statement violated (unique, foreign key, check), if any. */
+export function violatedConstraint(error: unknown): string | undefined {
+  if (!(error instanceof QueryFailedError)) return undefined;
+  const constraint = (error.driverError as { constraint?: unknown }).constraint;
+  return typeof constraint === 'string' ? constraint : undefined;
+}
+
 /** SQLSTATE of a failed query, if it is one. */
 export function sqlStateOf(error: unknown): string | undefined {
   if (error instanceof QueryFailedError) return codeOf(error.driverError);

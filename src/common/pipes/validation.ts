@@ -69,6 +69,29 @@ function pathWithNul(value: unknown, path: string, depth = 0): string | null {
   return null;
 }
 
+/** Deepest nesting a request value may have; no route takes more than a level or two. */
+const MAX_DEPTH = 32;
+
+/**
+ * The top-level field (or '' for the value itself) under which `value` nests deeper than
+ * MAX_DEPTH, or null. Iterative: class-transformer recurses per level, and a 256 KiB body of
+ * `[[[[…` overflows its stack (a 500) long before the size cap.
+ */
+function tooDeep(value: unknown): string | null {
+  if (value === null || typeof value !== 'object') return null;
+  const stack: [unknown, number, string][] = [[value, 0, '']];
+  while (stack.length) {
+    const [node, depth, top] = stack.pop()!;
+    if (depth > MAX_DEPTH) return top;
+    for (const [key, inner] of Object.entries(node as object)) {
+      if (inner !== null && typeof inner === 'object') {
+        stack.push([inner, depth + 1, depth === 0 && !Array.isArray(node) ? key : top]);
+      }
+    }
+  }
+  return null;
+}
+
 /**
  * The one global validation pipe: whitelist + forbid unknown fields, transform to DTO classes.
  * A body that breaks a rule is 422; a bad query or path parameter is a malformed request (400).
@@ -101,6 +124,14 @@ export class AppValidationPipe extends ValidationPipe {
         400,
         'error.bad_request',
       );
+    }
+    const deep = tooDeep(value);
+    if (deep !== null) {
+      const field = metadata.data ? `${metadata.data}${deep ? `.${deep}` : ''}` : deep || 'body';
+      const issue = { field, issue: `${field} is nested more than ${MAX_DEPTH} levels deep` };
+      throw metadata.type === 'body'
+        ? AppError.validation([issue])
+        : AppError.validation([issue], 400, 'error.bad_request');
     }
     const nul = pathWithNul(value, metadata.data ?? '');
     if (nul !== null) {

@@ -6,6 +6,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { AppError, fieldIssue } from '../../common/errors/app-error';
+import { violatedConstraint } from '../../common/errors/database-errors';
 import { toAppError } from '../../common/filters/http-exception.filter';
 import { ShutdownService } from '../../common/lifecycle/shutdown.service';
 import { RateLimiter, RateLimitState } from '../../common/throttling/rate-limiter';
@@ -190,6 +191,8 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
         const earlier = await this.replayOf(actor, conversationId, idempotencyKey);
         if (earlier) return earlier;
       }
+      // Deleted between the ownership check and the insert: it is gone, not a server fault.
+      if (violatedConstraint(error) === 'messages_conversation_fk') throw AppError.notFound();
       throw error;
     }
 
