@@ -171,6 +171,24 @@ describe(QuotaService.name, () => {
         tokensThisMonth: 25,
       });
     });
+    it("grants every one of a new user's first concurrent reservations (no counters yet)", async () => {
+      // Staggered starts, so some reservations find no row while another one is creating it.
+      for (let round = 0; round < 5; round++) {
+        const user = await registerUser(t);
+        const { ok, errors } = await settleAll(
+          Array.from({ length: 20 }, async (_, i) => {
+            await new Promise((resolve) => setTimeout(resolve, i % 7));
+            return quota.reserve(normal(user), 5, 20);
+          }),
+        );
+        expect(errors.map((e) => e.details)).toEqual([]);
+        expect(ok).toHaveLength(20);
+        expect((await quota.snapshot(normal(user))).usage).toMatchObject({
+          requestsToday: 20,
+          tokensToday: 500,
+        });
+      }
+    });
   });
 
   describe('settle', () => {

@@ -73,8 +73,11 @@ export class QuotaRepository {
         params,
       );
     let [rows] = await attempt();
-    if (rows.length === 0 && !(await this.counters.existsBy({ userId: r.userId }))) {
-      // First use: create the user's counters, then reserve as usual.
+    if (rows.length === 0) {
+      // No room, or no counters yet (first use). Make sure the row exists, then ask once more:
+      // that answer is the real one. (Checking existence instead would race: a concurrent first
+      // send may create the row between our UPDATE and the check, and this one would be refused
+      // with nothing used.)
       await this.counters.query(
         `INSERT INTO quota_counters (user_id, day, month) VALUES ($1, $2::date, $3::date) ON CONFLICT (user_id) DO NOTHING`,
         [r.userId, r.day, r.month],
