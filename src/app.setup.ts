@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { NextFunction, Request, Response } from 'express';
 import { AppError } from './common/errors/app-error';
 import { HttpExceptionFilter, writeError } from './common/filters/http-exception.filter';
+import { answerClientErrorsInEnvelope } from './common/http/client-error';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { contextOf, ContextRequest, REQUEST_ID_HEADER } from './common/http/request-context';
 import { AppValidationPipe } from './common/pipes/validation';
@@ -42,6 +43,7 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   const logger = new Logger('Http');
 
   app.disable('x-powered-by');
+  answerClientErrorsInEnvelope(app.getHttpServer());
   // Mounted first: one line per request, whoever answers it (parser errors and the JSON 404 too).
   app.use(httpLogger(app.get<PinoRootLogger>(ROOT_LOGGER)));
   app.use(securityHeaders());

@@ -175,6 +175,12 @@ describe('The contract frame', () => {
       expectNoInternals(res);
     });
 
+    it('answers a URL over the header size cap with 431 VALIDATION_ERROR in the envelope', async () => {
+      const res = await t.api().get(`/api/v1/conversations?search=${'x'.repeat(20_000)}`);
+      expectError(res, 431, 'VALIDATION_ERROR');
+      expectNoInternals(res);
+    });
+
     it('accepts a body just under the cap as far as size goes (then validates it)', async () => {
       const res = await t
         .api()

@@ -269,6 +269,22 @@ describe('WebSocket chat: /api/v1/ws/chat (API.md §6)', () => {
       },
     );
 
+    it('refuses a request_id PostgreSQL cannot store (U+0000) with a VALIDATION_ERROR frame, storing nothing', async () => {
+      const before = await rowCount(conv.id);
+      const client = await connect(user);
+      client.send({
+        type: 'chat_message',
+        conversation_id: conv.id,
+        content: 'Hello',
+        request_id: 'a\u0000b',
+      });
+      const answer = await client.waitFor((f) => f.type === 'error', { what: 'the error frame' });
+      expect(answer.error).toMatchObject({ code: 'VALIDATION_ERROR' });
+      await client.roundTrip();
+      expect(await rowCount(conv.id)).toBe(before);
+      expect(fake.chatRequests).toHaveLength(0);
+    });
+
     it('accepts content of exactly 10,000 characters', async () => {
       const client = await connect(user);
       const answer = await start(client, conv.id, { content: 'b'.repeat(10_000) });

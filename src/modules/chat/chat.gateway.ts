@@ -253,13 +253,28 @@ export class ChatGateway
       throw new AppError('VALIDATION_ERROR', 'error.ws_malformed_frame', undefined, 400);
     }
     const { type, request_id: requestId, ...rest } = message as Record<string, unknown>;
-    const echo = typeof requestId === 'string' && requestId.length <= 200 ? requestId : undefined;
+    // Echoed back and, for chat_message, kept as the idempotency key: text PostgreSQL can store.
+    const echo =
+      typeof requestId === 'string' &&
+      requestId.length > 0 &&
+      requestId.length <= 200 &&
+      !requestId.includes('\u0000')
+        ? requestId
+        : undefined;
     try {
       switch (type) {
         case 'ping':
           this.send(socket, { type: 'pong' });
           return;
         case 'chat_message':
+          if (requestId !== undefined && echo === undefined) {
+            throw AppError.validation([
+              {
+                field: 'request_id',
+                issue: 'request_id must be a string of 1 to 200 characters without U+0000',
+              },
+            ]);
+          }
           return await this.chat(socket, rest, echo);
         case 'stop':
           await this.generation.stop(socket.user, this.messageIdOf(rest));
