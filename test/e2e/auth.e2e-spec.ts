@@ -268,6 +268,21 @@ describe('Auth: register and login', () => {
       });
     });
 
+    it('refuses lone UTF-16 surrogates with 422, not a 500 (found by the fuzz: register, email)', async () => {
+      const res = await t
+        .api()
+        .post('/api/v1/auth/register')
+        .set('Content-Type', 'application/json')
+        .send(
+          '{"username":"surrogate_user","email":"\\udfff\\ud800","password":"long-enough-1","confirm_password":"long-enough-1"}',
+        );
+      expect(res.status).toBe(422);
+      expect(res.body.error).toMatchObject({
+        code: 'VALIDATION_ERROR',
+        details: { field: 'email' },
+      });
+    });
+
     let user: RegisteredUser;
 
     beforeAll(async () => {

@@ -57,12 +57,16 @@ export function translateConstraint(issue: FieldIssue): string {
   return `${issue.field} ${zh(issue.issue.match(/\d+/g) ?? [], issue.issue)}`;
 }
 
-/** The path of the first string holding U+0000 inside a request value, or null. */
+/** A lone UTF-16 surrogate: not a character, and it makes validators (encodeURI) throw. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const unstorable = (text: string) => text.includes('\u0000') || LONE_SURROGATE.test(text);
+
+/** The path of the first string PostgreSQL text cannot hold (U+0000, lone surrogates), or null. */
 function pathWithNul(value: unknown, path: string, depth = 0): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (typeof value === 'string') return unstorable(value) ? path : null;
   if (depth > 32 || value === null || typeof value !== 'object') return null;
   for (const [key, inner] of Object.entries(value)) {
-    if (key.includes('\u0000')) return path ? `${path}.${key}` : key;
+    if (unstorable(key)) return path ? `${path}.${key}` : key;
     const found = pathWithNul(inner, path ? `${path}.${key}` : key, depth + 1);
     if (found !== null) return found;
   }
@@ -138,7 +142,7 @@ export class AppValidationPipe extends ValidationPipe {
       // PostgreSQL text cannot hold U+0000: refused for every field of every route, never a 500.
       const issue = {
         field: nul || 'body',
-        issue: `${nul || 'body'} must not contain the NUL character (U+0000)`,
+        issue: `${nul || 'body'} must be Unicode text without the NUL character (U+0000)`,
         constraint: 'matches',
       };
       throw metadata.type === 'body'
