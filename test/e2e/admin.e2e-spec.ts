@@ -278,7 +278,11 @@ describe('Admin API (/api/v1/admin)', () => {
       expect((byMail.body.data.users as AdminUser[]).map((u) => u.id)).toEqual([tagged[2].id]);
       const percent = await get(`/users?search=${encodeURIComponent('%')}`, admin.accessToken);
       expect(percent.status).toBe(200);
-      expect(percent.body.data.pagination.total).toBe(0);
+      // Other suites sharing the database may have registered e-mails with a literal '%'.
+      const [{ literal }] = await t.sql<{ literal: number }>(
+        `SELECT count(*)::int AS literal FROM users WHERE strpos(username, '%') > 0 OR strpos(email, '%') > 0`,
+      );
+      expect(percent.body.data.pagination.total).toBe(literal);
       const all = await get('/users?size=100', admin.accessToken);
       const [{ n }] = await t.sql<{ n: number }>('SELECT count(*)::int AS n FROM users');
       expect(all.body.data.pagination.total).toBe(n);
