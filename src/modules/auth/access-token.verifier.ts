@@ -12,7 +12,7 @@ export interface VerifiedAccess {
 }
 
 /**
- * What makes an access token good, in one place for HTTP (passport-jwt) and WebSocket:
+ * What makes an access token good, in one place for HTTP (JwtAuthGuard) and WebSocket:
  * an access-typed payload with a session id whose session is live and whose user is active.
  */
 @Injectable()

@@ -1,9 +1,8 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { JwtAuthGuard } from '../../common/guards/jwt-auth.guard';
 import { AppThrottlerGuard } from '../../common/throttling/app-throttler.guard';
 import { AppConfig } from '../../config/app-config';
 import { MailModule } from '../mail/mail.module';
@@ -11,7 +10,7 @@ import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthService } from './auth.service';
-import { JwtStrategy } from './jwt.strategy';
+import { JwtAuthGuard } from './jwt-auth.guard';
 import { LoginLockout } from './login-lockout';
 import { PasswordController } from './password.controller';
 import { PasswordHasher } from './password-hasher';
@@ -22,14 +21,15 @@ import { TokenService } from './token.service';
 
 @Module({
   imports: [
-    PassportModule,
     MailModule,
     UsersModule,
     TypeOrmModule.forFeature([PasswordResetEntity]),
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        secret: config.jwtSecret,
+        // A KeyObject, not the string: jsonwebtoken otherwise tries to parse the string as a
+        // PEM public key (createPublicKey) at every sign and verify before falling back to HMAC.
+        secret: createSecretKey(Buffer.from(config.jwtSecret, 'utf8')),
         signOptions: { algorithm: 'HS256' },
         verifyOptions: { algorithms: ['HS256'] },
       }),
@@ -42,7 +42,6 @@ import { TokenService } from './token.service';
     PasswordHasher,
     SessionsRepository,
     PasswordResetsRepository,
-    JwtStrategy,
     AccessTokenVerifier,
     LoginLockout,
     // Global guards run in the order they are registered: the rate limits come after the JWT
