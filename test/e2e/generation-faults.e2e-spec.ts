@@ -1,7 +1,9 @@
 import type { Response } from 'supertest';
+import { DataSource } from 'typeorm';
 import { aConversation, bearer, fetchQuota, registerUser, RegisteredUser } from '../factories';
 import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, FakeReply, piecesOf, startFakeOpenAi } from '../support/fake-openai';
+import { until } from '../support/expect';
 import { readSse } from '../support/sse';
 
 /** Retry-After in milliseconds, so SDK retries do not wait their default half second. */
@@ -277,25 +279,78 @@ describe('Upstream faults during a send', () => {
     );
   });
 
-  it('a conversation deleted between the ownership check and the insert answers 404, stores nothing and releases the quota', async () => {
-    // The delete lands inside the send's own transaction, just before its first insert: the
-    // same interleaving as a concurrent DELETE that commits between check and insert.
+  // A send reads the conversation (ownership, context) in one statement and stores its messages
+  // in another; a DELETE of the conversation may commit in between. The store then fails on the
+  // messages → conversations foreign key, and the send must answer 404 with nothing left behind.
+  const onPostgres = process.env.DATABASE_URL !== undefined;
+  (onPostgres ? it : it.skip)(
+    'a conversation deleted between the read and the store answers 404, stores nothing and releases the quota (real interleaving, PostgreSQL)',
+    async () => {
+      const conv = await aConversation(t, user, { title: 'vanishes while sending' });
+      const before = await fetchQuota(t, user);
+      // Another connection holds the user's quota row: the send reads the conversation, then
+      // waits on that lock inside its storing statement; the delete commits meanwhile.
+      const [{ id: userId }] = await t.sql<{ id: string }>(
+        'SELECT user_id AS id FROM conversations WHERE id = $1',
+        [conv.id],
+      );
+      await t.sql(
+        `INSERT INTO quota_counters (user_id, day, month) VALUES ($1, current_date, date_trunc('month', current_date))
+         ON CONFLICT (user_id) DO NOTHING`,
+        [userId],
+      );
+      const other = t.app.get(DataSource).createQueryRunner();
+      await other.connect();
+      try {
+        await other.startTransaction();
+        await other.query('SELECT 1 FROM quota_counters WHERE user_id = $1 FOR UPDATE', [userId]);
+        const send = t
+          .api()
+          .post(`/api/v1/conversations/${conv.id}/messages`)
+          .set(bearer(user.accessToken))
+          .send({ content: 'hello?', role: 'user' })
+          .then((res) => res);
+        await until(async () => {
+          const waiting = await t.sql(
+            `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH q AS (INSERT INTO quota_counters%'`,
+          );
+          return waiting.length > 0;
+        });
+        await other.query('DELETE FROM conversations WHERE id = $1', [conv.id]);
+        await other.commitTransaction();
+        expectError(await send, 404, 'RESOURCE_NOT_FOUND');
+      } finally {
+        if (other.isTransactionActive) await other.rollbackTransaction();
+        await other.release();
+      }
+      expect(fake.chatRequests).toHaveLength(0);
+      expect(await t.sql('SELECT id FROM messages WHERE conversation_id = $1', [conv.id])).toEqual(
+        [],
+      );
+      expect((await fetchQuota(t, user)).usage_today).toEqual(before.usage_today);
+    },
+  );
+
+  it('a store failing on the conversation foreign key answers 404, stores nothing and releases the quota', async () => {
+    // Embedded PGlite has one connection, so the interleaving above cannot be staged with a
+    // lock; a trigger raises the error the database gives when the conversation is gone.
     const conv = await aConversation(t, user, { title: 'vanishes while sending' });
     const before = await fetchQuota(t, user);
     await t.sql(`CREATE OR REPLACE FUNCTION test_vanish() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        DELETE FROM conversations WHERE id = NEW.conversation_id AND title = 'vanishes while sending';
-        RETURN NEW;
+        RAISE foreign_key_violation USING CONSTRAINT = 'messages_conversation_fk',
+          MESSAGE = 'insert or update on table "messages" violates foreign key constraint "messages_conversation_fk"';
       END $$`);
     await t.sql(
-      'CREATE TRIGGER test_vanish BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION test_vanish()',
+      `CREATE TRIGGER test_vanish BEFORE INSERT ON messages FOR EACH ROW
+         WHEN (NEW.content = 'vanishing hello?') EXECUTE FUNCTION test_vanish()`,
     );
     try {
       const res = await t
         .api()
         .post(`/api/v1/conversations/${conv.id}/messages`)
         .set(bearer(user.accessToken))
-        .send({ content: 'hello?', role: 'user' });
+        .send({ content: 'vanishing hello?', role: 'user' });
       expectError(res, 404, 'RESOURCE_NOT_FOUND');
     } finally {
       await t.sql('DROP TRIGGER test_vanish ON messages');

@@ -356,12 +356,8 @@ export class ChatGateway
       let conversationId = '';
       try {
         // From the start event on, so frames after `after` still carry the conversation id.
-        const events = await this.generation.follow(
-          socket.user,
-          messageId,
-          0,
-          socket.closed.signal,
-        );
+        // Ownership is known on every path here (the bus names the user; a resume checked it).
+        const events = await this.generation.followStarted(messageId, 0, socket.closed.signal);
         for await (const event of events) {
           if (event.type === 'start') conversationId = event.conversation_id;
           if (event.seq <= after) continue;

@@ -7,6 +7,7 @@ import { GenerationController } from './generation.controller';
 import { GenerationService } from './generation.service';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { IdempotencyRepository } from './idempotency.repository';
+import { SendRepository } from './send.repository';
 import type Redis from 'ioredis';
 import { REDIS } from '../../redis/redis.module';
 import { MemoryStreamLog, RedisStreamLog, STREAM_LOG } from './stream-log';
@@ -25,6 +26,7 @@ const STREAM_LOG_TTL_MS = 10 * 60 * 1000;
   providers: [
     GenerationService,
     IdempotencyRepository,
+    SendRepository,
     {
       provide: STREAM_LOG,
       inject: [REDIS],

@@ -14,7 +14,6 @@ import { AppConfig } from '../../config/app-config';
 import { Transactions } from '../../database/transactions';
 import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
 import type { AuthUser } from '../auth/auth-user';
-import { ConversationsRepository } from '../conversations/conversations.repository';
 import { LLM_PROVIDER, LlmMessage, LlmProvider } from '../llm/llm-provider';
 import { ModelsCatalog } from '../llm/models.catalog';
 import { MetricsService } from '../metrics/metrics.service';
@@ -27,6 +26,7 @@ import { buildContext } from './context-builder';
 import type { SendMessageDto } from './dto/send-message.dto';
 import type { GenerationEvent, GenerationEventBody, Usage } from './generation-events';
 import { IdempotencyRepository } from './idempotency.repository';
+import { OpenedSend, SendRepository } from './send.repository';
 import { STREAM_LOG, StreamLog } from './stream-log';
 
 /** Reply budget when a send names no max_tokens (never above the model's own limit). */
@@ -44,6 +44,8 @@ export interface StartedGeneration {
   assistantMessageId: string;
   /** True when an Idempotency-Key matched an earlier send: nothing new was started. */
   replayed: boolean;
+  /** Set when this process started it: the stored user message and the reply once closed. */
+  local?: { user: MessageEntity; reply: Promise<MessageEntity | null> };
   /** Where the sender's `messages` budget stands after this send (absent for a replay). */
   rateLimit?: RateLimitState;
 }
@@ -77,7 +79,7 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
 
   constructor(
     private readonly tx: Transactions,
-    private readonly conversations: ConversationsRepository,
+    private readonly sends: SendRepository,
     private readonly messages: MessagesRepository,
     private readonly idempotency: IdempotencyRepository,
     private readonly quota: QuotaService,
@@ -121,7 +123,7 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       actor.id,
       this.config.env.RATE_LIMIT_MESSAGES,
     );
-    const conversation = await this.conversations.findOwned(conversationId, actor.id);
+    const conversation = await this.sends.context(conversationId, actor.id, CONTEXT_MESSAGES);
     if (!conversation) throw AppError.notFound();
     const modelId = dto.model ?? conversation.model;
     const model = this.models.require(modelId);
@@ -129,10 +131,10 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       throw AppError.validation([fieldIssue('max_tokens', 'issue.max_tokens_too_large')]);
     }
     const replyBudget = dto.max_tokens ?? Math.min(model.max_tokens, DEFAULT_REPLY_TOKENS);
-    const earlierMessages = await this.messages.recent(conversationId, CONTEXT_MESSAGES);
+    const earlier = conversation.history;
     const context = buildContext({
       systemMessage: conversation.systemMessage,
-      history: earlierMessages
+      history: earlier
         .filter(isContextTurn)
         .map((m): LlmMessage => ({ role: m.role, content: m.content })),
       newMessage: dto.content,
@@ -140,61 +142,50 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       replyBudget,
     });
 
-    const reservation = await this.quota.reserve(actor, context.promptTokens, replyBudget);
-    let stored: { user: MessageEntity; assistant: MessageEntity };
+    // One statement reserves the quota and stores both messages (docs/PERFORMANCE.md, P4):
+    // a refusal or a failure leaves nothing behind, the reservation included.
+    const plan = this.quota.plan(actor, context.promptTokens, replyBudget);
+    const send = {
+      reserve: plan.input,
+      conversationId,
+      userId: actor.id,
+      parentId: earlier.at(-1)?.id ?? null,
+      content: dto.content,
+      model: modelId,
+      tokensUsed: countTextTokens(dto.content),
+    };
+    let stored: OpenedSend | null;
     try {
-      stored = await this.tx.run(async (tx) => {
-        const user = await this.messages.insert(
-          {
-            conversationId,
-            userId: actor.id,
-            parentId: earlierMessages.at(-1)?.id ?? null,
-            role: 'user',
-            content: dto.content,
-            status: 'completed',
-            model: modelId,
-            tokensUsed: countTextTokens(dto.content),
-          },
-          tx,
-        );
-        const assistant = await this.messages.insert(
-          {
-            conversationId,
-            userId: actor.id,
-            parentId: user.id,
-            role: 'assistant',
-            content: '',
-            status: 'streaming',
-            model: modelId,
-          },
-          tx,
-        );
-        await this.conversations.recordMessages(conversationId, 2, tx);
-        if (idempotencyKey !== undefined) {
-          const claimed = await this.idempotency.claim(
-            {
-              userId: actor.id,
-              key: idempotencyKey,
-              conversationId,
-              userMessageId: user.id,
-              assistantMessageId: assistant.id,
-            },
-            tx,
-          );
-          if (!claimed) throw new IdempotencyConflict();
-        }
-        return { user, assistant };
-      });
+      stored =
+        idempotencyKey === undefined
+          ? await this.sends.open(send)
+          : await this.tx.run(async (tx) => {
+              const opened = await this.sends.open(send, tx);
+              if (!opened) return null;
+              const claimed = await this.idempotency.claim(
+                {
+                  userId: actor.id,
+                  key: idempotencyKey,
+                  conversationId,
+                  userMessageId: opened.user.id,
+                  assistantMessageId: opened.assistant.id,
+                },
+                tx,
+              );
+              if (!claimed) throw new IdempotencyConflict();
+              return opened;
+            });
     } catch (error) {
-      await this.quota.settle(reservation, { requests: 0, tokens: 0 });
       if (error instanceof IdempotencyConflict && idempotencyKey !== undefined) {
-        const earlier = await this.replayOf(actor, conversationId, idempotencyKey);
-        if (earlier) return earlier;
+        const replay = await this.replayOf(actor, conversationId, idempotencyKey);
+        if (replay) return replay;
       }
       // Deleted between the ownership check and the insert: it is gone, not a server fault.
       if (violatedConstraint(error) === 'messages_conversation_fk') throw AppError.notFound();
       throw error;
     }
+    if (!stored) throw await this.quota.refusal(plan);
+    const reservation = this.quota.granted(plan, stored.granted);
 
     const id = stored.assistant.id;
     await this.log.append(id, {
@@ -204,7 +195,7 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       user_message_id: stored.user.id,
     });
     const controller = new AbortController();
-    const done = this.generate(id, conversationId, {
+    const reply = this.generate(id, {
       messages: context.messages,
       model: modelId,
       temperature: dto.temperature,
@@ -212,6 +203,7 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       signal: controller.signal,
       reservation,
     }).finally(() => this.running.delete(id));
+    const done = reply.then(() => undefined);
     this.running.set(id, { controller, done });
     if (this.cutOff) controller.abort(SHUTDOWN_CUT);
     await this.bus.publish('generation.started', {
@@ -226,6 +218,7 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       assistantMessageId: id,
       replayed: false,
       rateLimit,
+      local: { user: stored.user, reply },
     };
   }
 
@@ -244,9 +237,28 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
     return (await this.log.follow(messageId, after, signal)) ?? replayFromStore(message, after);
   }
 
+  /**
+   * The events of a generation the caller has just started (or was told about by the bus for
+   * its own user): its ownership is known, so nothing is read to check it.
+   */
+  async followStarted(
+    messageId: string,
+    after: number,
+    signal?: AbortSignal,
+  ): Promise<AsyncIterable<GenerationEvent>> {
+    const live = await this.log.follow(messageId, after, signal);
+    if (live) return live;
+    const message = await this.messages.findById(messageId);
+    if (!message) throw AppError.notFound();
+    return replayFromStore(message, after);
+  }
+
   /** Waits for a generation to end and answers like POST …/messages (or throws its error). */
   async result(actor: AuthUser, started: StartedGeneration): Promise<SendResult> {
-    for await (const event of await this.follow(actor, started.assistantMessageId, 0)) {
+    const events = started.local
+      ? await this.followStarted(started.assistantMessageId, 0)
+      : await this.follow(actor, started.assistantMessageId, 0);
+    for await (const event of events) {
       if (event.type === 'error') {
         throw new AppError(
           event.error.code,
@@ -256,10 +268,13 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
         );
       }
     }
-    const [user, assistant] = await Promise.all([
-      this.messages.findById(started.userMessageId),
-      this.messages.findById(started.assistantMessageId),
-    ]);
+    // Started here: both rows are in memory (the reply as its closing statement returned it).
+    const [user, assistant] = started.local
+      ? [started.local.user, await started.local.reply]
+      : await Promise.all([
+          this.messages.findById(started.userMessageId),
+          this.messages.findById(started.assistantMessageId),
+        ]);
     if (!user || !assistant) throw AppError.notFound();
     const prompt = assistant.promptTokens ?? 0;
     const completion = assistant.completionTokens ?? 0;
@@ -350,9 +365,13 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
     };
   }
 
+  /**
+   * Calls the provider, appends its text to the log, and closes the reply: stored, conversation
+   * touched and quota settled in one statement. Resolves to the stored reply (null when it
+   * could not be stored: gone, or the database failed).
+   */
   private async generate(
     id: string,
-    conversationId: string,
     call: {
       messages: LlmMessage[];
       model: string;
@@ -361,9 +380,10 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       signal: AbortSignal;
       reservation: Reservation;
     },
-  ): Promise<void> {
+  ): Promise<MessageEntity | null> {
     let content = '';
     let terminal: GenerationEventBody;
+    let stored: MessageEntity | null;
     const metered = this.metrics.generationStarted(call.model);
     try {
       let usage = { promptTokens: 0, completionTokens: 0 };
@@ -383,14 +403,17 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       const stopped = call.signal.aborted;
       metered.finished(usage, stopped);
       const total = usage.promptTokens + usage.completionTokens;
-      await this.store(id, conversationId, {
-        content,
-        status: stopped ? 'stopped' : 'completed',
-        tokensUsed: usage.completionTokens,
-        promptTokens: usage.promptTokens,
-        completionTokens: usage.completionTokens,
-      });
-      await this.quota.settle(call.reservation, { requests: 1, tokens: total });
+      stored = await this.sends.close(
+        id,
+        {
+          content,
+          status: stopped ? 'stopped' : 'completed',
+          tokensUsed: usage.completionTokens,
+          promptTokens: usage.promptTokens,
+          completionTokens: usage.completionTokens,
+        },
+        this.quota.settlement(call.reservation, { requests: 1, tokens: total }),
+      );
       terminal = {
         type: 'end',
         usage: {
@@ -408,21 +431,17 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
           `generation ${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
         );
       }
-      // The partial reply is kept as failed; a failed call is not billed.
-      await this.store(id, conversationId, {
-        content,
-        status: 'failed',
-        tokensUsed: 0,
-        promptTokens: null,
-        completionTokens: null,
-      }).catch((e: unknown) =>
-        this.logger.error(`could not store failed generation ${id}: ${String(e)}`),
-      );
-      await this.quota
-        .settle(call.reservation, { requests: 0, tokens: 0 })
-        .catch((e: unknown) =>
-          this.logger.error(`could not release quota of generation ${id}: ${String(e)}`),
-        );
+      // The partial reply is kept as failed; a failed call is not billed (quota released).
+      stored = await this.sends
+        .close(
+          id,
+          { content, status: 'failed', tokensUsed: 0, promptTokens: null, completionTokens: null },
+          this.quota.settlement(call.reservation, { requests: 0, tokens: 0 }),
+        )
+        .catch((e: unknown) => {
+          this.logger.error(`could not store failed generation ${id}: ${String(e)}`);
+          return null;
+        });
       terminal = {
         type: 'error',
         error: {
@@ -434,21 +453,13 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       };
     }
     await this.log.append(id, terminal);
-  }
-
-  private store(
-    id: string,
-    conversationId: string,
-    outcome: Parameters<MessagesRepository['finish']>[1],
-  ): Promise<void> {
-    return this.tx.run(async (tx) => {
-      await this.messages.finish(id, outcome, tx);
-      await this.conversations.touch(conversationId, tx);
-    });
+    return stored;
   }
 }
 
-function isContextTurn(m: MessageEntity): m is MessageEntity & { role: 'user' | 'assistant' } {
+function isContextTurn<T extends Pick<MessageEntity, 'role' | 'content' | 'status'>>(
+  m: T,
+): m is T & { role: 'user' | 'assistant' } {
   return (
     (m.role === 'user' || m.role === 'assistant') &&
     m.content.length > 0 &&

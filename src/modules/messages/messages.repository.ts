@@ -39,28 +39,6 @@ export class MessagesRepository {
     return this.messages.find({ where: { conversationId }, order: { seq: 'ASC' } });
   }
 
-  /** The latest `limit` messages of a conversation, oldest first (context for a reply). */
-  async recent(conversationId: string, limit: number, tx?: Tx): Promise<MessageEntity[]> {
-    const rows = await this.repo(tx).find({
-      where: { conversationId },
-      order: { seq: 'DESC' },
-      take: limit,
-    });
-    return rows.reverse();
-  }
-
-  /** Stores a generation's outcome in one statement: text, status and token counts. */
-  async finish(
-    id: string,
-    outcome: Pick<
-      MessageEntity,
-      'content' | 'status' | 'tokensUsed' | 'promptTokens' | 'completionTokens'
-    >,
-    tx: Tx,
-  ): Promise<void> {
-    await this.repo(tx).update({ id }, { ...outcome, updatedAt: () => 'now()' });
-  }
-
   findById(id: string): Promise<MessageEntity | null> {
     return this.messages.findOneBy({ id });
   }
@@ -82,10 +60,41 @@ export class MessagesRepository {
     const result = await this.repo(tx).delete({ id });
     return (result.affected ?? 0) > 0;
   }
+}
 
-  async insert(values: Partial<MessageEntity>, tx: Tx): Promise<MessageEntity> {
-    const repo = this.repo(tx);
-    const saved = await repo.save(repo.create(values));
-    return repo.findOneByOrFail({ id: saved.id });
-  }
+/** A `messages` row as a raw query returns it (RETURNING *), as the entity. */
+export interface MessageRow {
+  id: string;
+  seq: string | number;
+  conversation_id: string;
+  user_id: string;
+  parent_id: string | null;
+  role: MessageEntity['role'];
+  content: string;
+  status: MessageEntity['status'];
+  model: string | null;
+  tokens_used: number;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+export function messageFromRow(row: MessageRow): MessageEntity {
+  return Object.assign(new MessageEntity(), {
+    id: row.id,
+    seq: String(row.seq),
+    conversationId: row.conversation_id,
+    userId: row.user_id,
+    parentId: row.parent_id,
+    role: row.role,
+    content: row.content,
+    status: row.status,
+    model: row.model,
+    tokensUsed: row.tokens_used,
+    promptTokens: row.prompt_tokens,
+    completionTokens: row.completion_tokens,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  });
 }

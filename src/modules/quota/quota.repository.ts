@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { SqlParams } from '../../database/sql-params';
 import type { QuotaLimits } from './quota-limits';
 import { QuotaCounterEntity } from './quota-counter.entity';
 
@@ -25,12 +26,80 @@ export interface ReserveInput {
 const ZERO: Usage = { requestsToday: 0, tokensToday: 0, requestsThisMonth: 0, tokensThisMonth: 0 };
 
 /** Current usage as the counters of a window that has passed count as zero. */
-const USAGE_SQL = {
-  dr: `(CASE WHEN q.day = $2::date THEN q.day_requests ELSE 0 END)`,
-  dt: `(CASE WHEN q.day = $2::date THEN q.day_tokens ELSE 0 END)`,
-  mr: `(CASE WHEN q.month = $3::date THEN q.month_requests ELSE 0 END)`,
-  mt: `(CASE WHEN q.month = $3::date THEN q.month_tokens ELSE 0 END)`,
-};
+function usageSql(day: string, month: string) {
+  return {
+    dr: `(CASE WHEN q.day = ${day} THEN q.day_requests ELSE 0 END)`,
+    dt: `(CASE WHEN q.day = ${day} THEN q.day_tokens ELSE 0 END)`,
+    mr: `(CASE WHEN q.month = ${month} THEN q.month_requests ELSE 0 END)`,
+    mt: `(CASE WHEN q.month = ${month} THEN q.month_tokens ELSE 0 END)`,
+  };
+}
+
+export interface Settlement {
+  userId: string;
+  day: string;
+  month: string;
+  granted: number;
+  requests: 0 | 1;
+  tokens: number;
+}
+
+/**
+ * The reservation statement: one request and up to `wantTokens` tokens (never more than any
+ * window has left, never fewer than `minTokens`), returning `last_grant` — or no row when a
+ * window has no room. One upsert: a first use inserts the counters row, later ones update it
+ * under its row lock, and ON CONFLICT re-checks the conditions against the latest committed
+ * row, so concurrent reservations never overspend a window. Other statements can take it as
+ * a CTE (a send reserves and stores its messages in one statement).
+ */
+export function reserveSql(p: SqlParams, r: ReserveInput): string {
+  const day = p.add(r.day, 'date');
+  const month = p.add(r.month, 'date');
+  const { dr, dt, mr, mt } = usageSql(day, month);
+  const user = p.add(r.userId, 'uuid');
+  const want = p.add(r.wantTokens, 'int');
+  const min = p.add(r.minTokens, 'int');
+  const dayReq = p.add(r.limits.dailyRequests, 'int');
+  const monthReq = p.add(r.limits.monthlyRequests, 'int');
+  const dayTok = p.add(r.limits.dailyTokens, 'int');
+  const monthTok = p.add(r.limits.monthlyTokens, 'int');
+  const grant = `LEAST(${want}, ${dayTok} - ${dt}, ${monthTok} - ${mt})`;
+  const fresh = `LEAST(${want}, ${dayTok}, ${monthTok})`;
+  // The first-use row passes only if an empty row would: those conditions are implied by the
+  // update's, so a refused insert never hides an update that would have passed.
+  return `INSERT INTO quota_counters AS q
+      (user_id, day, month, day_requests, month_requests, last_grant, day_tokens, month_tokens)
+    SELECT ${user}, ${day}, ${month}, 1, 1, ${fresh}, ${fresh}, ${fresh}
+    WHERE 1 <= ${dayReq} AND 1 <= ${monthReq} AND ${dayTok} >= ${min} AND ${monthTok} >= ${min}
+    ON CONFLICT (user_id) DO UPDATE SET
+      day = ${day}, month = ${month},
+      day_requests = ${dr} + 1, month_requests = ${mr} + 1,
+      last_grant = ${grant},
+      day_tokens = ${dt} + ${grant}, month_tokens = ${mt} + ${grant},
+      updated_at = now()
+    WHERE ${dr} + 1 <= ${dayReq} AND ${mr} + 1 <= ${monthReq}
+      AND ${dayTok} - ${dt} >= ${min} AND ${monthTok} - ${mt} >= ${min}
+    RETURNING q.last_grant`;
+}
+
+/**
+ * The settlement statement: bills what was used (`requests` 0 when the call failed) and gives
+ * back the rest of the grant. A window that has rolled over since is left alone.
+ */
+export function settleSql(p: SqlParams, s: Settlement): string {
+  const day = p.add(s.day, 'date');
+  const month = p.add(s.month, 'date');
+  const granted = p.add(s.granted, 'int');
+  const requests = p.add(s.requests, 'int');
+  const tokens = p.add(s.tokens, 'int');
+  return `UPDATE quota_counters SET
+      day_requests = CASE WHEN day = ${day} THEN GREATEST(0, day_requests - 1 + ${requests}) ELSE day_requests END,
+      day_tokens = CASE WHEN day = ${day} THEN GREATEST(0, day_tokens - ${granted} + ${tokens}) ELSE day_tokens END,
+      month_requests = CASE WHEN month = ${month} THEN GREATEST(0, month_requests - 1 + ${requests}) ELSE month_requests END,
+      month_tokens = CASE WHEN month = ${month} THEN GREATEST(0, month_tokens - ${granted} + ${tokens}) ELSE month_tokens END,
+      updated_at = now()
+    WHERE user_id = ${p.add(s.userId, 'uuid')}`;
+}
 
 @Injectable()
 export class QuotaRepository {
@@ -38,81 +107,21 @@ export class QuotaRepository {
     @InjectRepository(QuotaCounterEntity) private readonly counters: Repository<QuotaCounterEntity>,
   ) {}
 
-  /**
-   * Reserves one request and up to `wantTokens` tokens (never more than any window has
-   * left, never fewer than `minTokens`) in ONE conditional statement: under concurrency the
-   * row lock makes each reservation see the previous one, so no window can be overspent.
-   * Returns the tokens granted, or null when a window has no room.
-   */
+  /** Reserves (see reserveSql); the tokens granted, or null when a window has no room. */
   async reserve(r: ReserveInput): Promise<number | null> {
-    const { dr, dt, mr, mt } = USAGE_SQL;
-    const grant = `LEAST($4::int, $8::int - ${dt}, $9::int - ${mt})`;
-    const params = [
-      r.userId,
-      r.day,
-      r.month,
-      r.wantTokens,
-      r.minTokens,
-      r.limits.dailyRequests,
-      r.limits.monthlyRequests,
-      r.limits.dailyTokens,
-      r.limits.monthlyTokens,
-    ];
-    const attempt = () =>
-      this.counters.query<[{ last_grant: number }[], number]>(
-        `UPDATE quota_counters q SET
-            day = $2::date, month = $3::date,
-            day_requests = ${dr} + 1, month_requests = ${mr} + 1,
-            last_grant = ${grant},
-            day_tokens = ${dt} + ${grant}, month_tokens = ${mt} + ${grant},
-            updated_at = now()
-          WHERE q.user_id = $1
-            AND ${dr} + 1 <= $6::int AND ${mr} + 1 <= $7::int
-            AND $8::int - ${dt} >= $5::int AND $9::int - ${mt} >= $5::int
-          RETURNING q.last_grant`,
-        params,
-      );
-    let [rows] = await attempt();
-    if (rows.length === 0) {
-      // No room, or no counters yet (first use). Make sure the row exists, then ask once more:
-      // that answer is the real one. (Checking existence instead would race: a concurrent first
-      // send may create the row between our UPDATE and the check, and this one would be refused
-      // with nothing used.)
-      await this.counters.query(
-        `INSERT INTO quota_counters (user_id, day, month) VALUES ($1, $2::date, $3::date) ON CONFLICT (user_id) DO NOTHING`,
-        [r.userId, r.day, r.month],
-      );
-      [rows] = await attempt();
-    }
+    const p = new SqlParams();
+    const rows = await this.counters.query<{ last_grant: number }[]>(reserveSql(p, r), p.values);
     return rows[0]?.last_grant ?? null;
   }
 
-  /**
-   * Settles a reservation to what was used: `requests` (0 when the call failed, 1 otherwise)
-   * and `tokens`, giving back the rest. A window that has rolled over since is left alone.
-   */
-  async settle(s: {
-    userId: string;
-    day: string;
-    month: string;
-    granted: number;
-    requests: 0 | 1;
-    tokens: number;
-  }): Promise<void> {
-    await this.counters.query(
-      `UPDATE quota_counters SET
-          day_requests = CASE WHEN day = $2::date THEN GREATEST(0, day_requests - 1 + $5::int) ELSE day_requests END,
-          day_tokens = CASE WHEN day = $2::date THEN GREATEST(0, day_tokens - $4::int + $6::int) ELSE day_tokens END,
-          month_requests = CASE WHEN month = $3::date THEN GREATEST(0, month_requests - 1 + $5::int) ELSE month_requests END,
-          month_tokens = CASE WHEN month = $3::date THEN GREATEST(0, month_tokens - $4::int + $6::int) ELSE month_tokens END,
-          updated_at = now()
-        WHERE user_id = $1`,
-      [s.userId, s.day, s.month, s.granted, s.requests, s.tokens],
-    );
+  /** Settles a reservation to what was used (see settleSql). */
+  async settle(s: Settlement): Promise<void> {
+    const p = new SqlParams();
+    await this.counters.query(settleSql(p, s), p.values);
   }
 
   async usage(userId: string, day: string, month: string): Promise<Usage> {
-    const { dr, dt, mr, mt } = USAGE_SQL;
+    const { dr, dt, mr, mt } = usageSql('$2::date', '$3::date');
     const rows = await this.counters.query<{ dr: number; dt: number; mr: number; mt: number }[]>(
       `SELECT ${dr} AS dr, ${dt} AS dt, ${mr} AS mr, ${mt} AS mt FROM quota_counters q WHERE q.user_id = $1`,
       [userId, day, month],

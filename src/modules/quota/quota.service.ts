@@ -3,8 +3,8 @@ import { AppError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { QuotaLimits, quotaLimitsFrom, Tier } from './quota-limits';
-import { QuotaRepository, Usage } from './quota.repository';
-import { quotaWindows } from './quota-windows';
+import { QuotaRepository, ReserveInput, Settlement, Usage } from './quota.repository';
+import { quotaWindows, QuotaWindows } from './quota-windows';
 
 export type QuotaUsage = Usage;
 
@@ -25,6 +25,13 @@ export interface Reservation {
   grantedTokens: number;
   /** The most completion tokens the call may produce within the quota. */
   maxCompletionTokens: number;
+}
+
+/** A reservation about to be made (see QuotaService.plan). */
+export interface QuotaPlan {
+  promptTokens: number;
+  windows: QuotaWindows;
+  input: ReserveInput;
 }
 
 interface QuotaUser {
@@ -58,48 +65,73 @@ export class QuotaService {
   }
 
   /**
+   * What reserving a reply means for this user now: one request and `promptTokens +
+   * replyBudget` tokens (bounded by what is left, at least the prompt and one reply token).
+   * Run it with `reserve`, or inside a larger statement with `reserveSql` (a send does).
+   */
+  plan(user: QuotaUser, promptTokens: number, replyBudget: number): QuotaPlan {
+    const windows = quotaWindows(new Date(), this.config.env.QUOTA_TIMEZONE);
+    return {
+      promptTokens,
+      windows,
+      input: {
+        userId: user.id,
+        day: windows.day,
+        month: windows.month,
+        limits: this.limitsFor(user),
+        wantTokens: promptTokens + Math.max(1, replyBudget),
+        minTokens: promptTokens + 1,
+      },
+    };
+  }
+
+  /** The reservation a plan's statement granted (`granted` tokens). */
+  granted(plan: QuotaPlan, granted: number): Reservation {
+    return {
+      userId: plan.input.userId,
+      day: plan.input.day,
+      month: plan.input.month,
+      grantedTokens: granted,
+      maxCompletionTokens: granted - plan.promptTokens,
+    };
+  }
+
+  /** The QUOTA_EXCEEDED error of a plan whose statement granted nothing, naming the window. */
+  async refusal(plan: QuotaPlan): Promise<AppError> {
+    const { input, windows } = plan;
+    const usage = await this.quota.usage(input.userId, input.day, input.month);
+    const error = this.exceeded(input.limits, usage, input.minTokens, windows);
+    this.metrics.quotaRejected(error.details?.window as QuotaWindowName);
+    return error;
+  }
+
+  /**
    * Holds one request and `promptTokens + replyBudget` tokens (bounded by what is left).
    * Throws QUOTA_EXCEEDED naming the window and when it resets when there is no room for
    * the prompt and at least one reply token.
    */
   async reserve(user: QuotaUser, promptTokens: number, replyBudget: number): Promise<Reservation> {
-    const limits = this.limitsFor(user);
-    const now = new Date();
-    const w = quotaWindows(now, this.config.env.QUOTA_TIMEZONE);
-    const minTokens = promptTokens + 1;
-    const granted = await this.quota.reserve({
-      userId: user.id,
-      day: w.day,
-      month: w.month,
-      limits,
-      wantTokens: promptTokens + Math.max(1, replyBudget),
-      minTokens,
-    });
-    if (granted !== null) {
-      return {
-        userId: user.id,
-        day: w.day,
-        month: w.month,
-        grantedTokens: granted,
-        maxCompletionTokens: granted - promptTokens,
-      };
-    }
-    const usage = await this.quota.usage(user.id, w.day, w.month);
-    const error = this.exceeded(limits, usage, minTokens, w);
-    this.metrics.quotaRejected(error.details?.window as QuotaWindowName);
-    throw error;
+    const plan = this.plan(user, promptTokens, replyBudget);
+    const granted = await this.quota.reserve(plan.input);
+    if (granted === null) throw await this.refusal(plan);
+    return this.granted(plan, granted);
   }
 
-  /** Bills what a call used (`requests` 0 when it failed) and gives back the rest. */
-  async settle(reservation: Reservation, used: { requests: 0 | 1; tokens: number }): Promise<void> {
-    await this.quota.settle({
+  /** What settling a reservation writes: `requests` 0 when the call failed; the rest given back. */
+  settlement(reservation: Reservation, used: { requests: 0 | 1; tokens: number }): Settlement {
+    return {
       userId: reservation.userId,
       day: reservation.day,
       month: reservation.month,
       granted: reservation.grantedTokens,
       requests: used.requests,
       tokens: Math.max(0, Math.round(used.tokens)),
-    });
+    };
+  }
+
+  /** Bills what a call used (`requests` 0 when it failed) and gives back the rest. */
+  async settle(reservation: Reservation, used: { requests: 0 | 1; tokens: number }): Promise<void> {
+    await this.quota.settle(this.settlement(reservation, used));
   }
 
   private exceeded(

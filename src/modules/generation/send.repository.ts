@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { SqlParams } from '../../database/sql-params';
+import type { Tx } from '../../database/transactions';
+import type { MessageEntity, MessageRole, MessageStatus } from '../messages/message.entity';
+import { messageFromRow, MessageRow } from '../messages/messages.repository';
+import { reserveSql, ReserveInput, Settlement, settleSql } from '../quota/quota.repository';
+
+/** What a reply is built from: the conversation's settings and its latest messages. */
+export interface SendContext {
+  model: string;
+  systemMessage: string | null;
+  /** Oldest first. */
+  history: { id: string; role: MessageRole; content: string; status: MessageStatus }[];
+}
+
+export interface OpenSend {
+  reserve: ReserveInput;
+  conversationId: string;
+  userId: string;
+  parentId: string | null;
+  content: string;
+  model: string;
+  tokensUsed: number;
+}
+
+export interface OpenedSend {
+  granted: number;
+  user: MessageEntity;
+  assistant: MessageEntity;
+}
+
+export interface ReplyOutcome {
+  content: string;
+  status: MessageStatus;
+  tokensUsed: number;
+  promptTokens: number | null;
+  completionTokens: number | null;
+}
+
+/**
+ * The statements of a send, each one atomic round trip (docs/PERFORMANCE.md, P4): read the
+ * context, open (reserve quota + store the user message and the empty reply + count them on
+ * the conversation), close (store the reply + touch the conversation + settle the quota).
+ */
+@Injectable()
+export class SendRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The owned conversation and its latest `limit` messages; null when not the user's. */
+  async context(
+    conversationId: string,
+    userId: string,
+    limit: number,
+  ): Promise<SendContext | null> {
+    const rows = await this.dataSource.query<
+      { model: string; system_message: string | null; history: unknown }[]
+    >(
+      `SELECT c.model, c.system_message,
+          (SELECT coalesce(json_agg(json_build_object('id', h.id, 'role', h.role,
+                    'content', h.content, 'status', h.status) ORDER BY h.seq), '[]'::json)
+             FROM (SELECT id, role, content, status, seq FROM messages
+                    WHERE conversation_id = c.id ORDER BY seq DESC LIMIT $3) h) AS history
+        FROM conversations c WHERE c.id = $1 AND c.user_id = $2`,
+      [conversationId, userId, limit],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const history = (
+      typeof row.history === 'string' ? JSON.parse(row.history) : row.history
+    ) as SendContext['history'];
+    return { model: row.model, systemMessage: row.system_message, history };
+  }
+
+  /**
+   * Reserves the quota and, only if granted, stores the user message and the empty streaming
+   * reply and counts them on the conversation — one statement, so a refusal or a failure
+   * (the conversation deleted meanwhile: a foreign-key error) leaves nothing behind, not even
+   * the reservation. Null when the quota refused.
+   */
+  async open(send: OpenSend, tx?: Tx): Promise<OpenedSend | null> {
+    const p = new SqlParams();
+    const reserve = reserveSql(p, send.reserve);
+    const conversation = p.add(send.conversationId, 'uuid');
+    const rows = await (tx ?? this.dataSource).query<
+      (MessageRow & { k: number; granted: number })[]
+    >(
+      `WITH q AS (${reserve}),
+       u AS (INSERT INTO messages
+               (conversation_id, user_id, parent_id, role, content, status, model, tokens_used)
+             SELECT ${conversation}, ${p.add(send.userId, 'uuid')}, ${p.add(send.parentId, 'uuid')},
+                    'user', ${p.add(send.content, 'text')}, 'completed', ${p.add(send.model, 'varchar')},
+                    ${p.add(send.tokensUsed, 'int')}
+               FROM q
+             RETURNING *),
+       a AS (INSERT INTO messages (conversation_id, user_id, parent_id, role, content, status, model)
+             SELECT u.conversation_id, u.user_id, u.id, 'assistant', '', 'streaming', u.model FROM u
+             RETURNING *),
+       c AS (UPDATE conversations SET message_count = message_count + 2, updated_at = now()
+              WHERE id = ${conversation} AND EXISTS (SELECT 1 FROM a))
+       SELECT 1 AS k, q.last_grant AS granted, u.* FROM q, u
+       UNION ALL
+       SELECT 2 AS k, q.last_grant AS granted, a.* FROM q, a`,
+      p.values,
+    );
+    const user = rows.find((r) => r.k === 1);
+    const assistant = rows.find((r) => r.k === 2);
+    if (!user || !assistant) return null;
+    return {
+      granted: user.granted,
+      user: messageFromRow(user),
+      assistant: messageFromRow(assistant),
+    };
+  }
+
+  /**
+   * Stores a reply's outcome, touches its conversation and settles its quota, in one
+   * statement. The stored reply, or null when it is gone (its conversation was deleted;
+   * the quota is settled all the same).
+   */
+  async close(
+    messageId: string,
+    outcome: ReplyOutcome,
+    settlement: Settlement,
+  ): Promise<MessageEntity | null> {
+    const p = new SqlParams();
+    const settle = settleSql(p, settlement);
+    const rows = await this.dataSource.query<MessageRow[]>(
+      `WITH m AS (UPDATE messages SET content = ${p.add(outcome.content, 'text')},
+                    status = ${p.add(outcome.status, 'varchar')},
+                    tokens_used = ${p.add(outcome.tokensUsed, 'int')},
+                    prompt_tokens = ${p.add(outcome.promptTokens, 'int')},
+                    completion_tokens = ${p.add(outcome.completionTokens, 'int')},
+                    updated_at = now()
+                  WHERE id = ${p.add(messageId, 'uuid')}
+                  RETURNING *),
+       c AS (UPDATE conversations SET updated_at = now()
+              WHERE id IN (SELECT conversation_id FROM m)),
+       s AS (${settle})
+       SELECT * FROM m`,
+      p.values,
+    );
+    return rows[0] ? messageFromRow(rows[0]) : null;
+  }
+}
