@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EVENT_BUS, MemoryEventBus, RedisEventBus } from '../../src/redis/event-bus';
 import {
   MemoryStreamLog,
-  RedisStreamLog,
+  TieredStreamLog,
   STREAM_LOG,
 } from '../../src/modules/generation/stream-log';
 import { aConversation, bearer, registerUser, RegisteredUser } from '../factories';
@@ -148,7 +148,7 @@ const replicaSuites: [string, () => void][] = SHARED
           it('both replicas run on Redis (bus and stream log), not on in-process ones', () => {
             for (const replica of [a, b]) {
               expect(replica.app.get(EVENT_BUS)).toBeInstanceOf(RedisEventBus);
-              expect(replica.app.get(STREAM_LOG)).toBeInstanceOf(RedisStreamLog);
+              expect(replica.app.get(STREAM_LOG)).toBeInstanceOf(TieredStreamLog);
             }
             expect(a.app.get(EVENT_BUS)).not.toBe(b.app.get(EVENT_BUS));
           });
@@ -401,7 +401,7 @@ if (!SHARED) {
     it('uses Redis for its event bus and stream log exactly when REDIS_URL is set', () => {
       const redis = Boolean(process.env.REDIS_URL);
       expect(t.app.get(EVENT_BUS)).toBeInstanceOf(redis ? RedisEventBus : MemoryEventBus);
-      expect(t.app.get(STREAM_LOG)).toBeInstanceOf(redis ? RedisStreamLog : MemoryStreamLog);
+      expect(t.app.get(STREAM_LOG)).toBeInstanceOf(redis ? TieredStreamLog : MemoryStreamLog);
     });
   });
 }

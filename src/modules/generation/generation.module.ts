@@ -10,10 +10,12 @@ import { IdempotencyRepository } from './idempotency.repository';
 import { SendRepository } from './send.repository';
 import type Redis from 'ioredis';
 import { REDIS } from '../../redis/redis.module';
-import { MemoryStreamLog, RedisStreamLog, STREAM_LOG } from './stream-log';
+import { MemoryStreamLog, RedisStreamLog, STREAM_LOG, TieredStreamLog } from './stream-log';
 
 /** Ended generations stay replayable from the log this long (then from the database). */
 const STREAM_LOG_TTL_MS = 10 * 60 * 1000;
+/** With Redis, this replica's own copy of a generation's events is kept this long after its end. */
+const LOCAL_COPY_TTL_MS = 30 * 1000;
 
 @Module({
   imports: [
@@ -32,7 +34,10 @@ const STREAM_LOG_TTL_MS = 10 * 60 * 1000;
       inject: [REDIS],
       useFactory: (redis: Redis | null) =>
         redis
-          ? new RedisStreamLog(redis, STREAM_LOG_TTL_MS / 1000)
+          ? new TieredStreamLog(
+              new MemoryStreamLog(LOCAL_COPY_TTL_MS),
+              new RedisStreamLog(redis, STREAM_LOG_TTL_MS / 1000),
+            )
           : new MemoryStreamLog(STREAM_LOG_TTL_MS),
     },
   ],

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { isTerminal, type GenerationEvent, type GenerationEventBody } from './generation-events';
 
@@ -29,6 +30,11 @@ export class MemoryStreamLog implements StreamLog {
   private readonly streams = new Map<string, Stream>();
 
   constructor(private readonly ttlMs: number) {}
+
+  /** Whether this log holds the generation (running here, or ended less than `ttlMs` ago). */
+  has(generationId: string): boolean {
+    return this.streams.has(generationId);
+  }
 
   append(generationId: string, body: GenerationEventBody): Promise<GenerationEvent> {
     let stream = this.streams.get(generationId);
@@ -103,18 +109,22 @@ export class RedisStreamLog implements StreamLog {
   }
 
   async append(generationId: string, body: GenerationEventBody): Promise<GenerationEvent> {
-    const seq = (this.written.get(generationId) ?? 0) + 1;
-    const event: GenerationEvent = { ...body, seq };
+    const event: GenerationEvent = { ...body, seq: (this.written.get(generationId) ?? 0) + 1 };
+    await this.write(generationId, event);
+    return event;
+  }
+
+  /** Writes an event numbered by the caller (the tiered log numbers them in memory). */
+  async write(generationId: string, event: GenerationEvent): Promise<void> {
     const key = this.key(generationId);
     const batch = this.redis.multi().xadd(key, '*', 'e', JSON.stringify(event));
-    if (isTerminal(body)) batch.expire(key, this.ttlSeconds);
-    else if (seq === 1) batch.expire(key, this.orphanTtlSeconds);
+    if (isTerminal(event)) batch.expire(key, this.ttlSeconds);
+    else if (event.seq === 1) batch.expire(key, this.orphanTtlSeconds);
     const results = await batch.exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw failed?.[0] ?? new Error('Redis transaction was discarded');
-    if (isTerminal(body)) this.written.delete(generationId);
-    else this.written.set(generationId, seq);
-    return event;
+    if (isTerminal(event)) this.written.delete(generationId);
+    else this.written.set(generationId, event.seq);
   }
 
   async follow(
@@ -165,5 +175,49 @@ export class RedisStreamLog implements StreamLog {
         stop();
       }
     })();
+  }
+}
+
+/**
+ * Replicas with Redis: every event goes to Redis (readers on other replicas, resumes after
+ * the end) and to a memory log of this process, which readers here follow — the writer's
+ * own clients (the sender's SSE or WebSocket, the REST answer) never wait on a Redis read
+ * or hold a Redis connection. If Redis fails, the generation goes on: its readers here get
+ * every event, readers elsewhere miss what Redis did not take (they get the stored reply at
+ * the end of a resume from the database).
+ */
+export class TieredStreamLog implements StreamLog {
+  private readonly logger = new Logger('StreamLog');
+  /** Generations whose Redis copy failed once: warned about once. */
+  private readonly degraded = new Set<string>();
+
+  constructor(
+    private readonly local: MemoryStreamLog,
+    private readonly shared: RedisStreamLog,
+  ) {}
+
+  async append(generationId: string, body: GenerationEventBody): Promise<GenerationEvent> {
+    const event = await this.local.append(generationId, body);
+    try {
+      await this.shared.write(generationId, event);
+    } catch (error) {
+      if (!this.degraded.has(generationId)) {
+        this.degraded.add(generationId);
+        this.logger.warn(
+          `generation ${generationId}: Redis did not take event ${event.seq} (${String(error)}); readers on this replica are not affected`,
+        );
+      }
+    }
+    if (isTerminal(body)) this.degraded.delete(generationId);
+    return event;
+  }
+
+  follow(
+    generationId: string,
+    after: number,
+    signal?: AbortSignal,
+  ): Promise<AsyncIterable<GenerationEvent> | null> {
+    if (this.local.has(generationId)) return this.local.follow(generationId, after, signal);
+    return this.shared.follow(generationId, after, signal);
   }
 }
