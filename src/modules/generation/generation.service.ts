@@ -6,7 +6,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { AppError, fieldIssue } from '../../common/errors/app-error';
-import { violatedConstraint } from '../../common/errors/database-errors';
+import { isDatabaseError, violatedConstraint } from '../../common/errors/database-errors';
 import { toAppError } from '../../common/filters/http-exception.filter';
 import { ShutdownService } from '../../common/lifecycle/shutdown.service';
 import { RateLimiter, RateLimitState } from '../../common/throttling/rate-limiter';
@@ -21,7 +21,7 @@ import { countTextTokens } from '../llm/tokenizer';
 import type { MessageEntity } from '../messages/message.entity';
 import { MessageResponse, toMessageResponse } from '../messages/dto/message.response';
 import { MessagesRepository } from '../messages/messages.repository';
-import { QuotaService, Reservation } from '../quota/quota.service';
+import { QuotaService, Reservation, RESERVE_ATTEMPTS } from '../quota/quota.service';
 import { buildContext } from './context-builder';
 import type { SendMessageDto } from './dto/send-message.dto';
 import type { GenerationEvent, GenerationEventBody, Usage } from './generation-events';
@@ -37,6 +37,12 @@ const STOP_WAIT_MS = 10_000;
 const CONTEXT_MESSAGES = 200;
 /** The abort reason of a generation still running at the shutdown deadline. */
 const SHUTDOWN_CUT = Symbol('shutdown deadline');
+/**
+ * How long a reply's closing statement (store + settle) is retried while the database is
+ * unreachable: a reply must not stay 'streaming', nor its reservation stay held, because the
+ * database was away at the moment it ended.
+ */
+const CLOSE_RETRY_MS = 30_000;
 
 export interface StartedGeneration {
   conversationId: string;
@@ -155,36 +161,42 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       tokensUsed: countTextTokens(dto.content),
     };
     let stored: OpenedSend | null;
-    try {
-      stored =
-        idempotencyKey === undefined
-          ? await this.sends.open(send)
-          : await this.tx.run(async (tx) => {
-              const opened = await this.sends.open(send, tx);
-              if (!opened) return null;
-              const claimed = await this.idempotency.claim(
-                {
-                  userId: actor.id,
-                  key: idempotencyKey,
-                  conversationId,
-                  userMessageId: opened.user.id,
-                  assistantMessageId: opened.assistant.id,
-                },
-                tx,
-              );
-              if (!claimed) throw new IdempotencyConflict();
-              return opened;
-            });
-    } catch (error) {
-      if (error instanceof IdempotencyConflict && idempotencyKey !== undefined) {
-        const replay = await this.replayOf(actor, conversationId, idempotencyKey);
-        if (replay) return replay;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        stored =
+          idempotencyKey === undefined
+            ? await this.sends.open(send)
+            : await this.tx.run(async (tx) => {
+                const opened = await this.sends.open(send, tx);
+                if (!opened) return null;
+                const claimed = await this.idempotency.claim(
+                  {
+                    userId: actor.id,
+                    key: idempotencyKey,
+                    conversationId,
+                    userMessageId: opened.user.id,
+                    assistantMessageId: opened.assistant.id,
+                  },
+                  tx,
+                );
+                if (!claimed) throw new IdempotencyConflict();
+                return opened;
+              });
+      } catch (error) {
+        if (error instanceof IdempotencyConflict && idempotencyKey !== undefined) {
+          const replay = await this.replayOf(actor, conversationId, idempotencyKey);
+          if (replay) return replay;
+        }
+        // Deleted between the ownership check and the insert: it is gone, not a server fault.
+        if (violatedConstraint(error) === 'messages_conversation_fk') throw AppError.notFound();
+        throw error;
       }
-      // Deleted between the ownership check and the insert: it is gone, not a server fault.
-      if (violatedConstraint(error) === 'messages_conversation_fk') throw AppError.notFound();
-      throw error;
+      if (stored) break;
+      // Refused: explained from a later read of the usage. Nothing full by then means the
+      // room was held by replies that have settled since: ask again (a few times).
+      const refusal = await this.quota.refusal(plan, attempt >= RESERVE_ATTEMPTS);
+      if (refusal) throw refusal;
     }
-    if (!stored) throw await this.quota.refusal(plan);
     const reservation = this.quota.granted(plan, stored.granted);
 
     const id = stored.assistant.id;
@@ -403,7 +415,7 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
       const stopped = call.signal.aborted;
       metered.finished(usage, stopped);
       const total = usage.promptTokens + usage.completionTokens;
-      stored = await this.sends.close(
+      stored = await this.closeReply(
         id,
         {
           content,
@@ -432,16 +444,14 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
         );
       }
       // The partial reply is kept as failed; a failed call is not billed (quota released).
-      stored = await this.sends
-        .close(
-          id,
-          { content, status: 'failed', tokensUsed: 0, promptTokens: null, completionTokens: null },
-          this.quota.settlement(call.reservation, { requests: 0, tokens: 0 }),
-        )
-        .catch((e: unknown) => {
-          this.logger.error(`could not store failed generation ${id}: ${String(e)}`);
-          return null;
-        });
+      stored = await this.closeReply(
+        id,
+        { content, status: 'failed', tokensUsed: 0, promptTokens: null, completionTokens: null },
+        this.quota.settlement(call.reservation, { requests: 0, tokens: 0 }),
+      ).catch((e: unknown) => {
+        this.logger.error(`could not store failed generation ${id}: ${String(e)}`);
+        return null;
+      });
       terminal = {
         type: 'error',
         error: {
@@ -454,6 +464,21 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
     }
     await this.log.append(id, terminal);
     return stored;
+  }
+
+  /** sends.close, retried with backoff while the database is unreachable (bounded; not past the shutdown deadline). */
+  private async closeReply(
+    ...args: Parameters<SendRepository['close']>
+  ): ReturnType<SendRepository['close']> {
+    const deadline = Date.now() + CLOSE_RETRY_MS;
+    for (let delay = 100; ; delay = Math.min(2 * delay, 2000)) {
+      try {
+        return await this.sends.close(...args);
+      } catch (error) {
+        if (!isDatabaseError(error) || this.cutOff || Date.now() + delay > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 }
 

@@ -124,7 +124,11 @@ export class SendRepository {
     settlement: Settlement,
   ): Promise<MessageEntity | null> {
     const p = new SqlParams();
-    const settle = settleSql(p, settlement);
+    const id = p.add(messageId, 'uuid');
+    // Closes once: a retry after a lost answer (the first try committed) changes nothing and
+    // settles nothing again. A reply that is gone (conversation deleted) is still settled.
+    const settle = `${settleSql(p, settlement)}
+        AND (EXISTS (SELECT 1 FROM m) OR NOT EXISTS (SELECT 1 FROM messages WHERE id = ${id}))`;
     const rows = await this.dataSource.query<MessageRow[]>(
       `WITH m AS (UPDATE messages SET content = ${p.add(outcome.content, 'text')},
                     status = ${p.add(outcome.status, 'varchar')},
@@ -132,12 +136,14 @@ export class SendRepository {
                     prompt_tokens = ${p.add(outcome.promptTokens, 'int')},
                     completion_tokens = ${p.add(outcome.completionTokens, 'int')},
                     updated_at = now()
-                  WHERE id = ${p.add(messageId, 'uuid')}
+                  WHERE id = ${id} AND status = 'streaming'
                   RETURNING *),
        c AS (UPDATE conversations SET updated_at = now()
               WHERE id IN (SELECT conversation_id FROM m)),
        s AS (${settle})
-       SELECT * FROM m`,
+       SELECT * FROM m
+       UNION ALL
+       SELECT * FROM messages WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM m)`,
       p.values,
     );
     return rows[0] ? messageFromRow(rows[0]) : null;

@@ -16,6 +16,9 @@ export interface QuotaSnapshot {
 export type QuotaWindowName =
   'daily_requests' | 'monthly_requests' | 'daily_tokens' | 'monthly_tokens';
 
+/** Reservation attempts when a refusal finds no window full (the room was held, then given back). */
+export const RESERVE_ATTEMPTS = 3;
+
 /** A held reservation: settle it exactly once with what was used. */
 export interface Reservation {
   userId: string;
@@ -96,12 +99,17 @@ export class QuotaService {
     };
   }
 
-  /** The QUOTA_EXCEEDED error of a plan whose statement granted nothing, naming the window. */
-  async refusal(plan: QuotaPlan): Promise<AppError> {
+  /**
+   * The QUOTA_EXCEEDED error of a plan whose statement granted nothing, naming the window.
+   * The usage is read after the refusal: when no window is full any more, what refused it was
+   * held by calls that have settled since, and the answer is null (ask again) — unless this
+   * is the `last` try, which names the window with the least room left.
+   */
+  async refusal(plan: QuotaPlan, last = true): Promise<AppError | null> {
     const { input, windows } = plan;
     const usage = await this.quota.usage(input.userId, input.day, input.month);
-    const error = this.exceeded(input.limits, usage, input.minTokens, windows);
-    this.metrics.quotaRejected(error.details?.window as QuotaWindowName);
+    const error = this.exceeded(input.limits, usage, input.minTokens, windows, last);
+    if (error) this.metrics.quotaRejected(error.details?.window as QuotaWindowName);
     return error;
   }
 
@@ -112,9 +120,12 @@ export class QuotaService {
    */
   async reserve(user: QuotaUser, promptTokens: number, replyBudget: number): Promise<Reservation> {
     const plan = this.plan(user, promptTokens, replyBudget);
-    const granted = await this.quota.reserve(plan.input);
-    if (granted === null) throw await this.refusal(plan);
-    return this.granted(plan, granted);
+    for (let attempt = 1; ; attempt++) {
+      const granted = await this.quota.reserve(plan.input);
+      if (granted !== null) return this.granted(plan, granted);
+      const refusal = await this.refusal(plan, attempt >= RESERVE_ATTEMPTS);
+      if (refusal) throw refusal;
+    }
   }
 
   /** What settling a reservation writes: `requests` 0 when the call failed; the rest given back. */
@@ -139,12 +150,15 @@ export class QuotaService {
     usage: Usage,
     minTokens: number,
     w: { dayResetsAt: Date; monthResetsAt: Date },
-  ): AppError {
+    last: boolean,
+  ): AppError | null {
     const windows: {
       name: QuotaWindowName;
       limit: number;
       used: number;
       full: boolean;
+      /** What is left beyond this call's need (negative: short by that much). */
+      room: number;
       resetsAt: Date;
     }[] = [
       {
@@ -152,6 +166,7 @@ export class QuotaService {
         limit: limits.dailyRequests,
         used: usage.requestsToday,
         full: usage.requestsToday + 1 > limits.dailyRequests,
+        room: limits.dailyRequests - usage.requestsToday - 1,
         resetsAt: w.dayResetsAt,
       },
       {
@@ -159,6 +174,7 @@ export class QuotaService {
         limit: limits.monthlyRequests,
         used: usage.requestsThisMonth,
         full: usage.requestsThisMonth + 1 > limits.monthlyRequests,
+        room: limits.monthlyRequests - usage.requestsThisMonth - 1,
         resetsAt: w.monthResetsAt,
       },
       {
@@ -166,6 +182,7 @@ export class QuotaService {
         limit: limits.dailyTokens,
         used: usage.tokensToday,
         full: limits.dailyTokens - usage.tokensToday < minTokens,
+        room: limits.dailyTokens - usage.tokensToday - minTokens,
         resetsAt: w.dayResetsAt,
       },
       {
@@ -173,6 +190,7 @@ export class QuotaService {
         limit: limits.monthlyTokens,
         used: usage.tokensThisMonth,
         full: limits.monthlyTokens - usage.tokensThisMonth < minTokens,
+        room: limits.monthlyTokens - usage.tokensThisMonth - minTokens,
         resetsAt: w.monthResetsAt,
       },
     ];
@@ -180,7 +198,9 @@ export class QuotaService {
     const full = windows
       .filter((x) => x.full)
       .sort((a, b) => b.resetsAt.getTime() - a.resetsAt.getTime());
-    const named = full[0] ?? windows[0];
+    if (full.length === 0 && !last) return null;
+    // Nothing full at the read (room held by calls in flight then): the tightest window.
+    const named = full[0] ?? [...windows].sort((a, b) => a.room - b.room)[0];
     return new AppError('QUOTA_EXCEEDED', 'error.quota', {
       window: named.name,
       limit: named.limit,
