@@ -25,8 +25,13 @@ export function typeormOptions(s: ConnectionSettings): DataSourceOptions {
     installExtensions: false,
     extra: {
       max: s.embedded ? 1 : s.poolSize,
-      // Fail fast instead of hanging when the database is down or stuck.
-      connectionTimeoutMillis: s.connectTimeoutMs,
+      // Fail fast instead of hanging when the database is down or stuck. node-postgres uses
+      // this one limit for connecting and for waiting for a free connection; embedded PGlite
+      // runs in this process on its one connection, where waiting in line is the normal way
+      // of things under a burst, so it may wait as long as a statement may run.
+      connectionTimeoutMillis: s.embedded
+        ? Math.max(s.connectTimeoutMs, s.statementTimeoutMs)
+        : s.connectTimeoutMs,
       statement_timeout: s.statementTimeoutMs,
       query_timeout: s.statementTimeoutMs + 1000,
       idleTimeoutMillis: 30_000,

@@ -67,6 +67,9 @@ interface ChatSocket {
   alive: boolean;
 }
 
+/** Bytes queued on a socket beyond which its followers wait for it to drain. */
+const WS_HIGH_WATER_BYTES = 1024 * 1024;
+
 function frame(body: ServerFrame): string {
   return JSON.stringify({ ...body, timestamp: new Date().toISOString() });
 }
@@ -361,7 +364,10 @@ export class ChatGateway
         for await (const event of events) {
           if (event.type === 'start') conversationId = event.conversation_id;
           if (event.seq <= after) continue;
-          this.send(socket, this.toFrame(event, messageId, conversationId, socket.lang, requestId));
+          await this.sendPaced(
+            socket,
+            this.toFrame(event, messageId, conversationId, socket.lang, requestId),
+          );
         }
       } catch (error) {
         if (!socket.closed.signal.aborted)
@@ -459,6 +465,20 @@ export class ChatGateway
 
   private send(socket: ChatSocket, body: ServerFrame): void {
     if (socket.ws.readyState === socket.ws.OPEN) socket.ws.send(frame(body));
+  }
+
+  /**
+   * Like `send`, with backpressure: past WS_HIGH_WATER_BYTES queued on the socket it resolves
+   * only once the frame is written (or the socket closed), so a client that does not read
+   * holds up its own follower (the log keeps the events), not the process's memory.
+   */
+  private sendPaced(socket: ChatSocket, body: ServerFrame): Promise<void> {
+    if (socket.ws.readyState !== socket.ws.OPEN) return Promise.resolve();
+    if (socket.ws.bufferedAmount < WS_HIGH_WATER_BYTES) {
+      socket.ws.send(frame(body));
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => socket.ws.send(frame(body), () => resolve()));
   }
 
   private sendError(

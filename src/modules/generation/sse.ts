@@ -25,10 +25,32 @@ export function publicEvent(event: GenerationEvent, lang: Lang): Record<string, 
   }
 }
 
+/** How long a client may leave written events unread before its stream is dropped (it can resume). */
+const SLOW_READER_MS = 60_000;
+
+/** True once `res` has handed its buffer to the kernel; false when the client left or took longer than `ms`. */
+function drained(res: Response, gone: AbortSignal, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      res.off('drain', onDrain);
+      gone.removeEventListener('abort', onGone);
+      resolve(ok);
+    };
+    const onDrain = () => finish(true);
+    const onGone = () => finish(false);
+    const timer = setTimeout(() => finish(false), ms);
+    res.once('drain', onDrain);
+    gone.addEventListener('abort', onGone, { once: true });
+  });
+}
+
 /**
  * Writes generation events as Server-Sent Events (`id:` = event number, so a client can
  * resume with Last-Event-ID), with heartbeat comments, until the terminal event or the
- * client going away. The generation itself goes on either way.
+ * client going away. The generation itself goes on either way. A client that does not read
+ * holds up only its own reader (the log keeps every event), not the process's memory; one
+ * that has read nothing for SLOW_READER_MS is dropped and may resume with Last-Event-ID.
  */
 export async function streamSse(
   res: Response,
@@ -50,7 +72,13 @@ export async function streamSse(
   try {
     for await (const event of iterable) {
       if (gone.signal.aborted) break;
-      res.write(`id: ${event.seq}\ndata: ${JSON.stringify(publicEvent(event, lang))}\n\n`);
+      const flushed = res.write(
+        `id: ${event.seq}\ndata: ${JSON.stringify(publicEvent(event, lang))}\n\n`,
+      );
+      if (!flushed && !(await drained(res, gone.signal, SLOW_READER_MS))) {
+        res.destroy();
+        break;
+      }
     }
   } finally {
     clearInterval(heartbeat);
