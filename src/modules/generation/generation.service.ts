@@ -124,12 +124,15 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
     // A draining replica starts nothing new (503 + Retry-After): the client retries elsewhere.
     this.shutdown.assertAccepting();
     // One budget per user for every way of sending: REST, SSE and WebSocket all come here.
-    const rateLimit = await this.rateLimiter.consume(
-      'messages',
-      actor.id,
-      this.config.env.RATE_LIMIT_MESSAGES,
-    );
-    const conversation = await this.sends.context(conversationId, actor.id, CONTEXT_MESSAGES);
+    // Counted (Redis) while the conversation is read (database); a refusal still comes first.
+    const [limited, read] = await Promise.allSettled([
+      this.rateLimiter.consume('messages', actor.id, this.config.env.RATE_LIMIT_MESSAGES),
+      this.sends.context(conversationId, actor.id, CONTEXT_MESSAGES),
+    ]);
+    if (limited.status === 'rejected') throw limited.reason;
+    if (read.status === 'rejected') throw read.reason;
+    const rateLimit = limited.value;
+    const conversation = read.value;
     if (!conversation) throw AppError.notFound();
     const modelId = dto.model ?? conversation.model;
     const model = this.models.require(modelId);
@@ -218,6 +221,8 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
     const done = reply.then(() => undefined);
     this.running.set(id, { controller, done });
     if (this.cutOff) controller.abort(SHUTDOWN_CUT);
+    // The upstream call is under way; other replicas learn of the generation once they can read it.
+    await this.log.flush(id);
     await this.bus.publish('generation.started', {
       userId: actor.id,
       messageId: id,
@@ -357,6 +362,8 @@ export class GenerationService implements OnModuleInit, BeforeApplicationShutdow
     }
     for (const r of left) r.controller.abort(SHUTDOWN_CUT);
     await Promise.allSettled(left.map((r) => r.done));
+    // Every end is where other replicas read it before Redis closes.
+    await this.log.flush();
   }
 
   private async replayOf(

@@ -15,6 +15,11 @@ export interface StreamLog {
     after: number,
     signal?: AbortSignal,
   ): Promise<AsyncIterable<GenerationEvent> | null>;
+  /**
+   * Resolves once the events appended so far (of one generation, or of all) are where other
+   * replicas read them (before telling them about a generation, before the process stops).
+   */
+  flush(generationId?: string): Promise<void>;
 }
 
 export const STREAM_LOG = Symbol('StreamLog');
@@ -30,6 +35,10 @@ export class MemoryStreamLog implements StreamLog {
   private readonly streams = new Map<string, Stream>();
 
   constructor(private readonly ttlMs: number) {}
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
 
   /** Whether this log holds the generation (running here, or ended less than `ttlMs` ago). */
   has(generationId: string): boolean {
@@ -114,6 +123,10 @@ export class RedisStreamLog implements StreamLog {
     return event;
   }
 
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** Writes an event numbered by the caller (the tiered log numbers them in memory). */
   async write(generationId: string, event: GenerationEvent): Promise<void> {
     const key = this.key(generationId);
@@ -179,15 +192,17 @@ export class RedisStreamLog implements StreamLog {
 }
 
 /**
- * Replicas with Redis: every event goes to Redis (readers on other replicas, resumes after
- * the end) and to a memory log of this process, which readers here follow — the writer's
- * own clients (the sender's SSE or WebSocket, the REST answer) never wait on a Redis read
- * or hold a Redis connection. If Redis fails, the generation goes on: its readers here get
- * every event, readers elsewhere miss what Redis did not take (they get the stored reply at
- * the end of a resume from the database).
+ * Replicas with Redis: every event goes to a memory log of this process, which readers here
+ * follow, and then to Redis (readers on other replicas, resumes after the end), in order, in
+ * the background. The writer never waits on Redis and the writer's own clients (the sender's
+ * SSE or WebSocket, the REST answer) never read from it or hold a Redis connection. If Redis
+ * fails, the generation goes on: its readers here get every event, readers elsewhere miss
+ * what Redis did not take (a resume after the end replays the stored reply).
  */
 export class TieredStreamLog implements StreamLog {
   private readonly logger = new Logger('StreamLog');
+  /** Per running generation: the last Redis write queued (writes of one generation stay in order). */
+  private readonly queued = new Map<string, Promise<void>>();
   /** Generations whose Redis copy failed once: warned about once. */
   private readonly degraded = new Set<string>();
 
@@ -198,17 +213,15 @@ export class TieredStreamLog implements StreamLog {
 
   async append(generationId: string, body: GenerationEventBody): Promise<GenerationEvent> {
     const event = await this.local.append(generationId, body);
-    try {
-      await this.shared.write(generationId, event);
-    } catch (error) {
-      if (!this.degraded.has(generationId)) {
-        this.degraded.add(generationId);
-        this.logger.warn(
-          `generation ${generationId}: Redis did not take event ${event.seq} (${String(error)}); readers on this replica are not affected`,
-        );
-      }
+    const previous = this.queued.get(generationId) ?? Promise.resolve();
+    const written = previous.then(() => this.share(generationId, event));
+    this.queued.set(generationId, written);
+    if (isTerminal(body)) {
+      void written.then(() => {
+        if (this.queued.get(generationId) === written) this.queued.delete(generationId);
+        this.degraded.delete(generationId);
+      });
     }
-    if (isTerminal(body)) this.degraded.delete(generationId);
     return event;
   }
 
@@ -219,5 +232,24 @@ export class TieredStreamLog implements StreamLog {
   ): Promise<AsyncIterable<GenerationEvent> | null> {
     if (this.local.has(generationId)) return this.local.follow(generationId, after, signal);
     return this.shared.follow(generationId, after, signal);
+  }
+
+  async flush(generationId?: string): Promise<void> {
+    if (generationId !== undefined) await this.queued.get(generationId);
+    else await Promise.all([...this.queued.values()]);
+  }
+
+  /** Never rejects: a failed write is logged (once per generation) and the next one is tried. */
+  private async share(generationId: string, event: GenerationEvent): Promise<void> {
+    try {
+      await this.shared.write(generationId, event);
+    } catch (error) {
+      if (!this.degraded.has(generationId)) {
+        this.degraded.add(generationId);
+        this.logger.warn(
+          `generation ${generationId}: Redis did not take event ${event.seq} (${String(error)}); readers on this replica are not affected`,
+        );
+      }
+    }
   }
 }
