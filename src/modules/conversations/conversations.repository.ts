@@ -24,7 +24,7 @@ export interface ConversationFilter {
   search?: string;
 }
 
-interface ListRow {
+interface ConversationRow {
   id: string;
   user_id: string;
   title: string;
@@ -34,6 +34,9 @@ interface ListRow {
   message_count: number;
   created_at: Date;
   updated_at: Date;
+}
+
+interface ListRow extends ConversationRow {
   lm_content: string | null;
   lm_role: MessageRole | null;
   lm_created_at: Date | null;
@@ -49,8 +52,14 @@ export class ConversationsRepository {
   async create(
     values: Pick<ConversationEntity, 'userId' | 'title' | 'model' | 'systemMessage'>,
   ): Promise<ConversationEntity> {
-    const saved = await this.conversations.save(this.conversations.create(values));
-    return this.conversations.findOneByOrFail({ id: saved.id });
+    // One statement: the row as stored comes back with it (no re-read that could fail after
+    // the commit and make the client retry a create that happened).
+    const rows = await this.conversations.query<ListRow[]>(
+      `INSERT INTO conversations (user_id, title, model, system_message)
+       VALUES ($1, $2, $3, $4) RETURNING *`,
+      [values.userId, values.title, values.model, values.systemMessage],
+    );
+    return this.fromRow(rows[0]);
   }
 
   /** The conversation if it belongs to the user; another user's is as good as missing. */
@@ -95,17 +104,7 @@ export class ConversationsRepository {
     return {
       total,
       items: rows.map((r) => ({
-        conversation: this.conversations.create({
-          id: r.id,
-          userId: r.user_id,
-          title: r.title,
-          model: r.model,
-          systemMessage: r.system_message,
-          isArchived: r.is_archived,
-          messageCount: r.message_count,
-          createdAt: new Date(r.created_at),
-          updatedAt: new Date(r.updated_at),
-        }),
+        conversation: this.fromRow(r),
         lastMessage:
           r.lm_role === null
             ? null
@@ -147,5 +146,19 @@ export class ConversationsRepository {
 
   async touch(id: string, tx: Tx): Promise<void> {
     await tx.query(`UPDATE conversations SET updated_at = now() WHERE id = $1`, [id]);
+  }
+
+  private fromRow(r: ConversationRow): ConversationEntity {
+    return this.conversations.create({
+      id: r.id,
+      userId: r.user_id,
+      title: r.title,
+      model: r.model,
+      systemMessage: r.system_message,
+      isArchived: r.is_archived,
+      messageCount: r.message_count,
+      createdAt: new Date(r.created_at),
+      updatedAt: new Date(r.updated_at),
+    });
   }
 }
