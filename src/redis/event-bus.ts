@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
 
@@ -53,34 +54,70 @@ export class MemoryEventBus implements EventBus {
 
 const PREFIX = 'bus:';
 
-/** Several replicas: Redis pub/sub, with its own subscriber connection. */
+/** Names the publishing process in a message (an extra field: older replicas ignore it). */
+const ORIGIN = '_origin';
+
+/**
+ * Several replicas: Redis pub/sub, with its own subscriber connection. This process's own
+ * subscribers hear a publication at once, not through Redis: they never depend on it.
+ */
 export class RedisEventBus implements EventBus {
   private readonly logger = new Logger(RedisEventBus.name);
   private readonly local = new MemoryEventBus();
   private readonly subscriber: Redis;
   private readonly subscribed = new Set<string>();
+  private readonly origin = randomUUID();
+  private failing = false;
 
   constructor(private readonly redis: Redis) {
     // No ready check (INFO) on a subscriber: ioredis 5.8.2+ may write SUBSCRIBE during the
     // handshake, the INFO then fails in subscriber mode and the connection comes back with no
     // subscriptions, silently deaf (redis/ioredis#2037). SUBSCRIBE is valid while Redis loads.
-    this.subscriber = redis.duplicate({ enableReadyCheck: false });
+    // Without the ready check, ioredis 5.9 declares a connection ready once its CLIENT SETINFO
+    // calls settle, even if it closed meanwhile: one accepted then reset (a proxy before a Redis
+    // that is down) is left "ready" on a dead socket, never reconnecting: deaf for good. With
+    // no SETINFO it is ready in the tick of the connect, before a close can come in.
+    // Its commands wait for the connection, never fail: ioredis resubscribes after a reconnect
+    // without handling a rejection, and a SUBSCRIBE timed out or flushed after
+    // maxRetriesPerRequest would be an unhandled rejection (the process exits).
+    this.subscriber = redis.duplicate({
+      enableReadyCheck: false,
+      disableClientInfo: true,
+      commandTimeout: undefined,
+      maxRetriesPerRequest: null,
+    });
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, message: string) => {
       if (!channel.startsWith(PREFIX)) return;
       try {
-        void this.local.publish(
-          channel.slice(PREFIX.length) as BusChannel,
-          JSON.parse(message) as never,
-        );
+        const { [ORIGIN]: origin, ...payload } = JSON.parse(message) as Record<string, unknown>;
+        if (origin === this.origin) return; // delivered here when published
+        void this.local.publish(channel.slice(PREFIX.length) as BusChannel, payload as never);
       } catch (error) {
         this.logger.warn(`dropped a malformed bus message on ${channel}: ${String(error)}`);
       }
     });
   }
 
+  /** Delivered here at once; to other replicas through Redis when it answers (never waits on it, never throws). */
   async publish<C extends BusChannel>(channel: C, payload: BusEvents[C]): Promise<void> {
-    await this.redis.publish(PREFIX + channel, JSON.stringify(payload));
+    await this.local.publish(channel, payload);
+    if (this.redis.status !== 'ready') {
+      this.failed(`not connected (${this.redis.status})`);
+      return;
+    }
+    this.redis
+      .publish(PREFIX + channel, JSON.stringify({ ...payload, [ORIGIN]: this.origin }))
+      .then(
+        () => (this.failing = false),
+        (error: unknown) => this.failed(error instanceof Error ? error.message : String(error)),
+      );
+  }
+
+  private failed(reason: string): void {
+    if (!this.failing)
+      this.logger.warn(`Redis unavailable, other replicas miss bus messages: ${reason}`);
+    this.failing = true;
   }
 
   subscribe<C extends BusChannel>(

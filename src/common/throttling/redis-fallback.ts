@@ -36,7 +36,7 @@ export class RedisFallback {
     if (this.degraded && Date.now() < this.retryAt) return inMemory();
     try {
       const result = await onRedis();
-      if (this.degraded) this.logger.log('Redis is back: counting there again');
+      if (this.degraded) this.logger.log('Redis is back: using it again');
       this.degraded = false;
       return result;
     } catch (error) {
@@ -46,7 +46,8 @@ export class RedisFallback {
   }
 
   private markFailed(reason: string): void {
-    if (!this.degraded) this.logger.warn(`Redis unavailable, counting in memory: ${reason}`);
+    if (!this.degraded)
+      this.logger.warn(`Redis unavailable, using this process's memory: ${reason}`);
     this.degraded = true;
     this.retryAt = Date.now() + RETRY_AFTER_FAILURE_MS;
   }

@@ -10,6 +10,7 @@ import { IdempotencyRepository } from './idempotency.repository';
 import { SendRepository } from './send.repository';
 import type Redis from 'ioredis';
 import { REDIS } from '../../redis/redis.module';
+import { RedisFallback } from '../../common/throttling/redis-fallback';
 import { MemoryStreamLog, RedisStreamLog, STREAM_LOG, TieredStreamLog } from './stream-log';
 
 /** Ended generations stay replayable from the log this long (then from the database). */
@@ -37,6 +38,7 @@ const LOCAL_COPY_TTL_MS = 30 * 1000;
           ? new TieredStreamLog(
               new MemoryStreamLog(LOCAL_COPY_TTL_MS),
               new RedisStreamLog(redis, STREAM_LOG_TTL_MS / 1000),
+              new RedisFallback('StreamLog', redis),
             )
           : new MemoryStreamLog(STREAM_LOG_TTL_MS),
     },

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import type { RedisFallback } from '../../common/throttling/redis-fallback';
 import { isTerminal, type GenerationEvent, type GenerationEventBody } from './generation-events';
 
 /**
@@ -43,6 +44,11 @@ export class MemoryStreamLog implements StreamLog {
   /** Whether this log holds the generation (running here, or ended less than `ttlMs` ago). */
   has(generationId: string): boolean {
     return this.streams.has(generationId);
+  }
+
+  /** The generation's events so far (none when it is not held). */
+  events(generationId: string): GenerationEvent[] {
+    return [...(this.streams.get(generationId)?.events ?? [])];
   }
 
   append(generationId: string, body: GenerationEventBody): Promise<GenerationEvent> {
@@ -128,16 +134,36 @@ export class RedisStreamLog implements StreamLog {
   }
 
   /** Writes an event numbered by the caller (the tiered log numbers them in memory). */
-  async write(generationId: string, event: GenerationEvent): Promise<void> {
+  write(generationId: string, event: GenerationEvent): Promise<void> {
+    return this.writeAll(generationId, [event], false);
+  }
+
+  /**
+   * Writes a generation's stream anew, all its events so far, in one transaction: after a
+   * write was lost. Readers pass on each event number once, so they take up where they were.
+   */
+  rewrite(generationId: string, events: GenerationEvent[]): Promise<void> {
+    return this.writeAll(generationId, events, true);
+  }
+
+  private async writeAll(
+    generationId: string,
+    events: GenerationEvent[],
+    replace: boolean,
+  ): Promise<void> {
+    const last = events.at(-1);
+    if (!last) return;
     const key = this.key(generationId);
-    const batch = this.redis.multi().xadd(key, '*', 'e', JSON.stringify(event));
-    if (isTerminal(event)) batch.expire(key, this.ttlSeconds);
-    else if (event.seq === 1) batch.expire(key, this.orphanTtlSeconds);
+    const batch = this.redis.multi();
+    if (replace) batch.del(key);
+    for (const event of events) batch.xadd(key, '*', 'e', JSON.stringify(event));
+    if (isTerminal(last)) batch.expire(key, this.ttlSeconds);
+    else if (replace || events[0].seq === 1) batch.expire(key, this.orphanTtlSeconds);
     const results = await batch.exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw failed?.[0] ?? new Error('Redis transaction was discarded');
-    if (isTerminal(event)) this.written.delete(generationId);
-    else this.written.set(generationId, event.seq);
+    if (isTerminal(last)) this.written.delete(generationId);
+    else this.written.set(generationId, last.seq);
   }
 
   async follow(
@@ -149,8 +175,9 @@ export class RedisStreamLog implements StreamLog {
     if ((await this.redis.exists(key)) === 0) return null;
     const redis = this.redis;
     return (async function* () {
-      // Blocking reads hold their connection: each reader gets its own.
-      const reader = redis.duplicate();
+      // Blocking reads hold their connection: each reader gets its own, without the shared
+      // client's command timeout (shorter than a block) but given up a little after each block.
+      const reader = redis.duplicate({ commandTimeout: undefined, blockingTimeout: BLOCK_MS });
       reader.on('error', () => undefined);
       let disconnected = false;
       // Once only: a second disconnect leaves an ioredis reconnect timer behind.
@@ -161,6 +188,9 @@ export class RedisStreamLog implements StreamLog {
       signal?.addEventListener('abort', stop, { once: true });
       try {
         let lastId = '0-0';
+        // Each event number is passed on once: a stream written anew, or an event written
+        // twice (ioredis resends a write whose answer a dropped connection lost), repeats some.
+        let passed = after;
         while (!signal?.aborted) {
           let batch: [string, [string, string[]][]][] | null;
           try {
@@ -178,7 +208,10 @@ export class RedisStreamLog implements StreamLog {
               lastId = id;
               const event = JSON.parse(fields[1]) as GenerationEvent;
               // Already seen by the reader, but an end is still the end.
-              if (event.seq > after) yield event;
+              if (event.seq > passed) {
+                passed = event.seq;
+                yield event;
+              }
               if (isTerminal(event)) return;
             }
           }
@@ -196,19 +229,23 @@ export class RedisStreamLog implements StreamLog {
  * follow, and then to Redis (readers on other replicas, resumes after the end), in order, in
  * the background. The writer never waits on Redis and the writer's own clients (the sender's
  * SSE or WebSocket, the REST answer) never read from it or hold a Redis connection. If Redis
- * fails, the generation goes on: its readers here get every event, readers elsewhere miss
- * what Redis did not take (a resume after the end replays the stored reply).
+ * fails, the generation goes on: its readers here get every event; its Redis copy, which then
+ * misses events, is written anew once Redis answers again (with the next event, or after the
+ * end, retried while this process keeps the events), and readers elsewhere take up from there.
  */
 export class TieredStreamLog implements StreamLog {
   private readonly logger = new Logger('StreamLog');
   /** Per running generation: the last Redis write queued (writes of one generation stay in order). */
   private readonly queued = new Map<string, Promise<void>>();
-  /** Generations whose Redis copy failed once: warned about once. */
+  /** Generations whose Redis copy misses events (a write failed or was skipped). */
   private readonly degraded = new Set<string>();
 
   constructor(
     private readonly local: MemoryStreamLog,
     private readonly shared: RedisStreamLog,
+    /** Skips Redis at once while it is down (and for a moment after a failure). */
+    private readonly redis: RedisFallback,
+    private readonly retryMs = 1000,
   ) {}
 
   async append(generationId: string, body: GenerationEventBody): Promise<GenerationEvent> {
@@ -219,7 +256,6 @@ export class TieredStreamLog implements StreamLog {
     if (isTerminal(body)) {
       void written.then(() => {
         if (this.queued.get(generationId) === written) this.queued.delete(generationId);
-        this.degraded.delete(generationId);
       });
     }
     return event;
@@ -231,7 +267,11 @@ export class TieredStreamLog implements StreamLog {
     signal?: AbortSignal,
   ): Promise<AsyncIterable<GenerationEvent> | null> {
     if (this.local.has(generationId)) return this.local.follow(generationId, after, signal);
-    return this.shared.follow(generationId, after, signal);
+    // Another replica's (or an older) generation; with Redis away, the caller replays the store.
+    return this.redis.run(
+      () => this.shared.follow(generationId, after, signal),
+      () => null,
+    );
   }
 
   async flush(generationId?: string): Promise<void> {
@@ -239,17 +279,44 @@ export class TieredStreamLog implements StreamLog {
     else await Promise.all([...this.queued.values()]);
   }
 
-  /** Never rejects: a failed write is logged (once per generation) and the next one is tried. */
+  /**
+   * Never rejects. Once a write failed, the next one writes the whole stream anew; after the
+   * end, that is retried every `retryMs` while this process keeps the events (readers
+   * elsewhere wait for the end).
+   */
   private async share(generationId: string, event: GenerationEvent): Promise<void> {
-    try {
-      await this.shared.write(generationId, event);
-    } catch (error) {
-      if (!this.degraded.has(generationId)) {
-        this.degraded.add(generationId);
-        this.logger.warn(
-          `generation ${generationId}: Redis did not take event ${event.seq} (${String(error)}); readers on this replica are not affected`,
-        );
-      }
+    const lost = this.degraded.has(generationId);
+    if (await this.copy(generationId, event)) return;
+    if (!lost) {
+      this.logger.warn(
+        `generation ${generationId}: Redis did not take event ${event.seq}; readers on this replica are not affected`,
+      );
     }
+    // Not awaited: a flush (shutdown) does not wait for Redis to come back.
+    if (isTerminal(event)) void this.retryEnd(generationId, event);
+  }
+
+  private async retryEnd(generationId: string, end: GenerationEvent): Promise<void> {
+    while (this.local.has(generationId)) {
+      await new Promise((resolve) => setTimeout(resolve, this.retryMs).unref());
+      if (await this.copy(generationId, end)) return;
+    }
+  }
+
+  /** One attempt: the event, or the whole stream after a loss. True when Redis has it all. */
+  private async copy(generationId: string, event: GenerationEvent): Promise<boolean> {
+    const whole = this.degraded.has(generationId);
+    const copied = await this.redis.run(
+      async () => {
+        if (whole) await this.shared.rewrite(generationId, this.local.events(generationId));
+        else await this.shared.write(generationId, event);
+        return true;
+      },
+      () => false,
+    );
+    if (copied || (isTerminal(event) && !this.local.has(generationId)))
+      this.degraded.delete(generationId);
+    else this.degraded.add(generationId);
+    return copied;
   }
 }
