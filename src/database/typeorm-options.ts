@@ -1,3 +1,4 @@
+import { Client, type ClientConfig } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
@@ -9,6 +10,19 @@ export interface ConnectionSettings {
   poolSize: number;
   connectTimeoutMs: number;
   statementTimeoutMs: number;
+}
+
+/** node-postgres clients that give up connecting after `ms` (whatever the pool's wait is). */
+function clientWithConnectTimeout(ms: number): typeof Client {
+  return class extends Client {
+    constructor(config?: string | ClientConfig) {
+      super(
+        typeof config === 'string'
+          ? { connectionString: config, connectionTimeoutMillis: ms }
+          : { ...config, connectionTimeoutMillis: ms },
+      );
+    }
+  };
 }
 
 /** One definition of the connection, shared by the app, the migration script and the CLI. */
@@ -25,13 +39,13 @@ export function typeormOptions(s: ConnectionSettings): DataSourceOptions {
     installExtensions: false,
     extra: {
       max: s.embedded ? 1 : s.poolSize,
-      // Fail fast instead of hanging when the database is down or stuck. node-postgres uses
-      // this one limit for connecting and for waiting for a free connection; embedded PGlite
-      // runs in this process on its one connection, where waiting in line is the normal way
-      // of things under a burst, so it may wait as long as a statement may run.
-      connectionTimeoutMillis: s.embedded
-        ? Math.max(s.connectTimeoutMs, s.statementTimeoutMs)
-        : s.connectTimeoutMs,
+      // Fail fast instead of hanging when the database is down or stuck: a connection attempt
+      // gives up after DB_CONNECT_TIMEOUT_MS. Waiting for a free connection of the pool is
+      // another matter — under a burst (a thousand sends at once) it is the normal way of
+      // things, bounded like a statement: node-postgres has one setting for both, so the pool
+      // gets the wait and its clients the connect timeout.
+      connectionTimeoutMillis: Math.max(s.connectTimeoutMs, s.statementTimeoutMs),
+      Client: clientWithConnectTimeout(s.connectTimeoutMs),
       statement_timeout: s.statementTimeoutMs,
       query_timeout: s.statementTimeoutMs + 1000,
       idleTimeoutMillis: 30_000,
