@@ -8,7 +8,7 @@ import {
   setQuotaCounters,
 } from '../factories';
 import { bootApp, TestApp } from '../support/app';
-import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
+import { FakeOpenAi, startFakeOpenAi, fakeOpenAiEnv } from '../support/fake-openai';
 import { readSse } from '../support/sse';
 import { utcResets } from '../support/expect';
 
@@ -34,16 +34,7 @@ describe(`Quota race: ${SENDS} concurrent sends with one request left`, () => {
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     t = await bootApp({
-      OPENAI_API_KEY: 'sk-e2e',
-      OPENAI_BASE_URL: fake.baseURL,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
-      LLM_REQUEST_TIMEOUT_MS: '10000',
-      LLM_FIRST_TOKEN_TIMEOUT_MS: '10000',
-      LLM_IDLE_TIMEOUT_MS: '10000',
-      MODELS_FILE: undefined,
-      MODELS_JSON: undefined,
-      DEFAULT_MODEL: undefined,
+      ...fakeOpenAiEnv(fake, 'sk-e2e'),
       // The limits under test are the quota's, not the rate limiter's.
       RATE_LIMIT_AUTH: '10000',
       RATE_LIMIT_DEFAULT: '100000',

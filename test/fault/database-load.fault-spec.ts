@@ -12,7 +12,7 @@ import {
 } from '../factories';
 import { bootApp, TestApp } from '../support/app';
 import { sleep, until } from '../support/expect';
-import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
+import { FakeOpenAi, startFakeOpenAi, fakeOpenAiEnv } from '../support/fake-openai';
 import { openSse } from '../support/sse';
 import { ProxyMode, TcpProxy } from '../support/tcp-proxy';
 
@@ -90,16 +90,7 @@ describe('Database failures under load and mid-stream (app -> TcpProxy -> databa
       DB_POOL_SIZE: embedded ? '1' : '5',
       DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
       DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
-      OPENAI_API_KEY: 'sk-fault',
-      OPENAI_BASE_URL: fake.baseURL,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
-      LLM_REQUEST_TIMEOUT_MS: '10000',
-      LLM_FIRST_TOKEN_TIMEOUT_MS: '10000',
-      LLM_IDLE_TIMEOUT_MS: '10000',
-      MODELS_FILE: undefined,
-      MODELS_JSON: undefined,
-      DEFAULT_MODEL: undefined,
+      ...fakeOpenAiEnv(fake, 'sk-fault'),
       // The load sends far more than a day's quota; the quotas are not under test here.
       QUOTA_NORMAL_DAILY_REQUESTS: '1000000',
       QUOTA_NORMAL_MONTHLY_REQUESTS: '1000000',

@@ -5,7 +5,12 @@ import { REDIS } from '../../src/redis/redis.module';
 import { aConversation, bearer, fetchQuota, registerUser, type RegisteredUser } from '../factories';
 import { bootApp, type TestApp } from '../support/app';
 import { sleep, until } from '../support/expect';
-import { startFakeOpenAi, type FakeOpenAi, type FakeReply } from '../support/fake-openai';
+import {
+  startFakeOpenAi,
+  type FakeOpenAi,
+  type FakeReply,
+  fakeOpenAiEnv,
+} from '../support/fake-openai';
 import {
   CuttableRedis,
   healthUntil,
@@ -92,16 +97,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 function appEnv(fake: FakeOpenAi, redisUrl: string): Record<string, string | undefined> {
   return {
     REDIS_URL: redisUrl,
-    OPENAI_API_KEY: 'sk-e2e',
-    OPENAI_BASE_URL: fake.baseURL,
-    LLM_PROVIDER: 'openai',
-    LLM_MAX_RETRIES: '0',
-    LLM_REQUEST_TIMEOUT_MS: '10000',
-    LLM_FIRST_TOKEN_TIMEOUT_MS: '10000',
-    LLM_IDLE_TIMEOUT_MS: '10000',
-    MODELS_FILE: undefined,
-    MODELS_JSON: undefined,
-    DEFAULT_MODEL: undefined,
+    ...fakeOpenAiEnv(fake, 'sk-e2e'),
     CORS_ORIGINS: undefined,
     WS_HEARTBEAT_MS: undefined,
   };

@@ -346,3 +346,25 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     },
   };
 }
+
+/**
+ * The environment that points an app's openai provider at a fake server: no SDK retries,
+ * generous timeouts (a suite testing timeouts sets its own) and the built-in model catalog.
+ */
+export function fakeOpenAiEnv(
+  fake: FakeOpenAi,
+  apiKey = 'sk-e2e',
+): Record<string, string | undefined> {
+  return {
+    OPENAI_API_KEY: apiKey,
+    OPENAI_BASE_URL: fake.baseURL,
+    LLM_PROVIDER: 'openai',
+    LLM_MAX_RETRIES: '0',
+    LLM_REQUEST_TIMEOUT_MS: '10000',
+    LLM_FIRST_TOKEN_TIMEOUT_MS: '10000',
+    LLM_IDLE_TIMEOUT_MS: '10000',
+    MODELS_FILE: undefined,
+    MODELS_JSON: undefined,
+    DEFAULT_MODEL: undefined,
+  };
+}
