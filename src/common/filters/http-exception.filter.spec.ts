@@ -3,7 +3,8 @@ import type { Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { AppError, fieldIssue } from '../errors/app-error';
 import type { ContextRequest } from '../http/request-context';
-import { toAppError, writeError } from './http-exception.filter';
+import { toAppError } from '../errors/to-app-error';
+import { writeError } from './http-exception.filter';
 
 interface Captured {
   status?: number;

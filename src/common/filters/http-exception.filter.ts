@@ -1,36 +1,13 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppError, FieldIssue } from '../errors/app-error';
-import { isDatabaseError } from '../errors/database-errors';
+import { toAppError } from '../errors/to-app-error';
 import { errorEnvelope } from '../http/envelope';
 import { contextOf, ContextRequest, REQUEST_ID_HEADER } from '../http/request-context';
 import { Lang, t } from '../i18n/messages';
 import { sanitizeUrl } from '../logging/redact';
 import { translateConstraint } from '../pipes/validation';
 import { writeRateLimitHeaders } from '../throttling/rate-limit-headers';
-
-/** Errors raised by Express's body parser (malformed JSON, too large, bad charset). */
-interface BodyParserError {
-  type: string;
-  status: number;
-}
-
-const BODY_PARSER_TYPES = new Set([
-  'encoding.unsupported',
-  'charset.unsupported',
-  'request.aborted',
-  'stream.encoding.set',
-]);
-
-function isBodyParserError(error: unknown): error is BodyParserError {
-  if (typeof error !== 'object' || error === null) return false;
-  const { type, status } = error as Partial<BodyParserError>;
-  return (
-    typeof type === 'string' &&
-    typeof status === 'number' &&
-    (type.startsWith('entity.') || BODY_PARSER_TYPES.has(type))
-  );
-}
 
 function localizeIssue(issue: FieldIssue, lang: Lang): { field: string; issue: string } {
   let text = issue.issue;
@@ -52,46 +29,6 @@ function localizeDetails(details: Record<string, unknown> | undefined, lang: Lan
   delete out.key;
   delete out.constraint;
   return out;
-}
-
-/**
- * Maps a thrown value to the contract's error, once, for every HTTP route: domain errors
- * keep their code; framework and parser errors become VALIDATION_ERROR or
- * RESOURCE_NOT_FOUND; database failures become DATABASE_ERROR; anything else is logged with
- * its stack and answered as INTERNAL_SERVER_ERROR without internals.
- */
-export function toAppError(error: unknown): AppError | null {
-  if (error instanceof AppError) return error;
-  if (isBodyParserError(error)) {
-    switch (error.type) {
-      case 'entity.parse.failed':
-        return new AppError('VALIDATION_ERROR', 'error.malformed_json', undefined, 400);
-      case 'entity.too.large':
-        return new AppError('VALIDATION_ERROR', 'error.payload_too_large', undefined, 413);
-      default:
-        return new AppError(
-          'VALIDATION_ERROR',
-          'error.bad_request',
-          undefined,
-          error.status >= 500 ? 400 : error.status,
-        );
-    }
-  }
-  if (error instanceof HttpException) {
-    const status = error.getStatus();
-    if (status === 404)
-      return new AppError('RESOURCE_NOT_FOUND', 'error.route_not_found', undefined, 404);
-    if (status === 401) return AppError.unauthenticated();
-    if (status === 403) return AppError.forbidden();
-    if (status === 413)
-      return new AppError('VALIDATION_ERROR', 'error.payload_too_large', undefined, 413);
-    if (status === 429) return new AppError('RATE_LIMIT_EXCEEDED', 'error.rate_limit');
-    if (status >= 400 && status < 500)
-      return new AppError('VALIDATION_ERROR', 'error.bad_request', undefined, status);
-    return null;
-  }
-  if (isDatabaseError(error)) return new AppError('DATABASE_ERROR', 'error.database');
-  return null;
 }
 
 @Catch()

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { isUUID } from 'class-validator';
 import type { RawData, WebSocket, WebSocketServer as WsServer } from 'ws';
 import { AppError } from '../../common/errors/app-error';
-import { toAppError } from '../../common/filters/http-exception.filter';
+import { toAppError } from '../../common/errors/to-app-error';
 import { ShutdownService } from '../../common/lifecycle/shutdown.service';
 import { sanitizeUrl } from '../../common/logging/redact';
 import { Lang, pickLang, t } from '../../common/i18n/messages';

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { AppError, fieldIssue } from '../../common/errors/app-error';
 import { isDatabaseError, violatedConstraint } from '../../common/errors/database-errors';
-import { toAppError } from '../../common/filters/http-exception.filter';
+import { toAppError } from '../../common/errors/to-app-error';
 import { ShutdownService } from '../../common/lifecycle/shutdown.service';
 import { RateLimiter, RateLimitState } from '../../common/throttling/rate-limiter';
 import { AppConfig } from '../../config/app-config';
