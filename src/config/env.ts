@@ -285,6 +285,42 @@ export class Env {
   @Min(1)
   DB_POOL_SIZE = 10;
 
+  /**
+   * How long a checked session (live, user active, role and tier) is reused in this process
+   * without reading the database again (0: read on every request). Revocations, deactivations
+   * and role or tier changes drop it at once through the event bus; this only bounds how long a
+   * change missed by the bus (Redis away) can go unseen.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  AUTH_SESSION_CACHE_MS = 5000;
+
+  /**
+   * Generation starts (the database work before the model is called) running at once; more
+   * wait in a queue of at most ADMISSION_QUEUE_DEPTH for at most ADMISSION_MAX_WAIT_MS, and past
+   * either bound are refused at once with 503 SERVICE_UNAVAILABLE and a Retry-After (nothing
+   * stored, nothing billed). 0 for the concurrency: DB_POOL_SIZE.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  ADMISSION_CONCURRENCY = 0;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  ADMISSION_QUEUE_DEPTH = 2000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600_000)
+  ADMISSION_MAX_WAIT_MS = 5000;
+
   /** Lowest level written to the log. */
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';

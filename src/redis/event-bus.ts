@@ -17,12 +17,26 @@ export interface BusEvents {
   'generation.stop': { messageId: string };
   /** Sessions ended: their sockets close. `sessionIds` or, with `allExcept`, every other session of the user. */
   'session.revoked': { userId: string; sessionIds?: string[]; allExcept?: string | null };
+  /** A user's role, tier, active flag or name changed: what was cached of them is stale. */
+  'user.updated': { userId: string };
 }
 
 export type BusChannel = keyof BusEvents;
 
+export interface PublishOptions {
+  /**
+   * Other replicas hear it only once this settles (what they will read must be there first);
+   * this process's subscribers hear it at once.
+   */
+  remoteAfter?: Promise<unknown>;
+}
+
 export interface EventBus {
-  publish<C extends BusChannel>(channel: C, payload: BusEvents[C]): Promise<void>;
+  publish<C extends BusChannel>(
+    channel: C,
+    payload: BusEvents[C],
+    options?: PublishOptions,
+  ): Promise<void>;
   subscribe<C extends BusChannel>(channel: C, handler: (payload: BusEvents[C]) => void): () => void;
   close(): Promise<void>;
 }
@@ -100,8 +114,23 @@ export class RedisEventBus implements EventBus {
   }
 
   /** Delivered here at once; to other replicas through Redis when it answers (never waits on it, never throws). */
-  async publish<C extends BusChannel>(channel: C, payload: BusEvents[C]): Promise<void> {
+  async publish<C extends BusChannel>(
+    channel: C,
+    payload: BusEvents[C],
+    options: PublishOptions = {},
+  ): Promise<void> {
     await this.local.publish(channel, payload);
+    if (options.remoteAfter) {
+      void options.remoteAfter.then(
+        () => this.publishRemote(channel, payload),
+        () => this.publishRemote(channel, payload),
+      );
+    } else {
+      this.publishRemote(channel, payload);
+    }
+  }
+
+  private publishRemote<C extends BusChannel>(channel: C, payload: BusEvents[C]): void {
     if (this.redis.status !== 'ready') {
       this.failed(`not connected (${this.redis.status})`);
       return;

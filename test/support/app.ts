@@ -8,6 +8,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, setupApp } from '../../src/app.setup';
+import { SessionCache } from '../../src/modules/auth/session-cache';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -72,7 +73,14 @@ export async function bootApp(
     url,
     dataDir,
     api: () => request(url),
-    sql: (query, params) => dataSource.query(query, params),
+    sql: async (query, params) => {
+      const rows = await dataSource.query(query, params);
+      // A change to users or sessions made in SQL bypasses the bus messages the service's own
+      // writes publish: drop what the session cache holds, as those messages would.
+      if (/\b(update|delete)\b[\s\S]*\b(users|sessions)\b/i.test(query))
+        app.get(SessionCache).clear();
+      return rows;
+    },
     close: async () => {
       await app.close();
       if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });

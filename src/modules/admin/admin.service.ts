@@ -117,6 +117,8 @@ export class AdminService {
     if (outcome.deactivated) {
       await this.bus.publish('session.revoked', { userId: id, allExcept: null });
     }
+    // Role, tier or reactivation: every replica drops what it cached of the user's sessions.
+    await this.bus.publish('user.updated', { userId: id });
     return toAdminUserResponse(outcome.user);
   }
 

@@ -3,6 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { isUUID } from 'class-validator';
 import { AppError } from '../../common/errors/app-error';
 import type { AuthUser } from './auth-user';
+import { SessionCache } from './session-cache';
 import { SessionsRepository } from './sessions.repository';
 
 export interface VerifiedAccess {
@@ -20,6 +21,7 @@ export class AccessTokenVerifier {
   constructor(
     private readonly jwt: JwtService,
     private readonly sessions: SessionsRepository,
+    private readonly cache: SessionCache,
   ) {}
 
   /** Checks claims already verified for signature and expiry (HS256 only). */
@@ -31,9 +33,14 @@ export class AccessTokenVerifier {
     return this.sessionUser(sub, sid);
   }
 
-  /** The user of a live session (WebSocket tickets name a session, not a token). */
+  /**
+   * The user of a live session (WebSocket tickets name a session, not a token); served from
+   * SessionCache for AUTH_SESSION_CACHE_MS unless the bus says the session or user changed.
+   */
   async sessionUser(userId: string, sessionId: string): Promise<AuthUser> {
-    const session = await this.sessions.findActive(sessionId);
+    const session = await this.cache.get(userId, sessionId, () =>
+      this.sessions.findActive(sessionId),
+    );
     if (!session || session.userId !== userId)
       throw AppError.unauthenticated('error.invalid_token');
     if (!session.isActive) throw AppError.forbidden('error.account_inactive');

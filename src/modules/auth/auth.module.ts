@@ -16,6 +16,7 @@ import { PasswordController } from './password.controller';
 import { PasswordHasher } from './password-hasher';
 import { PasswordResetEntity } from './password-reset.entity';
 import { PasswordResetsRepository } from './password-resets.repository';
+import { SessionCache } from './session-cache';
 import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
 
@@ -43,6 +44,7 @@ import { TokenService } from './token.service';
     SessionsRepository,
     PasswordResetsRepository,
     AccessTokenVerifier,
+    SessionCache,
     LoginLockout,
     // Global guards run in the order they are registered: the rate limits come after the JWT
     // guard so `default` is keyed by the authenticated user (see AppThrottlerGuard).

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppError, fieldIssue } from '../../common/errors/app-error';
+import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
 import type { AuthUser } from '../auth/auth-user';
 import { QuotaService } from '../quota/quota.service';
 import {
@@ -16,6 +17,7 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly quota: QuotaService,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
   ) {}
 
   async profile(actor: AuthUser): Promise<ProfileResponse> {
@@ -34,6 +36,8 @@ export class UsersService {
       username: dto.username,
       email: dto.email,
     });
+    // Sessions cached on any replica carry the old username.
+    if (dto.username !== undefined) await this.bus.publish('user.updated', { userId: actor.id });
     return toProfileResponse(user, await this.quota.snapshot(user));
   }
 
