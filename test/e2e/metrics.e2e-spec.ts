@@ -173,6 +173,9 @@ describe('Prometheus metrics: GET /metrics', () => {
           quota_rejections_total: 'counter',
           rate_limit_rejections_total: 'counter',
           database_up: 'gauge',
+          generation_admission_queue_depth: 'gauge',
+          generation_admission_wait_seconds: 'histogram',
+          generation_admission_shed_total: 'counter',
         });
         const parsed = new Scrape(res.text);
         for (const name of [

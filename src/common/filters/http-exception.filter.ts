@@ -75,6 +75,9 @@ export function writeError(
   }
   if (error.code === 'SERVICE_UNAVAILABLE' && typeof retryAfter === 'number') {
     res.setHeader('Retry-After', String(retryAfter));
+    // The finer hint, in milliseconds, that OpenAI-style clients (the openai SDK) also read.
+    const retryAfterMs = error.details?.retry_after_ms;
+    if (typeof retryAfterMs === 'number') res.setHeader('Retry-After-Ms', String(retryAfterMs));
   }
   res
     .status(error.status)

@@ -95,6 +95,10 @@ const MESSAGES = {
     en: 'The server is shutting down; retry shortly',
     zh: '服务器正在关闭，请稍后重试',
   },
+  'error.overloaded': {
+    en: 'The server is busy; nothing was sent or billed, retry shortly',
+    zh: '服务器繁忙，本次请求未发送也未计费，请稍后重试',
+  },
   'error.internal': { en: 'Internal server error', zh: '服务器内部错误' },
 
   'issue.username_taken': { en: 'Username already exists', zh: '用户名已存在' },

@@ -47,15 +47,47 @@ function summary(req: LoggedRequest, res: Response, durationMs?: number): string
   return `${req.method} ${what} ${res.statusCode}${durationMs === undefined ? '' : ` ${durationMs}ms`}`;
 }
 
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
+
+/**
+ * A request's logger that costs nothing until a line is written at an enabled level: the
+ * child (and the redaction of its bindings) is made then, once. Level methods that the level
+ * drops answer the root's no-op without making it.
+ */
+export function lazyChild(root: Logger, bindings: Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  const made = () => (child ??= root.child(bindings));
+  return new Proxy(root, {
+    get(_target, prop) {
+      if (typeof prop === 'string' && LEVELS.has(prop) && !root.isLevelEnabled(prop)) {
+        return Reflect.get(root, prop, root) as unknown;
+      }
+      if (prop === 'isLevelEnabled' || prop === 'level') {
+        return prop === 'level' ? root.level : root.isLevelEnabled.bind(root);
+      }
+      const target = made();
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+}
+
 /**
  * One line per HTTP request when its response is done: request id (the X-Request-Id the
  * response carries), method, redacted URL, route pattern, status, duration and user id. Never
  * headers, cookies or bodies. `req.log` is bound to the request id for everything logged while
  * the request is handled (nestjs-pino picks it up).
+ *
+ * When the level drops `info` lines (LOG_LEVEL=warn in production), a request costs no logger
+ * of its own: only a 5xx writes its line (503 at warn, others at error), and `req.log` is made
+ * on the first line something logs in the request.
  */
 export function httpLogger(
   root: Logger,
 ): (req: Request, res: Response, next: NextFunction) => void {
+  if (!root.isLevelEnabled('info')) return quietHttpLogger(root);
   const middleware = pinoHttp<LoggedRequest, Response>({
     logger: root,
     genReqId: (req) => contextOf(req).requestId,
@@ -81,4 +113,24 @@ export function httpLogger(
     }),
   });
   return (req, res, next) => middleware(req as LoggedRequest, res, next);
+}
+
+function quietHttpLogger(root: Logger): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => {
+    const logged = req as LoggedRequest & { log?: Logger };
+    const requestId = contextOf(logged).requestId;
+    logged.log = lazyChild(root, { request_id: requestId });
+    const started = performance.now();
+    res.once('finish', () => {
+      if (res.statusCode < 500 || isProbe(logged)) return;
+      const level = res.statusCode === 503 ? 'warn' : 'error';
+      if (!root.isLevelEnabled(level)) return;
+      const ms = Math.round(performance.now() - started);
+      root[level](
+        { request_id: requestId, ...requestLine(logged, res, ms) },
+        summary(logged, res, ms),
+      );
+    });
+    next();
+  };
 }

@@ -5,6 +5,8 @@ import { LlmModule } from '../llm/llm.module';
 import { QuotaModule } from '../quota/quota.module';
 import { GenerationController } from './generation.controller';
 import { GenerationService } from './generation.service';
+import { GenerationRunners } from './generation-runner';
+import { SendOpener } from './send-opener';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { IdempotencyRepository } from './idempotency.repository';
 import { SendRepository } from './send.repository';
@@ -12,6 +14,9 @@ import type Redis from 'ioredis';
 import { REDIS } from '../../redis/redis.module';
 import { RedisFallback } from '../../common/throttling/redis-fallback';
 import { MemoryStreamLog, RedisStreamLog, STREAM_LOG, TieredStreamLog } from './stream-log';
+import { AppConfig } from '../../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { AdmissionGate } from './admission-gate';
 
 /** Ended generations stay replayable from the log this long (then from the database). */
 const STREAM_LOG_TTL_MS = 10 * 60 * 1000;
@@ -28,8 +33,23 @@ const LOCAL_COPY_TTL_MS = 30 * 1000;
   controllers: [GenerationController],
   providers: [
     GenerationService,
+    GenerationRunners,
+    SendOpener,
     IdempotencyRepository,
     SendRepository,
+    {
+      provide: AdmissionGate,
+      inject: [AppConfig, MetricsService],
+      useFactory: (config: AppConfig, metrics: MetricsService) =>
+        new AdmissionGate(
+          {
+            concurrency: config.env.ADMISSION_CONCURRENCY || config.env.DB_POOL_SIZE,
+            depth: config.env.ADMISSION_QUEUE_DEPTH,
+            maxWaitMs: config.env.ADMISSION_MAX_WAIT_MS,
+          },
+          metrics.admission,
+        ),
+    },
     {
       provide: STREAM_LOG,
       inject: [REDIS],

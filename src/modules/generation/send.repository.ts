@@ -10,8 +10,14 @@ import { reserveSql, ReserveInput, Settlement, settleSql } from '../quota/quota.
 export interface SendContext {
   model: string;
   systemMessage: string | null;
-  /** Oldest first. */
-  history: { id: string; role: MessageRole; content: string; status: MessageStatus }[];
+  /** Oldest first; `tokens`: the content's token count as stored with the message. */
+  history: {
+    id: string;
+    role: MessageRole;
+    content: string;
+    status: MessageStatus;
+    tokens: number;
+  }[];
 }
 
 export interface OpenSend {
@@ -58,8 +64,9 @@ export class SendRepository {
     >(
       `SELECT c.model, c.system_message,
           (SELECT coalesce(json_agg(json_build_object('id', h.id, 'role', h.role,
-                    'content', h.content, 'status', h.status) ORDER BY h.seq), '[]'::json)
-             FROM (SELECT id, role, content, status, seq FROM messages
+                    'content', h.content, 'status', h.status, 'tokens', h.tokens_used)
+                    ORDER BY h.seq), '[]'::json)
+             FROM (SELECT id, role, content, status, tokens_used, seq FROM messages
                     WHERE conversation_id = c.id ORDER BY seq DESC LIMIT $3) h) AS history
         FROM conversations c WHERE c.id = $1 AND c.user_id = $2`,
       [conversationId, userId, limit],

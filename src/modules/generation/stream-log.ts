@@ -101,6 +101,13 @@ export class MemoryStreamLog implements StreamLog {
   }
 }
 
+/** Events of one generation for one Redis write; `replace`: the stream is written anew. */
+export interface StreamWrite {
+  generationId: string;
+  events: GenerationEvent[];
+  replace: boolean;
+}
+
 /** How long a reader blocks on Redis before checking that the stream still exists. */
 const BLOCK_MS = 5000;
 
@@ -135,7 +142,7 @@ export class RedisStreamLog implements StreamLog {
 
   /** Writes an event numbered by the caller (the tiered log numbers them in memory). */
   write(generationId: string, event: GenerationEvent): Promise<void> {
-    return this.writeAll(generationId, [event], false);
+    return this.writeBatch([{ generationId, events: [event], replace: false }]);
   }
 
   /**
@@ -143,27 +150,33 @@ export class RedisStreamLog implements StreamLog {
    * write was lost. Readers pass on each event number once, so they take up where they were.
    */
   rewrite(generationId: string, events: GenerationEvent[]): Promise<void> {
-    return this.writeAll(generationId, events, true);
+    return this.writeBatch([{ generationId, events, replace: true }]);
   }
 
-  private async writeAll(
-    generationId: string,
-    events: GenerationEvent[],
-    replace: boolean,
-  ): Promise<void> {
-    const last = events.at(-1);
-    if (!last) return;
-    const key = this.key(generationId);
+  /** Writes the events of several generations in one transaction: one round trip for all. */
+  async writeBatch(writes: StreamWrite[]): Promise<void> {
     const batch = this.redis.multi();
-    if (replace) batch.del(key);
-    for (const event of events) batch.xadd(key, '*', 'e', JSON.stringify(event));
-    if (isTerminal(last)) batch.expire(key, this.ttlSeconds);
-    else if (replace || events[0].seq === 1) batch.expire(key, this.orphanTtlSeconds);
+    let commands = 0;
+    for (const { generationId, events, replace } of writes) {
+      const last = events.at(-1);
+      if (!last) continue;
+      const key = this.key(generationId);
+      if (replace) batch.del(key);
+      for (const event of events) batch.xadd(key, '*', 'e', JSON.stringify(event));
+      if (isTerminal(last)) batch.expire(key, this.ttlSeconds);
+      else if (replace || events[0].seq === 1) batch.expire(key, this.orphanTtlSeconds);
+      commands++;
+    }
+    if (commands === 0) return;
     const results = await batch.exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw failed?.[0] ?? new Error('Redis transaction was discarded');
-    if (isTerminal(last)) this.written.delete(generationId);
-    else this.written.set(generationId, last.seq);
+    for (const { generationId, events } of writes) {
+      const last = events.at(-1);
+      if (!last) continue;
+      if (isTerminal(last)) this.written.delete(generationId);
+      else this.written.set(generationId, last.seq);
+    }
   }
 
   async follow(
@@ -225,18 +238,38 @@ export class RedisStreamLog implements StreamLog {
 }
 
 /**
+ * Least time between the starts of two writes of the Redis copy: events of every generation
+ * appended meanwhile go out together, in one transaction (one round trip), instead of one
+ * command per chunk. The first event after a quiet moment is written at once.
+ */
+export const BATCH_INTERVAL_MS = 5;
+
+/** One batched write: the events of each generation it carries, and its settling. */
+interface Batch {
+  events: Map<string, GenerationEvent[]>;
+  written: Promise<void>;
+  settle: () => void;
+}
+
+/**
  * Replicas with Redis: every event goes to a memory log of this process, which readers here
  * follow, and then to Redis (readers on other replicas, resumes after the end), in order, in
- * the background. The writer never waits on Redis and the writer's own clients (the sender's
- * SSE or WebSocket, the REST answer) never read from it or hold a Redis connection. If Redis
- * fails, the generation goes on: its readers here get every event; its Redis copy, which then
- * misses events, is written anew once Redis answers again (with the next event, or after the
- * end, retried while this process keeps the events), and readers elsewhere take up from there.
+ * the background, batched: one write at a time, at most one every BATCH_INTERVAL_MS, carrying
+ * every event appended since the last one, of every generation. The writer never waits on
+ * Redis and the writer's own clients (the sender's SSE or WebSocket, the REST answer) never
+ * read from it or hold a Redis connection. If Redis fails, the generation goes on: its readers
+ * here get every event; its Redis copy, which then misses events, is written anew once Redis
+ * answers again (with the next batch, or after the end, retried while this process keeps the
+ * events), and readers elsewhere take up from there.
  */
 export class TieredStreamLog implements StreamLog {
   private readonly logger = new Logger('StreamLog');
-  /** Per running generation: the last Redis write queued (writes of one generation stay in order). */
-  private readonly queued = new Map<string, Promise<void>>();
+  /** Events waiting for the next write. */
+  private next: Batch | null = null;
+  /** The write under way. */
+  private writing: Batch | null = null;
+  private lastWriteAt = 0;
+  private timer?: NodeJS.Timeout;
   /** Generations whose Redis copy misses events (a write failed or was skipped). */
   private readonly degraded = new Set<string>();
 
@@ -246,18 +279,20 @@ export class TieredStreamLog implements StreamLog {
     /** Skips Redis at once while it is down (and for a moment after a failure). */
     private readonly redis: RedisFallback,
     private readonly retryMs = 1000,
+    private readonly intervalMs = BATCH_INTERVAL_MS,
   ) {}
 
   async append(generationId: string, body: GenerationEventBody): Promise<GenerationEvent> {
     const event = await this.local.append(generationId, body);
-    const previous = this.queued.get(generationId) ?? Promise.resolve();
-    const written = previous.then(() => this.share(generationId, event));
-    this.queued.set(generationId, written);
-    if (isTerminal(body)) {
-      void written.then(() => {
-        if (this.queued.get(generationId) === written) this.queued.delete(generationId);
-      });
+    if (!this.next) {
+      let settle = () => undefined as void;
+      const written = new Promise<void>((resolve) => (settle = resolve));
+      this.next = { events: new Map(), written, settle };
     }
+    const events = this.next.events.get(generationId);
+    if (events) events.push(event);
+    else this.next.events.set(generationId, [event]);
+    this.schedule();
     return event;
   }
 
@@ -275,48 +310,86 @@ export class TieredStreamLog implements StreamLog {
   }
 
   async flush(generationId?: string): Promise<void> {
-    if (generationId !== undefined) await this.queued.get(generationId);
-    else await Promise.all([...this.queued.values()]);
+    const holds = (batch: Batch | null) =>
+      batch !== null && (generationId === undefined || batch.events.has(generationId));
+    const waits = [this.writing, this.next].filter(holds).map((batch) => batch!.written);
+    await Promise.all(waits);
+  }
+
+  /** Starts the next write now, or once the one under way is done and the interval has passed. */
+  private schedule(): void {
+    if (this.writing || this.timer || !this.next) return;
+    const wait = this.lastWriteAt + this.intervalMs - performance.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.schedule();
+      }, wait);
+      return;
+    }
+    const batch = this.next;
+    this.next = null;
+    this.writing = batch;
+    this.lastWriteAt = performance.now();
+    void this.copy(batch.events).finally(() => {
+      this.writing = null;
+      batch.settle();
+      this.schedule();
+    });
   }
 
   /**
-   * Never rejects. Once a write failed, the next one writes the whole stream anew; after the
-   * end, that is retried every `retryMs` while this process keeps the events (readers
-   * elsewhere wait for the end).
+   * One attempt for a batch; never rejects. A generation whose copy missed events is written
+   * anew whole. After a failure, the end of a generation is retried every `retryMs` while this
+   * process keeps its events (readers elsewhere wait for the end); other events ride with the
+   * generation's next batch.
    */
-  private async share(generationId: string, event: GenerationEvent): Promise<void> {
-    const lost = this.degraded.has(generationId);
-    if (await this.copy(generationId, event)) return;
-    if (!lost) {
-      this.logger.warn(
-        `generation ${generationId}: Redis did not take event ${event.seq}; readers on this replica are not affected`,
-      );
-    }
-    // Not awaited: a flush (shutdown) does not wait for Redis to come back.
-    if (isTerminal(event)) void this.retryEnd(generationId, event);
-  }
-
-  private async retryEnd(generationId: string, end: GenerationEvent): Promise<void> {
-    while (this.local.has(generationId)) {
-      await new Promise((resolve) => setTimeout(resolve, this.retryMs).unref());
-      if (await this.copy(generationId, end)) return;
-    }
-  }
-
-  /** One attempt: the event, or the whole stream after a loss. True when Redis has it all. */
-  private async copy(generationId: string, event: GenerationEvent): Promise<boolean> {
-    const whole = this.degraded.has(generationId);
+  private async copy(batch: Map<string, GenerationEvent[]>): Promise<void> {
+    const writes: StreamWrite[] = [...batch].map(([generationId, events]) =>
+      this.degraded.has(generationId)
+        ? { generationId, events: this.local.events(generationId), replace: true }
+        : { generationId, events, replace: false },
+    );
     const copied = await this.redis.run(
       async () => {
-        if (whole) await this.shared.rewrite(generationId, this.local.events(generationId));
-        else await this.shared.write(generationId, event);
+        await this.shared.writeBatch(writes);
         return true;
       },
       () => false,
     );
-    if (copied || (isTerminal(event) && !this.local.has(generationId)))
-      this.degraded.delete(generationId);
-    else this.degraded.add(generationId);
-    return copied;
+    for (const [generationId, events] of batch) {
+      const end = events.at(-1);
+      const ended = end !== undefined && isTerminal(end);
+      if (copied || (ended && !this.local.has(generationId))) {
+        this.degraded.delete(generationId);
+        continue;
+      }
+      if (!this.degraded.has(generationId)) {
+        this.logger.warn(
+          `generation ${generationId}: Redis did not take events ${events[0].seq}–${end?.seq}; readers on this replica are not affected`,
+        );
+      }
+      this.degraded.add(generationId);
+      // Not awaited: a flush (shutdown) does not wait for Redis to come back.
+      if (ended) void this.retryEnd(generationId);
+    }
+  }
+
+  private async retryEnd(generationId: string): Promise<void> {
+    while (this.local.has(generationId)) {
+      await new Promise((resolve) => setTimeout(resolve, this.retryMs).unref());
+      const copied = await this.redis.run(
+        async () => {
+          await this.shared.rewrite(generationId, this.local.events(generationId));
+          return true;
+        },
+        () => false,
+      );
+      if (copied) {
+        this.degraded.delete(generationId);
+        return;
+      }
+    }
+    this.degraded.delete(generationId);
   }
 }

@@ -116,7 +116,28 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly admissionQueue = new Gauge({
+    name: 'generation_admission_queue_depth',
+    help: 'Generation starts waiting for admission in this process now.',
+    registers: [this.registry],
+  });
+
+  private readonly admissionWait = new Histogram({
+    name: 'generation_admission_wait_seconds',
+    help: 'Time a generation start waited in the admission queue before it ran.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly admissionSheds = new Counter({
+    name: 'generation_admission_shed_total',
+    help: 'Generation starts refused with 503 by the admission queue, by reason (queue_full, wait_timeout).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(health: HealthService) {
+    for (const reason of ['queue_full', 'wait_timeout']) this.admissionSheds.inc({ reason }, 0);
     // Known windows start at 0, so rate() over them works before the first rejection.
     for (const window of QUOTA_WINDOWS) this.quotaRejections.inc({ window }, 0);
     // Asked at each scrape (bounded by the health check's timeout), so it is never stale.
@@ -189,6 +210,13 @@ export class MetricsService {
   quotaRejected(window: QuotaWindowLabel): void {
     this.quotaRejections.inc({ window });
   }
+
+  /** The admission queue's reports (AdmissionGate). */
+  readonly admission = {
+    admitted: (waitSeconds: number) => this.admissionWait.observe(waitSeconds),
+    shed: (reason: string) => this.admissionSheds.inc({ reason }),
+    queueDepth: (depth: number) => this.admissionQueue.set(depth),
+  };
 
   rateLimitRejected(group: string): void {
     this.rateLimitRejections.inc({ group });

@@ -120,9 +120,27 @@ export class QuotaService {
    */
   async reserve(user: QuotaUser, promptTokens: number, replyBudget: number): Promise<Reservation> {
     const plan = this.plan(user, promptTokens, replyBudget);
-    for (let attempt = 1; ; attempt++) {
+    const { reservation } = await this.reserveWith(plan, async () => {
       const granted = await this.quota.reserve(plan.input);
-      if (granted !== null) return this.granted(plan, granted);
+      return granted === null ? null : { granted };
+    });
+    return reservation;
+  }
+
+  /**
+   * The one reservation loop: runs `grant` — a statement that reserves `plan` (reserveSql) and
+   * may do more in the same statement, a send stores its messages — until it grants, and
+   * answers what it returned with the reservation. Each refusal is explained from a later read
+   * of the usage; when no window is full by then, the room was held by calls that have settled
+   * since, and it asks again (RESERVE_ATTEMPTS in all) before naming the tightest window.
+   */
+  async reserveWith<T extends { granted: number }>(
+    plan: QuotaPlan,
+    grant: () => Promise<T | null>,
+  ): Promise<{ granted: T; reservation: Reservation }> {
+    for (let attempt = 1; ; attempt++) {
+      const granted = await grant();
+      if (granted) return { granted, reservation: this.granted(plan, granted.granted) };
       const refusal = await this.refusal(plan, attempt >= RESERVE_ATTEMPTS);
       if (refusal) throw refusal;
     }

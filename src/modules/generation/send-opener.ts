@@ -1,0 +1,200 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, fieldIssue } from '../../common/errors/app-error';
+import { violatedConstraint } from '../../common/errors/database-errors';
+import { RateLimiter, RateLimitState } from '../../common/throttling/rate-limiter';
+import { AppConfig } from '../../config/app-config';
+import { Transactions } from '../../database/transactions';
+import type { AuthUser } from '../auth/auth-user';
+import type { LlmMessage } from '../llm/llm-provider';
+import { ModelsCatalog } from '../llm/models.catalog';
+import type { MessageEntity } from '../messages/message.entity';
+import { QuotaService, Reservation } from '../quota/quota.service';
+import { buildContext } from './context-builder';
+import type { SendMessageDto } from './dto/send-message.dto';
+import { IdempotencyRepository } from './idempotency.repository';
+import { OpenedSend, OpenSend, SendContext, SendRepository } from './send.repository';
+
+/** Reply budget when a send names no max_tokens (never above the model's own limit). */
+export const DEFAULT_REPLY_TOKENS = 1024;
+/** Earlier messages read to build a reply's context (trimmed further to the window). */
+const CONTEXT_MESSAGES = 200;
+
+/** A send whose messages are stored and whose quota is held: ready to call the model. */
+export interface OpenedGeneration {
+  user: MessageEntity;
+  assistant: MessageEntity;
+  reservation: Reservation;
+  rateLimit: RateLimitState;
+  /** The provider request, built while the database worked. */
+  call: { messages: LlmMessage[]; model: string; temperature?: number; maxTokens: number };
+}
+
+/** An Idempotency-Key that an earlier send of this user holds. */
+export interface EarlierSend {
+  conversationId: string;
+  userMessageId: string;
+  assistantMessageId: string;
+}
+
+class IdempotencyConflict extends Error {}
+
+/**
+ * Everything a send checks and writes before the model is called, in as few waits as the
+ * database allows: the `messages` budget (Redis) counted while the conversation and its history
+ * are read (one statement); then, in one statement, the quota reserved and both messages stored
+ * (with the idempotency key in the same transaction when there is one). A refusal or a failure
+ * leaves nothing behind, the reservation included.
+ */
+@Injectable()
+export class SendOpener {
+  constructor(
+    private readonly tx: Transactions,
+    private readonly sends: SendRepository,
+    private readonly idempotency: IdempotencyRepository,
+    private readonly quota: QuotaService,
+    private readonly models: ModelsCatalog,
+    private readonly rateLimiter: RateLimiter,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The send an Idempotency-Key already names, if any (422 when it named another conversation). */
+  async earlier(actor: AuthUser, conversationId: string, key: string): Promise<EarlierSend | null> {
+    const earlier = await this.idempotency.findLive(actor.id, key);
+    if (!earlier) return null;
+    if (earlier.conversationId !== conversationId) {
+      throw AppError.validation([fieldIssue('Idempotency-Key', 'issue.idempotency_key_reused')]);
+    }
+    return earlier;
+  }
+
+  /**
+   * Opens a send, or answers the earlier send that claimed the same key meanwhile. Throws
+   * (404, 422, 429…) before anything is stored.
+   */
+  async open(
+    actor: AuthUser,
+    conversationId: string,
+    dto: SendMessageDto,
+    idempotencyKey?: string,
+  ): Promise<OpenedGeneration | EarlierSend> {
+    // One budget per user for every way of sending: REST, SSE and WebSocket all come here.
+    // Counted (Redis) while the conversation is read (database); a refusal still comes first.
+    const [limited, read] = await Promise.allSettled([
+      this.rateLimiter.consume('messages', actor.id, this.config.env.RATE_LIMIT_MESSAGES),
+      this.sends.context(conversationId, actor.id, CONTEXT_MESSAGES),
+    ]);
+    if (limited.status === 'rejected') throw limited.reason;
+    if (read.status === 'rejected') throw read.reason;
+    const conversation = read.value;
+    if (!conversation) throw AppError.notFound();
+    const { rows, call, promptTokens, replyBudget } = this.prepare(
+      actor,
+      conversationId,
+      conversation,
+      dto,
+    );
+    const plan = this.quota.plan(actor, promptTokens, replyBudget);
+    const send: OpenSend = { ...rows, reserve: plan.input };
+    try {
+      const { granted, reservation } = await this.quota.reserveWith(plan, () =>
+        this.store(send, actor, conversationId, idempotencyKey),
+      );
+      return {
+        user: granted.user,
+        assistant: granted.assistant,
+        reservation,
+        rateLimit: limited.value,
+        call: {
+          ...call,
+          maxTokens: Math.max(1, Math.min(replyBudget, reservation.maxCompletionTokens)),
+        },
+      };
+    } catch (error) {
+      if (error instanceof IdempotencyConflict && idempotencyKey !== undefined) {
+        const replay = await this.earlier(actor, conversationId, idempotencyKey);
+        if (replay) return replay;
+      }
+      // Deleted between the ownership check and the insert: it is gone, not a server fault.
+      if (violatedConstraint(error) === 'messages_conversation_fk') throw AppError.notFound();
+      throw error;
+    }
+  }
+
+  /** The model, the reply budget, the context and the rows to store, from what was read. */
+  private prepare(
+    actor: AuthUser,
+    conversationId: string,
+    conversation: SendContext,
+    dto: SendMessageDto,
+  ) {
+    const modelId = dto.model ?? conversation.model;
+    const model = this.models.require(modelId);
+    if (dto.max_tokens !== undefined && dto.max_tokens > model.max_tokens) {
+      throw AppError.validation([fieldIssue('max_tokens', 'issue.max_tokens_too_large')]);
+    }
+    const replyBudget = dto.max_tokens ?? Math.min(model.max_tokens, DEFAULT_REPLY_TOKENS);
+    const earlier = conversation.history;
+    const context = buildContext({
+      systemMessage: conversation.systemMessage,
+      history: earlier.filter(isContextTurn).map((m) => ({
+        role: m.role,
+        content: m.content,
+        tokens: m.tokens,
+      })),
+      newMessage: dto.content,
+      contextWindow: model.context_window,
+      replyBudget,
+    });
+    const rows: Omit<OpenSend, 'reserve'> = {
+      conversationId,
+      userId: actor.id,
+      parentId: earlier.at(-1)?.id ?? null,
+      content: dto.content,
+      model: modelId,
+      tokensUsed: context.newMessageTokens,
+    };
+    const call = { messages: context.messages, model: modelId, temperature: dto.temperature };
+    return { rows, call, promptTokens: context.promptTokens, replyBudget };
+  }
+
+  /** One reservation attempt with the rows (and the key): null when the quota refused. */
+  private store(
+    send: OpenSend,
+    actor: AuthUser,
+    conversationId: string,
+    idempotencyKey: string | undefined,
+  ): Promise<OpenedSend | null> {
+    if (idempotencyKey === undefined) return this.sends.open(send);
+    return this.tx.run(async (tx) => {
+      const opened = await this.sends.open(send, tx);
+      if (!opened) return null;
+      const claimed = await this.idempotency.claim(
+        {
+          userId: actor.id,
+          key: idempotencyKey,
+          conversationId,
+          userMessageId: opened.user.id,
+          assistantMessageId: opened.assistant.id,
+        },
+        tx,
+      );
+      if (!claimed) throw new IdempotencyConflict();
+      return opened;
+    });
+  }
+}
+
+export function isOpened(x: OpenedGeneration | EarlierSend): x is OpenedGeneration {
+  return 'reservation' in x;
+}
+
+function isContextTurn<T extends Pick<MessageEntity, 'role' | 'content' | 'status'>>(
+  m: T,
+): m is T & { role: 'user' | 'assistant' } {
+  return (
+    (m.role === 'user' || m.role === 'assistant') &&
+    m.content.length > 0 &&
+    m.status !== 'streaming' &&
+    m.status !== 'failed'
+  );
+}
