@@ -1,18 +1,21 @@
-import { Module } from '@nestjs/common';
+import { forwardRef, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LlmModule } from '../llm/llm.module';
-import { MessageEntity } from '../messages/message.entity';
-import { MessagesRepository } from '../messages/messages.repository';
+import { MessagesModule } from '../messages/messages.module';
 import { ConversationEntity } from './conversation.entity';
 import { ConversationsController } from './conversations.controller';
 import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
 
-/** Conversations; owns the message rows' repository too, which the messages module reuses. */
+/** Conversations; their messages' rows come from MessagesModule. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ConversationEntity, MessageEntity]), LlmModule],
+  imports: [
+    TypeOrmModule.forFeature([ConversationEntity]),
+    LlmModule,
+    forwardRef(() => MessagesModule),
+  ],
   controllers: [ConversationsController],
-  providers: [ConversationsService, ConversationsRepository, MessagesRepository],
-  exports: [ConversationsRepository, MessagesRepository],
+  providers: [ConversationsService, ConversationsRepository],
+  exports: [ConversationsRepository],
 })
 export class ConversationsModule {}

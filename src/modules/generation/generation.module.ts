@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ConversationsModule } from '../conversations/conversations.module';
+import { MessagesModule } from '../messages/messages.module';
 import { LlmModule } from '../llm/llm.module';
 import { QuotaModule } from '../quota/quota.module';
 import { GenerationController } from './generation.controller';
@@ -26,7 +26,7 @@ const LOCAL_COPY_TTL_MS = 30 * 1000;
 @Module({
   imports: [
     TypeOrmModule.forFeature([IdempotencyKeyEntity]),
-    ConversationsModule,
+    MessagesModule,
     LlmModule,
     QuotaModule,
   ],
