@@ -78,11 +78,18 @@ export interface Upstream {
   stop: () => Promise<void>;
 }
 
-/** The chunk-every-N-ms upstream in its own process (or another helper script that prints PORT). */
-export async function startUpstream(script = 'upstream.ts'): Promise<Upstream> {
-  const child = spawn(process.execPath, [...TS_NODE, join(__dirname, script)], {
+/**
+ * The chunk-every-N-ms upstream in its own process (or another helper script that prints
+ * PORT: a name in this folder, or a path from the repository root).
+ */
+export async function startUpstream(
+  script = 'upstream.ts',
+  env: Record<string, string> = {},
+): Promise<Upstream> {
+  const path = script.includes('/') ? join(ROOT, script) : join(__dirname, script);
+  const child = spawn(process.execPath, [...TS_NODE, path], {
     cwd: ROOT,
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' },
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -99,6 +106,19 @@ export async function startUpstream(script = 'upstream.ts'): Promise<Upstream> {
     pid: child.pid!,
     stop: () => stopChild(child, 'SIGTERM'),
   };
+}
+
+/**
+ * bench/baseline/floor-server.ts (node:http + ws, no database) in its own process, streaming
+ * from `upstreamBaseURL` and accepting the tokens these pieces sign. `url` is its origin.
+ */
+export async function startFloor(upstreamBaseURL: string): Promise<Upstream & { url: string }> {
+  const floor = await startUpstream('bench/baseline/floor-server.ts', {
+    PORT: '0',
+    JWT_SECRET,
+    UPSTREAM_URL: upstreamBaseURL,
+  });
+  return { ...floor, url: floor.baseURL.replace(/\/v1$/, '') };
 }
 
 async function stopChild(child: ChildProcess, signal: NodeJS.Signals, ms = 20_000): Promise<void> {
