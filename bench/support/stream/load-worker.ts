@@ -32,9 +32,14 @@ export interface StreamResult {
 
 interface SseJob {
   kind: 'sse';
-  /** ours: POST …/messages/stream on the service; direct: the upstream's chat completions. */
-  target: 'ours' | 'direct';
+  /**
+   * ours: POST …/messages/stream on the service; floor: the same on bench/baseline/floor-server.ts;
+   * direct: the upstream's chat completions; portkey: the same through the Portkey gateway.
+   */
+  target: 'ours' | 'floor' | 'direct' | 'portkey';
   url: string;
+  /** Extra request headers (Portkey's routing headers). */
+  headers?: Record<string, string>;
   streams: { token?: string; conversationId?: string }[];
   content: string;
   timeoutMs: number;
@@ -47,7 +52,8 @@ function sseStream(
   s: { token?: string; conversationId?: string },
 ): Promise<StreamResult> {
   return new Promise((resolve) => {
-    const ours = job.target === 'ours';
+    // The contract's SSE (ours, floor) or the OpenAI stream (direct, portkey).
+    const ours = job.target === 'ours' || job.target === 'floor';
     const path = ours
       ? `${job.url}/api/v1/conversations/${s.conversationId}/messages/stream`
       : `${job.url}/chat/completions`;
@@ -94,6 +100,7 @@ function sseStream(
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
+          ...job.headers,
           ...(s.token ? { authorization: `Bearer ${s.token}` } : {}),
         },
       },
@@ -259,8 +266,13 @@ interface ActiveJob {
   timeoutMs: number;
 }
 
+let activeJobs = 0;
+
 /** One socket per user; every socket sends one chat_message at once; collects every content frame. */
 async function wsActive(job: ActiveJob) {
+  // The service keeps a chat_message's request_id as its idempotency key: unique per job, or a
+  // user's second run would be answered as a retry of the first.
+  const jobNo = ++activeJobs;
   const opened = await openMany(job.urls, 100);
   if (opened.failed > 0) {
     await closeAll(opened.opened);
@@ -269,8 +281,14 @@ async function wsActive(job: ActiveJob) {
   const sockets = opened.opened; // none failed: in the order of job.urls
   const delays: number[] = [];
   const arrivals: number[] = [];
+  /** Between consecutive content frames of one generation, at the client. */
+  const gaps: number[] = [];
   const startLatency: number[] = [];
   const errors: string[] = [];
+  /** Generations that did not end, by cause: the error frame's code, an early close, the timeout. */
+  const failures: Record<string, number> = {};
+  const fail = (cause: string) => (failures[cause] = (failures[cause] ?? 0) + 1);
+  const state: ('running' | 'ended' | 'failed')[] = sockets.map(() => 'running');
   let ended = 0;
   let failed = 0;
   let done = false;
@@ -286,6 +304,16 @@ async function wsActive(job: ActiveJob) {
         resolve();
       }
     };
+    const settle = (i: number, outcome: 'ended' | 'failed', cause?: string) => {
+      if (state[i] !== 'running') return;
+      state[i] = outcome;
+      if (outcome === 'ended') ended += 1;
+      else {
+        failed += 1;
+        fail(cause ?? 'error');
+      }
+      check();
+    };
     sockets.forEach((ws, i) => {
       let sent = 0;
       spans[i] = [Infinity, -Infinity];
@@ -298,22 +326,29 @@ async function wsActive(job: ActiveJob) {
             arrivals.push(at);
           }
           if (at < spans[i][0]) spans[i][0] = at;
+          else gaps.push(at - spans[i][1]);
           spans[i][1] = at;
           return;
         }
         if (text.includes('"message_start"')) {
           startLatency.push(at - sent);
         } else if (text.includes('"message_end"')) {
-          ended += 1;
-          check();
+          settle(i, 'ended');
         } else if (text.includes('"error"')) {
-          failed += 1;
           if (errors.length < 5) errors.push(text.slice(0, 300));
-          check();
+          let code = 'error';
+          try {
+            code = (JSON.parse(text) as { error?: { code?: string } }).error?.code ?? code;
+          } catch {
+            // not JSON: counted as "error"
+          }
+          settle(i, 'failed', code);
         }
       });
       ws.once('close', (code: number) => {
-        if (!done && errors.length < 5) errors.push(`socket ${i} closed ${code}`);
+        if (done) return;
+        if (errors.length < 5) errors.push(`socket ${i} closed ${code}`);
+        settle(i, 'failed', `socket closed ${code}`);
       });
       sent = nowUs();
       ws.send(
@@ -321,12 +356,14 @@ async function wsActive(job: ActiveJob) {
           type: 'chat_message',
           conversation_id: job.conversationIds[i],
           content: job.content,
-          request_id: `bench-${i}`,
+          request_id: `bench-${jobNo}-${i}`,
         }),
       );
     });
   });
   done = true;
+  const timedOut = state.filter((s) => s === 'running').length;
+  if (timedOut > 0) failures[`no end within ${job.timeoutMs / 1000} s`] = timedOut;
   const used = process.cpuUsage(cpu);
   const wallUs = nowUs() - wallStart;
   await closeAll(sockets);
@@ -346,9 +383,12 @@ async function wsActive(job: ActiveJob) {
     sockets: sockets.length,
     ended,
     failed,
+    timedOut,
+    failures,
     errors,
     delaysUs: Float64Array.from(delays),
     arrivalsUs: Float64Array.from(arrivals),
+    gapsUs: Float64Array.from(gaps),
     startLatencyUs: startLatency,
     wallStartUs: wallStart,
     clientCpuPct: Math.round(((used.user + used.system) / wallUs) * 100),
