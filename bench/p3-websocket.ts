@@ -3,10 +3,12 @@
  *  idle:   as many idle authenticated sockets as the box allows, up to 10,000 (quick: 1,000);
  *          service RSS before/after (VmRSS) → RSS per connection, beside a bare `ws` server;
  *          short WS_HEARTBEAT_MS, held a while: every socket must still be open and pinged.
- *  active: 1,000 sockets (quick: 100), one user each, each sends one chat_message; the upstream
- *          streams 50 chunks/s (20 ms apart) per generation, each stamped with its write time;
- *          message_content frames/s delivered, and per-chunk delay (client arrival − upstream
- *          write) beside the same streams taken straight from the upstream.
+ *  active: 200 and 1,000 sockets (quick: 50 and 100), one user each, each sends one
+ *          chat_message at once; the upstream streams 50 chunks/s (20 ms apart) per generation,
+ *          each stamped with its write time; message_content frames/s delivered, gaps between
+ *          frames, per-chunk delay (client arrival − upstream write), failures by cause and
+ *          chat_message → message_start, beside the same streams taken straight from the
+ *          upstream and the same generations on bench/baseline/floor-server.ts (issue 12).
  * Service, upstream and clients are three processes (PostgreSQL + Redis, production shape).
  *
  *   npx ts-node --transpile-only bench/p3-websocket.ts [--quick] [--json out.json] [--cpu-prof]
@@ -28,6 +30,7 @@ import {
   seedUsers,
   sleep,
   startLoadWorker,
+  startFloor,
   startService,
   startUpstream,
   Upstream,
@@ -53,6 +56,55 @@ interface IdleStatus {
   pingsMin: number;
   pingsMax: number;
   closeCodes: Record<string, number>;
+}
+
+interface ActiveRun {
+  count: number;
+  chunks: number;
+  main: boolean;
+}
+
+/** What the load worker's wsActive job answers. */
+interface ActiveResult {
+  sockets: number;
+  ended: number;
+  failed: number;
+  timedOut: number;
+  failures: Record<string, number>;
+  errors: string[];
+  delaysUs: Float64Array;
+  arrivalsUs: Float64Array;
+  gapsUs: Float64Array;
+  startLatencyUs: number[];
+  clientCpuPct: number;
+  maxConcurrent: number;
+}
+
+/** Delivered rate over the whole run, best 1-s window, delays and gaps of one wsActive run. */
+function summarize(r: ActiveResult): {
+  rate: number;
+  peak: number;
+  delays: number[];
+  gaps: number[];
+} {
+  const arrivals = Array.from(r.arrivalsUs);
+  let first = Infinity;
+  let last = -Infinity;
+  for (const a of arrivals) {
+    if (a < first) first = a;
+    if (a > last) last = a;
+  }
+  const perSecond = new Map<number, number>();
+  for (const a of arrivals) {
+    const s = Math.floor((a - first) / 1e6);
+    perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
+  }
+  return {
+    rate: arrivals.length > 1 ? arrivals.length / ((last - first) / 1e6) : NaN,
+    peak: Math.max(0, ...perSecond.values()),
+    delays: Array.from(r.delaysUs),
+    gaps: Array.from(r.gapsUs),
+  };
 }
 
 /** RSS in KiB, the median of a few readings a moment apart. */
@@ -94,8 +146,17 @@ async function idleMemory(
 async function main(): Promise<void> {
   const args = parseArgs();
   const idleTarget = args.quick ? 1000 : 10_000;
-  const activeCount = args.quick ? 100 : 1000;
-  const chunks = args.quick ? 100 : 250;
+  // Issue 12's 200 generations at 50 chunks/s, and issue 6's 1,000 started at once (`main`:
+  // the run the targets and the CPU profile are about). Quick mode keeps both small.
+  const activeRuns: ActiveRun[] = args.quick
+    ? [
+        { count: 50, chunks: 100, main: false },
+        { count: 100, chunks: 100, main: true },
+      ]
+    : [
+        { count: 200, chunks: 250, main: false },
+        { count: 1000, chunks: 250, main: true },
+      ];
   const heartbeatMs = args.quick ? 2000 : 5000;
   const holdMs = args.quick ? 7000 : 20_000;
   const profDir = args.cpuProf ? mkdtempSync(join(tmpdir(), 'bench-p3-prof-')) : undefined;
@@ -196,129 +257,185 @@ async function main(): Promise<void> {
       report.notes.push('CPU profile (idle service, whole run):', ...describeProfile(idleProfile));
 
     // ---- active -------------------------------------------------------------------------
-    console.log('P3 active: starting the service (PostgreSQL + Redis)…');
+    console.log('P3 active: starting the floor and the service (PostgreSQL + Redis)…');
+    const floor = await startFloor(upstream.baseURL);
+    stops.push(() => floor.stop());
     const service = await startService(base, {
       cpuProfDir: profDir ? join(profDir, 'active') : undefined,
     });
     stops.push(() => service.stop());
-    const users: BenchUser[] = await seedUsers(service, db.url, activeCount + 20);
-    const conversations = await createConversations(service, users);
-    const content = `chunks=${chunks} interval=${INTERVAL_MS}`;
-    const job = (from: number, n: number, c: string) => ({
+    const largest = Math.max(...activeRuns.map((r) => r.count));
+    const users: BenchUser[] = await seedUsers(service, db.url, largest + 20);
+    // Fresh conversations for every run (and 20 for the warm-up), one per socket.
+    const owners = [...activeRuns.flatMap((r) => users.slice(0, r.count)), ...users.slice(0, 20)];
+    const conversations = await createConversations(service, owners);
+    const warmupConversations = conversations.slice(-20);
+    const warm = `chunks=10 interval=${INTERVAL_MS}`;
+    const wsJob = (url: string, n: number, ids: string[], c: string, chunksPer: number) => ({
       kind: 'wsActive',
-      urls: users.slice(from, from + n).map((u) => wsUrl(service.url, u.token)),
-      conversationIds: conversations.slice(from, from + n),
+      urls: users.slice(0, n).map((u) => wsUrl(url, u.token)),
+      conversationIds: ids,
       content: c,
-      chunks,
+      chunks: chunksPer,
       timeoutMs: 120_000,
     });
-    // Warm-up on 20 users of their own.
-    await worker.run(job(activeCount, 20, `chunks=10 interval=${INTERVAL_MS}`));
+    // Warm-up on every path.
+    await worker.run(wsJob(service.url, 20, warmupConversations, warm, 10));
+    await worker.run(wsJob(floor.url, 20, warmupConversations, warm, 10));
     await worker.run({
       kind: 'sse',
       target: 'direct',
       url: upstream.baseURL,
       streams: Array.from({ length: 20 }, () => ({})),
-      content: `chunks=10 interval=${INTERVAL_MS}`,
+      content: warm,
       timeoutMs: 60_000,
     });
 
-    console.log(`P3 active: ${activeCount} streams straight from the upstream (baseline)…`);
-    const directMeter = cpuMeter({ upstream: upstream.pid });
-    const direct = await worker.run<{ streams: StreamResult[]; clientCpuPct: number }>({
-      kind: 'sse',
-      target: 'direct',
-      url: upstream.baseURL,
-      streams: Array.from({ length: activeCount }, () => ({})),
-      content,
-      timeoutMs: 120_000,
-    });
-    const directCpu = directMeter();
+    let profileWindow: [number, number] | undefined;
+    let offset = 0;
+    for (const run of activeRuns) {
+      const ids = conversations.slice(offset, offset + run.count);
+      offset += run.count;
+      const label = `active ${run.count}`;
+      const content = `chunks=${run.chunks} interval=${INTERVAL_MS}`;
+      console.log(`P3 ${label}: ${run.count} streams straight from the upstream (baseline)…`);
+      const directMeter = cpuMeter({ upstream: upstream.pid });
+      const direct = await worker.run<{ streams: StreamResult[]; clientCpuPct: number }>({
+        kind: 'sse',
+        target: 'direct',
+        url: upstream.baseURL,
+        streams: Array.from({ length: run.count }, () => ({})),
+        content,
+        timeoutMs: 120_000,
+      });
+      const directCpu = directMeter();
+      // The floor before the service: generations the service has not finished by its
+      // timeout would otherwise still load the machine during the floor's run.
+      console.log(`P3 ${label}: ${run.count} generations over ${run.count} sockets on the floor…`);
+      const floorCpuBefore = cpuMs(floor.pid);
+      const onFloor = await worker.run<ActiveResult>(
+        wsJob(floor.url, run.count, ids, content, run.chunks),
+      );
+      const floorCpu = cpuMs(floor.pid) - floorCpuBefore;
+      console.log(`P3 ${label}: ${run.count} generations over ${run.count} sockets…`);
+      const meter = cpuMeter({ service: service.pid, upstream: upstream.pid });
+      const serviceCpuBefore = cpuMs(service.pid);
+      const from = nowUs();
+      const active = await worker.run<ActiveResult>(
+        wsJob(service.url, run.count, ids, content, run.chunks),
+      );
+      if (run.main) profileWindow = [from, nowUs()];
+      const cpu = meter();
+      const serviceCpu = cpuMs(service.pid) - serviceCpuBefore;
 
-    console.log(`P3 active: ${activeCount} generations over ${activeCount} sockets…`);
-    const meter = cpuMeter({ service: service.pid, upstream: upstream.pid });
-    const serviceCpuBefore = cpuMs(service.pid);
-    const from = nowUs();
-    const active = await worker.run<{
-      sockets: number;
-      ended: number;
-      failed: number;
-      errors: string[];
-      delaysUs: Float64Array;
-      arrivalsUs: Float64Array;
-      startLatencyUs: number[];
-      clientCpuPct: number;
-      maxConcurrent: number;
-    }>(job(0, activeCount, content));
-    const window: [number, number] = [from, nowUs()];
-    const cpu = meter();
-    const serviceCpu = cpuMs(service.pid) - serviceCpuBefore;
+      const dDelays = direct.streams.flatMap((st) => st.delaysUs);
+      const dGaps = direct.streams.flatMap((st) => st.gapsUs);
+      const dFrames = direct.streams.reduce((n, st) => n + st.chunks, 0);
+      const dFirst = Math.min(...direct.streams.map((st) => st.firstUs).filter(Number.isFinite));
+      const dLast = Math.max(...direct.streams.map((st) => st.lastUs).filter(Number.isFinite));
+      const dRate = dFrames / ((dLast - dFirst) / 1e6);
+      const ours = summarize(active);
+      const fl = summarize(onFloor);
+      const offered = run.count * (1000 / INTERVAL_MS);
+      const addedP50 = (median(ours.delays) - median(dDelays)) / 1000;
+      const addedP99 = (p99(ours.delays) - p99(dDelays)) / 1000;
+      const floorAddedP99 = (p99(fl.delays) - p99(dDelays)) / 1000;
+      const starts = (r: ActiveResult) => Math.max(1, r.startLatencyUs.length);
+      report.rows.push(
+        row(`${label}: generations completed`, active.ended, 'generations', {
+          baseline: onFloor.ended,
+          ...(run.main ? { target: `all ${run.count}`, met: active.ended === run.count } : {}),
+        }),
+        row(`${label}: message_content frames/s delivered (overall)`, ours.rate, 'frames/s', {
+          baseline: dRate,
+        }),
+        row(`${label}: floor frames/s delivered (overall)`, fl.rate, 'frames/s', {
+          baseline: dRate,
+        }),
+        row(`${label}: frames/s, best 1-s window`, ours.peak, 'frames/s', { baseline: offered }),
+        row(`${label}: gap between frames of a generation p99`, p99(ours.gaps) / 1000, 'ms', {
+          baseline: p99(dGaps) / 1000,
+        }),
+        row(`${label}: floor gap between frames p99`, p99(fl.gaps) / 1000, 'ms', {
+          baseline: p99(dGaps) / 1000,
+        }),
+        row(
+          `${label}: chunk delay p50 (upstream write → client)`,
+          median(ours.delays) / 1000,
+          'ms',
+          {
+            baseline: median(dDelays) / 1000,
+          },
+        ),
+        row(`${label}: chunk delay p99 (upstream write → client)`, p99(ours.delays) / 1000, 'ms', {
+          baseline: p99(dDelays) / 1000,
+        }),
+        row(`${label}: added delay p50`, addedP50, 'ms'),
+        row(
+          `${label}: added delay p99`,
+          addedP99,
+          'ms',
+          run.main ? { target: '≤ 20 ms', met: addedP99 <= 20 } : {},
+        ),
+        row(`${label}: floor added delay p99`, floorAddedP99, 'ms'),
+        row(`${label}: generations streaming at once (max)`, active.maxConcurrent, 'generations', {
+          baseline: onFloor.maxConcurrent,
+        }),
+        row(
+          `${label}: chat_message → message_start p50`,
+          median(active.startLatencyUs) / 1000,
+          'ms',
+          { baseline: median(onFloor.startLatencyUs) / 1000 },
+        ),
+        row(`${label}: chat_message → message_start p99`, p99(active.startLatencyUs) / 1000, 'ms', {
+          baseline: p99(onFloor.startLatencyUs) / 1000,
+        }),
+        row(
+          `${label}: service CPU per start (start + its chunks)`,
+          serviceCpu / starts(active),
+          'ms',
+          {
+            baseline: floorCpu / starts(onFloor),
+          },
+        ),
+        row(
+          `${label}: service CPU per delivered frame (incl. starts)`,
+          (serviceCpu * 1000) / Math.max(1, ours.delays.length),
+          'µs',
+          { baseline: (floorCpu * 1000) / Math.max(1, fl.delays.length) },
+        ),
+      );
+      const failures = (r: ActiveResult) =>
+        Object.keys(r.failures).length ? JSON.stringify(r.failures) : 'none';
+      report.notes.push(
+        `${label}: ${run.count} sockets (one user each), ${run.chunks} chunks per generation every ${INTERVAL_MS} ms ` +
+          `(offered ${offered} frames/s once all run). Service: ${active.ended} ended, failures by cause ${failures(active)}` +
+          `${active.errors.length ? ` (first: ${active.errors.slice(0, 2).join('; ')})` : ''}; ` +
+          `${ours.delays.length} content frames of ${run.count * run.chunks} expected. Floor: ${onFloor.ended} ended, failures ` +
+          `${failures(onFloor)}; ${fl.delays.length} frames. Direct: ${dFrames} frames. ` +
+          `Delay p90/p999 service ${(quantile(ours.delays, 0.9) / 1000).toFixed(1)}/${(quantile(ours.delays, 0.999) / 1000).toFixed(1)} ms, ` +
+          `floor ${(quantile(fl.delays, 0.9) / 1000).toFixed(1)}/${(quantile(fl.delays, 0.999) / 1000).toFixed(1)} ms, ` +
+          `direct ${(quantile(dDelays, 0.9) / 1000).toFixed(1)}/${(quantile(dDelays, 0.999) / 1000).toFixed(1)} ms. ` +
+          `CPU (% of one core): service ${cpu.service}, upstream ${cpu.upstream}, client process ${active.clientCpuPct} ` +
+          `(direct run: upstream ${directCpu.upstream}, client ${direct.clientCpuPct}; floor run: client ${onFloor.clientCpuPct}). ` +
+          'Added delay = ours − direct, quantile by quantile; gap = time between consecutive content frames of one generation at the client; ' +
+          'CPU per start = process CPU over the run / generations started (message_start received).',
+      );
+    }
     stops.pop();
     const activeProfile = await service.stop();
-
-    const dDelays = direct.streams.flatMap((s) => s.delaysUs);
-    const dFrames = direct.streams.reduce((n, s) => n + s.chunks, 0);
-    const dFirst = Math.min(...direct.streams.map((s) => s.firstUs).filter(Number.isFinite));
-    const dLast = Math.max(...direct.streams.map((s) => s.lastUs).filter(Number.isFinite));
-    const dRate = dFrames / ((dLast - dFirst) / 1e6);
-    const oDelays = Array.from(active.delaysUs);
-    const arrivals = Array.from(active.arrivalsUs);
-    let oFirst = Infinity;
-    let oLast = -Infinity;
-    for (const a of arrivals) {
-      if (a < oFirst) oFirst = a;
-      if (a > oLast) oLast = a;
-    }
-    const oRate = arrivals.length / ((oLast - oFirst) / 1e6);
-    // Best one-second window (all generations running at once, if they ever are).
-    const perSecond = new Map<number, number>();
-    for (const a of arrivals) {
-      const s = Math.floor((a - oFirst) / 1e6);
-      perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
-    }
-    const peak = Math.max(0, ...perSecond.values());
-    const offered = activeCount * (1000 / INTERVAL_MS);
-    const addedP50 = (median(oDelays) - median(dDelays)) / 1000;
-    const addedP99 = (p99(oDelays) - p99(dDelays)) / 1000;
-    report.rows.push(
-      row('active: message_content frames/s delivered (overall)', oRate, 'frames/s', {
-        baseline: dRate,
-      }),
-      row('active: frames/s, best 1-s window', peak, 'frames/s', { baseline: offered }),
-      row('active: chunk delay p50 (upstream write → client)', median(oDelays) / 1000, 'ms', {
-        baseline: median(dDelays) / 1000,
-      }),
-      row('active: chunk delay p99 (upstream write → client)', p99(oDelays) / 1000, 'ms', {
-        baseline: p99(dDelays) / 1000,
-      }),
-      row('active: added delay p50', addedP50, 'ms'),
-      row('active: added delay p99', addedP99, 'ms', { target: '≤ 20 ms', met: addedP99 <= 20 }),
-      row('active: generations streaming at once (max)', active.maxConcurrent, 'generations', {
-        baseline: activeCount,
-      }),
-      row(
-        'active: service CPU per delivered frame (incl. starts)',
-        (serviceCpu * 1000) / Math.max(1, oDelays.length),
-        'µs',
-      ),
-      row('active: chat_message → message_start p50', median(active.startLatencyUs) / 1000, 'ms'),
-      row('active: chat_message → message_start p99', p99(active.startLatencyUs) / 1000, 'ms'),
-    );
-    report.notes.push(
-      `active: ${active.sockets} sockets (one user each), ${chunks} chunks per generation every ${INTERVAL_MS} ms ` +
-        `(offered ${offered} frames/s once all run); ${active.ended} ended, ${active.failed} failed` +
-        `${active.errors.length ? ` (${active.errors.slice(0, 2).join('; ')})` : ''}; ` +
-        `${oDelays.length} content frames of ${activeCount * chunks} expected (direct: ${dFrames}). ` +
-        `Delay p90/p999 ours ${(quantile(oDelays, 0.9) / 1000).toFixed(1)}/${(quantile(oDelays, 0.999) / 1000).toFixed(1)} ms, ` +
-        `direct ${(quantile(dDelays, 0.9) / 1000).toFixed(1)}/${(quantile(dDelays, 0.999) / 1000).toFixed(1)} ms. ` +
-        `CPU (% of one core): service ${cpu.service}, upstream ${cpu.upstream}, client process ${active.clientCpuPct} ` +
-        `(baseline run: upstream ${directCpu.upstream}, client ${direct.clientCpuPct}). Added delay = ours − direct, quantile by quantile.`,
-    );
+    stops.pop();
+    await floor.stop();
     if (activeProfile)
       report.notes.push(
-        'CPU profile (active service, measured run):',
-        ...describeProfile(activeProfile, ...window),
+        'CPU profile (active service, the largest run):',
+        ...describeProfile(activeProfile, ...(profileWindow ?? [])),
       );
+    report.notes.push(
+      'Floor: bench/baseline/floor-server.ts, its own process — node:http + ws, no database or Redis; it checks the token at the ' +
+        'handshake (HS256 with node:crypto), streams each chat_message from the same upstream and writes the same message_start, ' +
+        "message_content… and message_end frames. Rows with the floor as baseline read as the service's cost above this machine's floor.",
+    );
     report.notes.push(
       'Service: compiled (tsc), its own process, NODE_ENV=production, LOG_LEVEL=warn, PostgreSQL + Redis (stream log in Redis ' +
         'Streams: every follower holds its own Redis connection), DB_POOL_SIZE 10; rate limits and quotas raised so they do not ' +
