@@ -6,14 +6,16 @@ import { load, LoadResult } from './lib/load';
 import { PgRoundTripCounter } from './lib/pg-counter';
 import { formatSummary, summarizeProfile } from './lib/profile';
 import { BenchReport, finish, log, median, parseArgs, row } from './lib/report';
-import { Child, createDatabase, startHelper, startService } from './lib/service';
+import { Child, createDatabase, JWT_SECRET, startHelper, startService } from './lib/service';
+import { cpuMs } from './support/stream/processes';
 
 /**
  * P4 — send: non-streamed POST /conversations/{id}/messages with an upstream that answers at
  * once, spread over many users and conversations. Sends/s with autocannon; database round
  * trips per send counted by a PostgreSQL wire-protocol proxy (each Sync or simple Query is
  * one round trip), with the statements of one send listed; a CPU profile of the service
- * under the same load.
+ * under the same load. Beside it (issue 12): the same sends on the floor
+ * (bench/baseline/floor-server.ts: node:http, no database), and CPU per send on both.
  */
 const args = parseArgs();
 const DURATION = args.quick ? 3 : 10;
@@ -87,18 +89,41 @@ async function main(): Promise<void> {
     // Interleave users so consecutive requests hit different users and conversations.
     targets.sort((a, b) => a.conversationId.localeCompare(b.conversationId));
 
+    // The floor (issue 12): the same sends, tokens and conversation ids on node:http with the
+    // conversations in memory, streaming from the same upstream.
+    const floor = await startHelper('bench/baseline/floor-server.ts', {
+      JWT_SECRET,
+      UPSTREAM_URL: `${upstream.url}/v1`,
+    });
+    children.push(floor);
+
     await sendLoad(app.url, targets, WARMUP);
+    await sendLoad(floor.url, targets, WARMUP);
     const runs: LoadResult[] = [];
+    const floorRuns: LoadResult[] = [];
+    const cpuPerSend: Record<'app' | 'floor', number[]> = { app: [], floor: [] };
     for (let rep = 0; rep < REPS; rep++) {
-      const r = await sendLoad(app.url, targets, DURATION);
-      log(
-        `send rep ${rep + 1}: ${r.rps.toFixed(0)} sends/s p50 ${r.p50} ms p99 ${r.p99} ms (${r.failed} failed)`,
-      );
-      if (r.failed > 0) notes.push(`rep ${rep + 1}: ${r.failed} sends failed (non-2xx or errors)`);
-      runs.push(r);
+      // Alternate which side goes first so drift on a shared machine hits both alike.
+      const order = rep % 2 === 0 ? (['app', 'floor'] as const) : (['floor', 'app'] as const);
+      for (const side of order) {
+        const server = side === 'app' ? app : floor;
+        const cpuBefore = cpuMs(server.child.pid!);
+        const r = await sendLoad(server.url, targets, DURATION);
+        cpuPerSend[side].push((cpuMs(server.child.pid!) - cpuBefore) / Math.max(1, r.ok));
+        log(
+          `send rep ${rep + 1} (${side === 'app' ? 'service' : 'floor'}): ${r.rps.toFixed(0)} sends/s p50 ${r.p50} ms p99 ${r.p99} ms (${r.failed} failed)`,
+        );
+        if (r.failed > 0)
+          notes.push(
+            `rep ${rep + 1} (${side === 'app' ? 'service' : 'floor'}): ${r.failed} sends failed (non-2xx or errors)`,
+          );
+        (side === 'app' ? runs : floorRuns).push(r);
+      }
     }
     await app.stop();
     children.splice(children.indexOf(app), 1);
+    await floor.stop();
+    children.splice(children.indexOf(floor), 1);
 
     // Second run of the service, through the counting proxy and under the CPU profiler.
     const counter = new PgRoundTripCounter({
@@ -157,17 +182,26 @@ async function main(): Promise<void> {
     const sendsPerSecond = median(runs.map((r) => r.rps));
     const rows = [
       row('non-stream sends/s', sendsPerSecond, 'sends/s', {
+        baseline: median(floorRuns.map((r) => r.rps)),
         target: '≥ 1,000/s',
         met: sendsPerSecond >= 1000,
       }),
-      row('send p50', median(runs.map((r) => r.p50)), 'ms'),
-      row('send p99', median(runs.map((r) => r.p99)), 'ms'),
+      row('send p50', median(runs.map((r) => r.p50)), 'ms', {
+        baseline: median(floorRuns.map((r) => r.p50)),
+      }),
+      row('send p99', median(runs.map((r) => r.p99)), 'ms', {
+        baseline: median(floorRuns.map((r) => r.p99)),
+      }),
+      row('service CPU per send (start + reply)', median(cpuPerSend.app), 'ms', {
+        baseline: median(cpuPerSend.floor),
+      }),
       row('DB round trips per send', sendRt, 'round trips', { target: '≤ 3', met: sendRt <= 3 }),
       row('DB round trips per GET /conversations', listRt, 'round trips'),
       row('DB round trips per GET /users/me', meRt, 'round trips'),
     ];
     notes.push(
-      `autocannon, ${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s warm-up, ${REPS} run(s), median; each request goes to the next of ${targets.length} conversations of ${USERS} users; the upstream (bench/baseline/instant-upstream.ts, own process) answers at once.`,
+      `autocannon, ${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s warm-up, ${REPS} run(s) per side, median; service and floor runs alternate; each request goes to the next of ${targets.length} conversations of ${USERS} users; the upstream (bench/baseline/instant-upstream.ts, own process) answers at once.`,
+      'Baseline: the floor (bench/baseline/floor-server.ts, own process): node:http, no database or Redis, conversations in memory; it checks the token (HS256 with node:crypto), sends the upstream the body the service sends (the history, then the new message; stream: true) and answers 201 with the same envelope. CPU per send = process CPU over a run / 2xx answers.',
       `Round trips: a wire-protocol proxy between the service and PostgreSQL counts Sync and simple Query messages over ${COUNT_N} sequential requests (after one warm-up request), divided by ${COUNT_N}.`,
       `Statements of one send (${statements.length}, in order): ${statements.map((s, i) => `(${i + 1}) ${s.slice(0, 110)}`).join(' | ')}`,
     );
