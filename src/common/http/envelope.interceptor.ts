@@ -4,6 +4,7 @@ import { map, Observable } from 'rxjs';
 import { RAW_RESPONSE, RESPONSE_MESSAGE } from '../decorators/http.decorators';
 import { MessageKey, t } from '../i18n/messages';
 import { contextOf, ContextRequest } from './request-context';
+import { successEnvelope } from './envelope';
 
 /** Wraps every HTTP result in the contract's success envelope. */
 @Injectable()
@@ -16,13 +17,6 @@ export class EnvelopeInterceptor implements NestInterceptor {
     if (this.reflector.getAllAndOverride<boolean>(RAW_RESPONSE, targets)) return next.handle();
     const key = this.reflector.getAllAndOverride<MessageKey>(RESPONSE_MESSAGE, targets) ?? 'ok';
     const { lang } = contextOf(context.switchToHttp().getRequest<ContextRequest>());
-    return next.handle().pipe(
-      map((data: unknown) => ({
-        success: true,
-        data: data ?? null,
-        message: t(key, lang),
-        timestamp: new Date().toISOString(),
-      })),
-    );
+    return next.handle().pipe(map((data: unknown) => successEnvelope(data ?? null, t(key, lang))));
   }
 }

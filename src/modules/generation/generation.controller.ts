@@ -37,7 +37,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { ResumeQueryDto } from './dto/resume.dto';
 import { SendResultModel } from './dto/send-result.model';
 import { SendMessageDto } from './dto/send-message.dto';
-import { GenerationService } from './generation.service';
+import { GenerationService, StartedGeneration } from './generation.service';
 import { resumePoint, streamSse } from './sse';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -83,6 +83,31 @@ export class GenerationController {
     return { ...contextOf(req), heartbeatMs: this.config.env.SSE_HEARTBEAT_MS };
   }
 
+  /** Starts the reply of a send (either route) and says where the `messages` budget stands. */
+  private async start(
+    user: AuthUser,
+    conversationId: string,
+    dto: SendMessageDto,
+    key: string | undefined,
+    res: Response,
+  ): Promise<StartedGeneration> {
+    const started = await this.generation.start(user, conversationId, dto, idempotencyKeyOf(key));
+    if (started.rateLimit) writeRateLimitHeaders(res, started.rateLimit);
+    return started;
+  }
+
+  /** The started reply as Server-Sent Events, from its first event. */
+  private streamReply(
+    user: AuthUser,
+    started: StartedGeneration,
+    req: ContextRequest,
+    res: Response,
+  ): Promise<void> {
+    return streamSse(res, this.sseOptions(req), (signal) =>
+      this.generation.follow(user, started.assistantMessageId, 0, signal),
+    );
+  }
+
   /** Sends a message and answers with the whole reply (201), or as the stream below with `stream: true`. */
   @Post('conversations/:id/messages')
   @ApiOperation({
@@ -104,14 +129,10 @@ export class GenerationController {
     @Req() req: ContextRequest,
     @Res() res: Response,
   ): Promise<void> {
-    const started = await this.generation.start(user, conversationId, dto, idempotencyKeyOf(key));
-    if (started.rateLimit) writeRateLimitHeaders(res, started.rateLimit);
-    if (dto.stream) {
-      await streamSse(res, this.sseOptions(req), (signal) =>
-        this.generation.follow(user, started.assistantMessageId, 0, signal),
-      );
-      return;
-    }
+    const started = await this.start(user, conversationId, dto, key, res);
+    if (dto.stream) return this.streamReply(user, started, req, res);
+    // @Res() takes this route out of Nest's reply (the SSE branch writes the response itself),
+    // so the whole-reply answer is wrapped here with the envelope interceptor's own function.
     const result = await this.generation.result(user, started);
     res.status(201).json(successEnvelope(result, t('messages.sent', contextOf(req).lang)));
   }
@@ -138,11 +159,8 @@ export class GenerationController {
     @Req() req: ContextRequest,
     @Res() res: Response,
   ): Promise<void> {
-    const started = await this.generation.start(user, conversationId, dto, idempotencyKeyOf(key));
-    if (started.rateLimit) writeRateLimitHeaders(res, started.rateLimit);
-    await streamSse(res, this.sseOptions(req), (signal) =>
-      this.generation.follow(user, started.assistantMessageId, 0, signal),
-    );
+    const started = await this.start(user, conversationId, dto, key, res);
+    await this.streamReply(user, started, req, res);
   }
 
   /** Resumes a reply's stream after Last-Event-ID (or ?after=N): replays what was missed, then live. */
