@@ -10,6 +10,7 @@ import type {
   LlmRequest,
   LlmUsageEvent,
 } from './llm-provider';
+import { nodeHttpFetch } from './node-http-fetch';
 import { countChatTokens, countTextTokens } from './tokenizer';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -86,14 +87,14 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * fetch for the SDK, re-raising failures as Errors of this realm with their name and cause.
- * The SDK recognises its own timeout by an `AbortError` that is `instanceof Error`; a
- * DOMException from another realm (undici's under Jest's vm) fails that check and the
- * timeout would be reported as a connection error.
+ * fetch for the SDK (over node:http, see nodeHttpFetch), re-raising failures as Errors of
+ * this realm with their name and cause. The SDK recognises its own timeout by an `AbortError`
+ * that is `instanceof Error`; an error from another realm (under Jest's vm) fails that check
+ * and the timeout would be reported as a connection error.
  */
-const realmSafeFetch: typeof fetch = async (input, init) => {
+const realmSafeFetch = (async (input: string | URL | Request, init?: RequestInit) => {
   try {
-    return await fetch(input, init);
+    return await nodeHttpFetch(input, init);
   } catch (error) {
     if (error instanceof Error) throw error;
     const { name, message, cause } = (error ?? {}) as {
@@ -105,7 +106,7 @@ const realmSafeFetch: typeof fetch = async (input, init) => {
     if (typeof name === 'string') copy.name = name;
     throw copy;
   }
-};
+}) as unknown as typeof fetch;
 
 function finishReasonOf(reason: string): LlmFinishReason {
   switch (reason) {
