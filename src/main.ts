@@ -5,7 +5,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { API_PREFIX, APP_OPTIONS, setupApp } from './app.setup';
 import { AppConfig } from './config/app-config';
-import { InvalidEnvError } from './config/env';
+import { clusterWorkersOf, InvalidEnvError } from './config/env';
+import { isClusterWorker, runPrimary } from './cluster';
 import { ShutdownService } from './common/lifecycle/shutdown.service';
 
 /** How long closing may take after the grace period (sockets, server, pools) before exit 1. */
@@ -47,7 +48,19 @@ async function bootstrap(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-bootstrap().catch((error: unknown) => {
+function main(): Promise<void> {
+  // CLUSTER_WORKERS > 1: this process only forks and watches the workers, each one runs bootstrap.
+  if (!isClusterWorker()) {
+    const workers = clusterWorkersOf(AppConfig.fromProcessEnv().env);
+    if (workers > 1) {
+      runPrimary(workers);
+      return Promise.resolve();
+    }
+  }
+  return bootstrap();
+}
+
+main().catch((error: unknown) => {
   if (error instanceof InvalidEnvError) {
     console.error(error.message);
   } else {

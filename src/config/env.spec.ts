@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildAppConfig, Env, InvalidEnvError, validateEnv } from './env';
+import { buildAppConfig, clusterWorkersOf, Env, InvalidEnvError, validateEnv } from './env';
 
 const SECRET_48 = 'a'.repeat(16) + 'B'.repeat(16) + '0123456789abcdef';
 const PG_URL = 'postgres://app:pw@db.internal:5432/chat';
@@ -67,6 +67,24 @@ describe(validateEnv.name, () => {
     expect(validateEnv({ QUOTA_VIP_MONTHLY_TOKENS: '2147483647' }).QUOTA_VIP_MONTHLY_TOKENS).toBe(
       2147483647,
     );
+  });
+
+  it('takes CLUSTER_WORKERS as auto or a count, and more than one only with PostgreSQL and Redis', () => {
+    const shared = { DATABASE_URL: PG_URL, REDIS_URL: 'redis://cache:6379' };
+    expect(clusterWorkersOf(validateEnv({}))).toBe(0);
+    expect(clusterWorkersOf(validateEnv({ ...shared, CLUSTER_WORKERS: 'AUTO' }), 4)).toBe(4);
+    expect(validateEnv({ ...shared, CLUSTER_WORKERS: '3' }).CLUSTER_WORKERS).toBe(3);
+    expect(validateEnv({ CLUSTER_WORKERS: '1' }).CLUSTER_WORKERS).toBe(1);
+    expect(problemKeys(() => validateEnv({ CLUSTER_WORKERS: 'many' }))).toEqual([
+      'CLUSTER_WORKERS',
+    ]);
+    expect(problemKeys(() => validateEnv({ CLUSTER_WORKERS: '2' }))).toEqual([
+      'CLUSTER_WORKERS',
+      'CLUSTER_WORKERS',
+    ]);
+    expect(problemKeys(() => validateEnv({ DATABASE_URL: PG_URL, CLUSTER_WORKERS: '2' }))).toEqual([
+      'CLUSTER_WORKERS',
+    ]);
   });
 
   it('ignores keys it does not know', () => {

@@ -14,6 +14,7 @@ import {
   registerDecorator,
 } from 'class-validator';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LLM_PROVIDER_NAMES, LlmProviderName } from '../modules/llm/llm-provider';
@@ -45,6 +46,22 @@ const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+function IsClusterWorkers() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isClusterWorkers',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown) =>
+          value === 'auto' ||
+          (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 256),
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must be auto or a whole number from 0 to 256`,
+      },
+    });
+}
 
 function IsDuration() {
   return (target: object, propertyName: string) =>
@@ -321,6 +338,19 @@ export class Env {
   @Max(600_000)
   ADMISSION_MAX_WAIT_MS = 5000;
 
+  /**
+   * Processes serving the port (node:cluster): 0 or 1 runs one process (default); `auto` one
+   * per CPU; a number that many. More than one needs DATABASE_URL and REDIS_URL (the replicas
+   * share state there, as replicas on separate machines do).
+   */
+  @Transform(({ value }: { value: unknown }) => {
+    const text = typeof value === 'string' ? value.trim().toLowerCase() : value;
+    if (text === 'auto') return 'auto';
+    return typeof text === 'string' && /^\d+$/.test(text) ? Number(text) : text;
+  })
+  @IsClusterWorkers()
+  CLUSTER_WORKERS: number | 'auto' = 0;
+
   /** Lowest level written to the log. */
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
@@ -438,6 +468,14 @@ export class InvalidEnvError extends Error {
 }
 
 /** Validates the raw environment; throws InvalidEnvError listing every bad key. */
+/** How many processes CLUSTER_WORKERS asks for (`auto`: one per CPU). */
+export function clusterWorkersOf(
+  env: Pick<Env, 'CLUSTER_WORKERS'>,
+  cpus = availableParallelism(),
+): number {
+  return env.CLUSTER_WORKERS === 'auto' ? cpus : env.CLUSTER_WORKERS;
+}
+
 export function validateEnv(raw: Record<string, unknown>): Env {
   const known = Object.keys(new Env());
   const input: Record<string, unknown> = {};
@@ -459,6 +497,11 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   }
   // Cross-key checks only over keys that are individually valid, so one mistake is listed once.
   const invalid = new Set(errors.map((e) => e.property));
+  if (!invalid.has('CLUSTER_WORKERS') && clusterWorkersOf(env) > 1) {
+    if (!env.DATABASE_URL)
+      problems.push('CLUSTER_WORKERS: more than one process needs DATABASE_URL (PostgreSQL)');
+    if (!env.REDIS_URL) problems.push('CLUSTER_WORKERS: more than one process needs REDIS_URL');
+  }
   if (
     !invalid.has('LOGIN_LOCKOUT_BASE_SECONDS') &&
     !invalid.has('LOGIN_LOCKOUT_MAX_SECONDS') &&
