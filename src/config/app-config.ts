@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { buildAppConfig, Env, validateEnv } from './env';
 
 /**
@@ -11,6 +12,12 @@ export class AppConfig {
   readonly passwordResetTtlSeconds: number;
   readonly corsOrigins: string[];
   readonly jwtSecret: string;
+  /**
+   * The HS256 secret as a KeyObject, shared by signing, the HTTP strategy and the WebSocket
+   * handshake: jsonwebtoken otherwise tries to parse a string secret as a PEM public key
+   * (createPublicKey) at every sign and verify before falling back to HMAC.
+   */
+  readonly jwtKey: KeyObject;
 
   constructor(readonly env: Env) {
     const built = buildAppConfig(env);
@@ -20,6 +27,7 @@ export class AppConfig {
     this.passwordResetTtlSeconds = built.passwordResetTtlSeconds;
     this.corsOrigins = built.corsOrigins;
     this.jwtSecret = built.jwtSecret;
+    this.jwtKey = createSecretKey(Buffer.from(built.jwtSecret, 'utf8'));
   }
 
   static fromProcessEnv(): AppConfig {

@@ -1,7 +1,7 @@
-import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { AuthModuleOptions } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppThrottlerGuard } from '../../common/throttling/app-throttler.guard';
 import { AppConfig } from '../../config/app-config';
@@ -10,7 +10,7 @@ import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthService } from './auth.service';
-import { JwtAuthGuard } from './jwt-auth.guard';
+import { accessTokenAuthOptions, JwtAuthGuard } from './jwt-auth.guard';
 import { LoginLockout } from './login-lockout';
 import { PasswordController } from './password.controller';
 import { PasswordHasher } from './password-hasher';
@@ -28,9 +28,7 @@ import { TokenService } from './token.service';
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        // A KeyObject, not the string: jsonwebtoken otherwise tries to parse the string as a
-        // PEM public key (createPublicKey) at every sign and verify before falling back to HMAC.
-        secret: createSecretKey(Buffer.from(config.jwtSecret, 'utf8')),
+        secret: config.jwtKey,
         signOptions: { algorithm: 'HS256' },
         verifyOptions: { algorithms: ['HS256'] },
       }),
@@ -46,6 +44,11 @@ import { TokenService } from './token.service';
     AccessTokenVerifier,
     SessionCache,
     LoginLockout,
+    {
+      provide: AuthModuleOptions,
+      inject: [AppConfig, AccessTokenVerifier],
+      useFactory: accessTokenAuthOptions,
+    },
     // Global guards run in the order they are registered: the rate limits come after the JWT
     // guard so `default` is keyed by the authenticated user (see AppThrottlerGuard).
     { provide: APP_GUARD, useClass: JwtAuthGuard },

@@ -1,37 +1,92 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuthGuard, AuthModuleOptions } from '@nestjs/passport';
 import type { Request } from 'express';
+import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import { IS_PUBLIC } from '../../common/decorators/http.decorators';
 import { AppError } from '../../common/errors/app-error';
+import { AppConfig } from '../../config/app-config';
 import { AccessTokenVerifier } from './access-token.verifier';
 import type { AuthUser } from './auth-user';
 
 /** `Authorization: Bearer <token>`: the scheme is case-insensitive, the token one word. */
 const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
 
+/** passport-jwt's note when the request carries no token. */
+const NO_TOKEN = 'No auth token';
+
+/**
+ * The HTTP access-token strategy: passport-jwt checks the signature (HS256 only, against the
+ * secret as a KeyObject, so jsonwebtoken never tries to parse it as a PEM key) and the expiry;
+ * the claims and the session (live, user active; SessionCache) are checked by the same
+ * AccessTokenVerifier the WebSocket handshake uses. One instance per application, never
+ * registered on passport's process-wide registry: two applications in one process (replica
+ * tests) keep their own.
+ */
+export function accessTokenStrategy(config: AppConfig, verifier: AccessTokenVerifier): JwtStrategy {
+  return new JwtStrategy(
+    {
+      jwtFromRequest: ExtractJwt.fromExtractors([
+        (req: Request) => BEARER.exec(req.headers.authorization ?? '')?.[1] ?? null,
+      ]),
+      secretOrKey: config.jwtKey as unknown as string,
+      algorithms: ['HS256'],
+    },
+    (payload: Record<string, unknown>, done: (error: unknown, user?: AuthUser) => void) => {
+      verifier.resolve(payload).then(
+        (user) => done(null, user),
+        (error: unknown) => done(error),
+      );
+    },
+  );
+}
+
+/** The guard's passport options: this application's strategy instance, no sessions. */
+export function accessTokenAuthOptions(
+  config: AppConfig,
+  verifier: AccessTokenVerifier,
+): AuthModuleOptions {
+  return {
+    defaultStrategy: accessTokenStrategy(config, verifier) as unknown as string,
+    session: false,
+    property: 'user',
+  };
+}
+
 /**
  * Applied globally: every HTTP route needs a valid access token unless marked @Public().
- * The token is checked by the same verifier the WebSocket handshake uses (HS256 only,
- * signature and expiry, then one lookup that the session is live and the user active).
+ * A missing token is AUTHENTICATION_ERROR 'error.authentication'; a bad, expired or revoked
+ * one 'error.invalid_token'; an inactive user AUTHORIZATION_ERROR (from the verifier).
  */
 @Injectable()
-export class JwtAuthGuard implements CanActivate {
+export class JwtAuthGuard extends AuthGuard() {
   constructor(
     private readonly reflector: Reflector,
-    private readonly verifier: AccessTokenVerifier,
-  ) {}
+    options: AuthModuleOptions,
+  ) {
+    super(options);
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),
     ]);
     if (isPublic) return true;
-    const request = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
-    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    if (token === undefined) throw AppError.unauthenticated('error.authentication');
-    request.user = (await this.verifier.verify(token)).user;
-    return true;
+    return (await super.canActivate(context)) as boolean;
+  }
+
+  /** `error` comes from the verifier (AppError, or a database failure: the filter maps it). */
+  override handleRequest<TUser = AuthUser>(
+    error: unknown,
+    user: TUser | false,
+    info: unknown,
+  ): TUser {
+    if (error instanceof Error) throw error;
+    if (error) throw AppError.unauthenticated('error.invalid_token');
+    if (user) return user;
+    const noToken = info instanceof Error && info.message === NO_TOKEN;
+    throw AppError.unauthenticated(noToken ? 'error.authentication' : 'error.invalid_token');
   }
 }
