@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { GenerationModule } from '../generation/generation.module';
+import { ChatAuthService } from './chat-auth.service';
+import { ChatConnectionRegistry } from './chat-connection.registry';
+import { ChatFrameValidator } from './chat-frame.validator';
+import { ChatFollower } from './chat.follower';
 import { ChatGateway } from './chat.gateway';
 import { WsTicketController } from './ws-ticket.controller';
 import { WsTickets } from './ws-tickets';
@@ -8,6 +12,13 @@ import { WsTickets } from './ws-tickets';
 @Module({
   imports: [AuthModule, GenerationModule],
   controllers: [WsTicketController],
-  providers: [ChatGateway, WsTickets],
+  providers: [
+    ChatGateway,
+    ChatAuthService,
+    ChatConnectionRegistry,
+    ChatFrameValidator,
+    ChatFollower,
+    WsTickets,
+  ],
 })
 export class ChatModule {}
