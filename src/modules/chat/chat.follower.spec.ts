@@ -114,15 +114,28 @@ describe(ChatFollower.name, () => {
       ]);
     });
 
-    it('a socket joining later gets the frames from event `after` on', async () => {
+    it('serializes each shared frame once for every socket that follows the reply', async () => {
+      const sockets = [aSocket(), aSocket(), aSocket()];
+      for (const { socket } of sockets) follower.follow(socket, MESSAGE, 0);
+      for (const { socket } of sockets) await settled(socket);
+      // One message_start per socket; the 3 contents and the end once for all.
+      expect(serializations).toBe(3 + 4);
+      const [first, ...others] = sockets.map(({ ws }) => ws.sent);
+      for (const sent of others) {
+        expect(sent.slice(1)).toEqual(first.slice(1));
+        expect(sent[0]).not.toEqual(first[0]);
+      }
+    });
+
+    it('a socket joining later gets the frames already serialized, from event `after` on', async () => {
       const early = aSocket();
       follower.follow(early.socket, MESSAGE, 0);
       await settled(early.socket);
       const late = aSocket();
       follower.follow(late.socket, MESSAGE, 2, 'again');
       await settled(late.socket);
-      const strip = ({ timestamp: _, ...frame }: Record<string, unknown>) => frame;
-      expect(late.ws.frames.map(strip)).toEqual(early.ws.frames.slice(2).map(strip));
+      expect(late.ws.sent).toEqual(early.ws.sent.slice(2));
+      expect(serializations).toBe(1 + 4);
     });
 
     it('builds message_start and error for each socket: its request id and language', async () => {

@@ -3,6 +3,7 @@ import { t } from '../../common/i18n/messages';
 import type { GenerationEvent } from '../generation/generation-events';
 import { GenerationService } from '../generation/generation.service';
 import { ChatSocket, serializeFrame } from './chat-socket';
+import type { ServerFrame } from './ws-events';
 
 /** What every frame of one reply carries. */
 interface ReplyIds {
@@ -13,9 +14,18 @@ interface ReplyIds {
 /**
  * Sends replies to sockets: each socket that follows a generation reads its stream log and
  * gets one frame per event, in order, paced by what the socket has not sent yet.
+ *
+ * A reply followed by many sockets (a user's tabs, a crowd) is serialized once per event, not
+ * once per socket: on the replica running it, the in-memory log hands every follower the same
+ * event object, and the text of its frame is kept beside it, for as long as the log keeps the
+ * event. Such a frame's timestamp is when it was first sent, for every socket. Only the frames
+ * that differ per socket are built per socket: message_start and error (the request id of the
+ * socket that asked; an error's message in the socket's language).
  */
 @Injectable()
 export class ChatFollower {
+  private readonly shared = new WeakMap<GenerationEvent, string>();
+
   constructor(private readonly generation: GenerationService) {}
 
   /**
@@ -58,6 +68,9 @@ export class ChatFollower {
     socket: ChatSocket,
     requestId?: string,
   ): string {
+    // The same event has the same ids for every socket: they come from its own stream.
+    const known = this.shared.get(event);
+    if (known !== undefined) return known;
     const base = { conversation_id: ids.conversationId, message_id: ids.messageId, seq: event.seq };
     const echo = requestId ? { request_id: requestId } : {};
     switch (event.type) {
@@ -76,14 +89,20 @@ export class ChatFollower {
           ...echo,
         });
       case 'content':
-        return serializeFrame({ type: 'message_content', ...base, content: event.content });
+        return this.share(event, { type: 'message_content', ...base, content: event.content });
       case 'end':
-        return serializeFrame({
+        return this.share(event, {
           type: 'message_end',
           ...base,
           usage: event.usage,
           stopped: event.stopped,
         });
     }
+  }
+
+  private share(event: GenerationEvent, frame: ServerFrame): string {
+    const text = serializeFrame(frame);
+    this.shared.set(event, text);
+    return text;
   }
 }
