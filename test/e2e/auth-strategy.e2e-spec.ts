@@ -38,6 +38,18 @@ describe('access-token strategy per application', () => {
     );
   });
 
+  it('keeps concurrent requests apart: each answers, with its own user', async () => {
+    const users = await Promise.all(Array.from({ length: 8 }, () => registerUser(a)));
+    const calls = Array.from({ length: 64 }, (_, i) => users[i % users.length]);
+    const answers = await Promise.all(
+      calls.map((user) =>
+        a.api().get('/api/v1/users/me').set(bearer(user.accessToken)).timeout(10_000),
+      ),
+    );
+    expect(answers.map((r) => r.status)).toEqual(calls.map(() => 200));
+    expect(answers.map((r) => r.body.data.id)).toEqual(calls.map((u) => u.id));
+  });
+
   it('answers a missing and a malformed token as before', async () => {
     const missing = await a.api().get('/api/v1/users/me');
     expectError(missing, 401, 'AUTHENTICATION_ERROR');

@@ -41,13 +41,23 @@ export function accessTokenStrategy(config: AppConfig, verifier: AccessTokenVeri
   );
 }
 
-/** The guard's passport options: this application's strategy instance, no sessions. */
+/**
+ * The guard's passport options: this application's strategy, no sessions. Passport augments a
+ * strategy *instance* in place with the request's callbacks (success, fail, error), so a
+ * shared instance would let concurrent requests overwrite each other's — one request hanging
+ * and another answered with the wrong user. Each read of `defaultStrategy` (one per request)
+ * therefore answers a fresh object whose prototype is the strategy, as passport does itself
+ * for strategies registered by name.
+ */
 export function accessTokenAuthOptions(
   config: AppConfig,
   verifier: AccessTokenVerifier,
 ): AuthModuleOptions {
+  const strategy = accessTokenStrategy(config, verifier);
   return {
-    defaultStrategy: accessTokenStrategy(config, verifier) as unknown as string,
+    get defaultStrategy() {
+      return Object.create(strategy) as unknown as string;
+    },
     session: false,
     property: 'user',
   };
