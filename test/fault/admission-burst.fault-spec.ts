@@ -72,8 +72,8 @@ describe(`Admission: a burst of ${BURST} sends, 5× what the gate holds`, () => 
         return {
           status: res.status,
           code: (res.body as { error?: { code?: string } }).error?.code,
-          retryAfter: res.headers['retry-after'] as string | undefined,
-          retryAfterMs: res.headers['retry-after-ms'] as string | undefined,
+          retryAfter: res.headers['retry-after'],
+          retryAfterMs: res.headers['retry-after-ms'],
           ms: Date.now() - started,
         };
       }),
