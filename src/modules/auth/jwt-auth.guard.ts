@@ -87,14 +87,17 @@ export class JwtAuthGuard extends AuthGuard() {
     return (await super.canActivate(context)) as boolean;
   }
 
-  /** `error` comes from the verifier (AppError, or a database failure: the filter maps it). */
+  /**
+   * `error` comes from the verifier: an AppError, or a database failure, which the filter maps
+   * (503) — passed on as it is, whatever realm made it (a socket error of Node's own is not
+   * `instanceof Error` under Jest's vm).
+   */
   override handleRequest<TUser = AuthUser>(
     error: unknown,
     user: TUser | false,
     info: unknown,
   ): TUser {
-    if (error instanceof Error) throw error;
-    if (error) throw AppError.unauthenticated('error.invalid_token');
+    if (error) throw error as Error;
     if (user) return user;
     const noToken = info instanceof Error && info.message === NO_TOKEN;
     throw AppError.unauthenticated(noToken ? 'error.authentication' : 'error.invalid_token');
