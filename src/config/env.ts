@@ -336,7 +336,7 @@ export class Env {
   @IsInt()
   @Min(1)
   @Max(600_000)
-  ADMISSION_MAX_WAIT_MS = 5000;
+  ADMISSION_MAX_WAIT_MS = 10_000;
 
   /**
    * Processes serving the port (node:cluster): 0 or 1 runs one process (default); `auto` one
