@@ -77,12 +77,7 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
     if (req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`)) return next();
     if (req.path === `/${METRICS_PATH}`) return next();
     if (config.env.API_DOCS_ENABLED && isDocsPath(req.path)) return next();
-    writeError(
-      new AppError('RESOURCE_NOT_FOUND', 'error.route_not_found', undefined, 404),
-      req,
-      res,
-      logger,
-    );
+    writeError(new AppError('RESOURCE_NOT_FOUND', 'error.route_not_found'), req, res, logger);
   });
   app.use(
     express.json({

@@ -8,6 +8,7 @@ import type {
 import { OpenAiProvider, OpenAiProviderOptions } from '../../src/modules/llm/openai.provider';
 import { countChatTokens, countTextTokens } from '../../src/modules/llm/tokenizer';
 import { FakeOpenAi, piecesOf, startFakeOpenAi } from '../support/fake-openai';
+import { httpStatusOf } from '../../src/common/errors/error-codes';
 
 const MESSAGES: LlmMessage[] = [
   { role: 'system', content: 'You are a helpful assistant.' },
@@ -52,7 +53,7 @@ function expectProviderError(error: unknown, status: number, details: Record<str
   expect(error).toBeInstanceOf(AppError);
   const appError = error as AppError;
   expect(appError.code).toBe('OPENAI_API_ERROR');
-  expect(appError.status).toBe(status);
+  expect(httpStatusOf(appError.code, appError.variant)).toBe(status);
   expect(appError.details).toEqual(details);
 }
 

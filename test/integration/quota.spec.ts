@@ -3,6 +3,7 @@ import { QuotaService } from '../../src/modules/quota/quota.service';
 import { quotaWindows } from '../../src/modules/quota/quota-windows';
 import { registerUser, RegisteredUser } from '../factories';
 import { bootApp, TestApp } from '../support/app';
+import { httpStatusOf } from '../../src/common/errors/error-codes';
 
 /** Real service, repository and database (PostgreSQL when DATABASE_URL is set, else PGlite). */
 describe(QuotaService.name, () => {
@@ -57,7 +58,7 @@ describe(QuotaService.name, () => {
       for (const e of errors) {
         expect(e).toBeInstanceOf(AppError);
         expect(e.code).toBe('QUOTA_EXCEEDED');
-        expect(e.status).toBe(429);
+        expect(httpStatusOf(e.code, e.variant)).toBe(429);
         expect(e.details).toMatchObject({
           window: 'daily_requests',
           limit: 50,

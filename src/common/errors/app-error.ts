@@ -1,5 +1,5 @@
 import { MessageKey, t } from '../i18n/messages';
-import { defaultStatusOf, ErrorCode } from './error-codes';
+import type { ErrorCode, ErrorVariant } from './error-codes';
 
 /**
  * One invalid field. `issue` is English; `key` (a catalog text) or `constraint` (a
@@ -20,36 +20,42 @@ export type ErrorDetails = Record<string, unknown>;
 
 /**
  * A domain error: one of the contract's codes, a message key (translated per request),
- * optional details. Services throw these; each transport maps them once.
+ * optional details and a variant that refines the code. Services throw these; each transport
+ * maps them once (the HTTP filter to a status with httpStatusOf, the SSE and WebSocket
+ * writers to an error event). No HTTP status here.
  */
 export class AppError extends Error {
-  readonly status: number;
-
   constructor(
     readonly code: ErrorCode,
     readonly messageKey: MessageKey,
     readonly details?: ErrorDetails,
-    status?: number,
+    readonly variant?: ErrorVariant,
   ) {
     super(messageKey);
     this.name = 'AppError';
-    this.status = status ?? defaultStatusOf(code);
   }
 
-  /** 422 (or `status`) for one or more invalid fields, in both shapes the contract accepts. */
+  /**
+   * One or more invalid fields, in both shapes the contract accepts: a rule broken (422), or
+   * with `malformed` a request that could not be read as one (400).
+   */
   static validation(
     issues: FieldIssue[],
-    status = 422,
+    variant?: 'malformed',
     messageKey: MessageKey = 'error.validation',
   ): AppError {
     const [first] = issues;
     const details: ErrorDetails = first ? { ...first } : {};
     if (issues.length > 1) details.fields = issues;
-    return new AppError('VALIDATION_ERROR', messageKey, details, status);
+    return new AppError('VALIDATION_ERROR', messageKey, details, variant);
   }
 
   static badRequest(issue: string, field?: string): AppError {
-    return AppError.validation([{ field: field ?? 'request', issue }], 400, 'error.bad_request');
+    return AppError.validation(
+      [{ field: field ?? 'request', issue }],
+      'malformed',
+      'error.bad_request',
+    );
   }
 
   static unauthenticated(messageKey: MessageKey = 'error.authentication'): AppError {

@@ -12,10 +12,20 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** The contract's status map (API.md §1); an explicit status on the error may refine it. */
-export function defaultStatusOf(code: ErrorCode): number {
+/**
+ * What refines a code's meaning, in domain terms: a request that could not be read at all
+ * (`malformed`), one too large, a media type not accepted, an upstream that timed out. Errors
+ * carry this, never an HTTP status: each transport maps code and variant (httpStatusOf).
+ */
+export type ErrorVariant = 'malformed' | 'too_large' | 'unsupported_media' | 'timeout';
+
+/** The contract's status map (API.md §1), refined by the variant. */
+export function httpStatusOf(code: ErrorCode, variant?: ErrorVariant): number {
   switch (code) {
     case 'VALIDATION_ERROR':
+      if (variant === 'malformed') return 400;
+      if (variant === 'too_large') return 413;
+      if (variant === 'unsupported_media') return 415;
       return 422;
     case 'AUTHENTICATION_ERROR':
       return 401;
@@ -27,7 +37,7 @@ export function defaultStatusOf(code: ErrorCode): number {
     case 'RATE_LIMIT_EXCEEDED':
       return 429;
     case 'OPENAI_API_ERROR':
-      return 502;
+      return variant === 'timeout' ? 504 : 502;
     case 'DATABASE_ERROR':
     case 'SERVICE_UNAVAILABLE':
       return 503;

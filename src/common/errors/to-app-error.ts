@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { AppError } from './app-error';
+import type { ErrorVariant } from './error-codes';
 import { isDatabaseError } from './database-errors';
 
 /** Errors raised by Express's body parser (malformed JSON, too large, bad charset). */
@@ -31,34 +32,45 @@ function isBodyParserError(error: unknown): error is BodyParserError {
  * RESOURCE_NOT_FOUND; database failures become DATABASE_ERROR; anything else is logged with
  * its stack and answered as INTERNAL_SERVER_ERROR without internals.
  */
+/** A framework's 4xx for a request it could not take, as the variant that gives it back. */
+function variantOfStatus(status: number): ErrorVariant {
+  if (status === 413) return 'too_large';
+  if (status === 415) return 'unsupported_media';
+  return 'malformed';
+}
+
 export function toAppError(error: unknown): AppError | null {
   if (error instanceof AppError) return error;
   if (isBodyParserError(error)) {
     switch (error.type) {
       case 'entity.parse.failed':
-        return new AppError('VALIDATION_ERROR', 'error.malformed_json', undefined, 400);
+        return new AppError('VALIDATION_ERROR', 'error.malformed_json', undefined, 'malformed');
       case 'entity.too.large':
-        return new AppError('VALIDATION_ERROR', 'error.payload_too_large', undefined, 413);
+        return new AppError('VALIDATION_ERROR', 'error.payload_too_large', undefined, 'too_large');
       default:
         return new AppError(
           'VALIDATION_ERROR',
           'error.bad_request',
           undefined,
-          error.status >= 500 ? 400 : error.status,
+          variantOfStatus(error.status),
         );
     }
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    if (status === 404)
-      return new AppError('RESOURCE_NOT_FOUND', 'error.route_not_found', undefined, 404);
+    if (status === 404) return new AppError('RESOURCE_NOT_FOUND', 'error.route_not_found');
     if (status === 401) return AppError.unauthenticated();
     if (status === 403) return AppError.forbidden();
     if (status === 413)
-      return new AppError('VALIDATION_ERROR', 'error.payload_too_large', undefined, 413);
+      return new AppError('VALIDATION_ERROR', 'error.payload_too_large', undefined, 'too_large');
     if (status === 429) return new AppError('RATE_LIMIT_EXCEEDED', 'error.rate_limit');
     if (status >= 400 && status < 500)
-      return new AppError('VALIDATION_ERROR', 'error.bad_request', undefined, status);
+      return new AppError(
+        'VALIDATION_ERROR',
+        'error.bad_request',
+        undefined,
+        variantOfStatus(status),
+      );
     return null;
   }
   if (isDatabaseError(error)) return new AppError('DATABASE_ERROR', 'error.database');

@@ -45,22 +45,23 @@ describe('toAppError', () => {
   it('maps body-parser errors to VALIDATION_ERROR 400 and 413', () => {
     expect(toAppError({ type: 'entity.parse.failed', status: 400 })).toMatchObject({
       code: 'VALIDATION_ERROR',
-      status: 400,
+      variant: 'malformed',
     });
     expect(toAppError({ type: 'entity.too.large', status: 413 })).toMatchObject({
       code: 'VALIDATION_ERROR',
-      status: 413,
+      variant: 'too_large',
+    });
+    expect(toAppError({ type: 'charset.unsupported', status: 415 })).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      variant: 'unsupported_media',
     });
   });
 
   it('maps framework 404 and 413 exceptions', () => {
-    expect(toAppError(new NotFoundException())).toMatchObject({
-      code: 'RESOURCE_NOT_FOUND',
-      status: 404,
-    });
+    expect(toAppError(new NotFoundException())).toMatchObject({ code: 'RESOURCE_NOT_FOUND' });
     expect(toAppError(new PayloadTooLargeException())).toMatchObject({
       code: 'VALIDATION_ERROR',
-      status: 413,
+      variant: 'too_large',
     });
   });
 
@@ -70,7 +71,8 @@ describe('toAppError', () => {
       [],
       new Error('relation "users" does not exist'),
     );
-    expect(toAppError(failed)).toMatchObject({ code: 'DATABASE_ERROR', status: 503 });
+    expect(toAppError(failed)).toMatchObject({ code: 'DATABASE_ERROR' });
+    expect(toAppError(failed)?.variant).toBeUndefined();
   });
 
   it('returns null for anything else', () => {

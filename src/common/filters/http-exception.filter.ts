@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppError, FieldIssue } from '../errors/app-error';
+import { httpStatusOf } from '../errors/error-codes';
 import { toAppError } from '../errors/to-app-error';
 import { errorEnvelope } from '../http/envelope';
 import { contextOf, ContextRequest, REQUEST_ID_HEADER } from '../http/request-context';
@@ -80,7 +81,7 @@ export function writeError(
     if (typeof retryAfterMs === 'number') res.setHeader('Retry-After-Ms', String(retryAfterMs));
   }
   res
-    .status(error.status)
+    .status(httpStatusOf(error.code, error.variant))
     .json(
       errorEnvelope(error.code, t(error.messageKey, lang), localizeDetails(error.details, lang)),
     );

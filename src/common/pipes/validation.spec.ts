@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { AppError, FieldIssue } from '../errors/app-error';
 import { AppValidationPipe, toFieldIssues, translateConstraint } from './validation';
+import { httpStatusOf } from '../errors/error-codes';
 
 const CJK = /[\u4e00-\u9fff]/;
 
@@ -69,14 +70,14 @@ describe(AppValidationPipe.name, () => {
 
   it('answers a body that breaks a rule with 422 VALIDATION_ERROR naming the field', async () => {
     const error = await rejection(pipe.transform({ title: 'ab' }, body));
-    expect(error.status).toBe(422);
+    expect(httpStatusOf(error.code, error.variant)).toBe(422);
     expect(error.code).toBe('VALIDATION_ERROR');
     expect(error.details).toMatchObject({ field: 'title', constraint: 'isLength' });
   });
 
   it('lists several invalid fields, each once (first broken rule), with the first one also at the top', async () => {
     const error = await rejection(pipe.transform({ title: 5, level: 9 }, body));
-    expect(error.status).toBe(422);
+    expect(httpStatusOf(error.code, error.variant)).toBe(422);
     expect(fieldsOf(error).sort()).toEqual(['level', 'title']);
     const details = error.details as { field: string; fields: FieldIssue[] };
     expect(details.field).toBe(details.fields[0].field);
@@ -86,19 +87,19 @@ describe(AppValidationPipe.name, () => {
     const error = await rejection(
       pipe.transform({ title: 'hello', inner: { name: 'far too long' } }, body),
     );
-    expect(error.status).toBe(422);
+    expect(httpStatusOf(error.code, error.variant)).toBe(422);
     expect(fieldsOf(error)).toEqual(['inner.name']);
   });
 
   it('rejects a missing required field with 422', async () => {
     const error = await rejection(pipe.transform({}, body));
-    expect(error.status).toBe(422);
+    expect(httpStatusOf(error.code, error.variant)).toBe(422);
     expect(fieldsOf(error)).toContain('title');
   });
 
   it('rejects an unknown field with a whitelistValidation issue naming it, and 422', async () => {
     const error = await rejection(pipe.transform({ title: 'hello', is_admin: true }, body));
-    expect(error.status).toBe(422);
+    expect(httpStatusOf(error.code, error.variant)).toBe(422);
     expect(error.details).toMatchObject({ field: 'is_admin', constraint: 'whitelistValidation' });
   });
 
@@ -109,14 +110,14 @@ describe(AppValidationPipe.name, () => {
     ['null', null],
   ])('answers %s as the body with 400', async (_, value) => {
     const error = await rejection(pipe.transform(value, body));
-    expect(error.status).toBe(400);
+    expect(httpStatusOf(error.code, error.variant)).toBe(400);
     expect(error.code).toBe('VALIDATION_ERROR');
     expect(fieldsOf(error)).toEqual(['body']);
   });
 
   it('treats no body at all as an empty one: 422 for a missing field, the DTO when nothing is required', async () => {
     const error = await rejection(pipe.transform(undefined, body));
-    expect(error.status).toBe(422);
+    expect(httpStatusOf(error.code, error.variant)).toBe(422);
     expect(fieldsOf(error)).toContain('title');
 
     const out = await pipe.transform(undefined, { type: 'body', metatype: SampleQueryDto });
@@ -127,26 +128,27 @@ describe(AppValidationPipe.name, () => {
     const inBody = await rejection(
       pipe.transform({ title: 'hello', inner: { name: 'a\u0000b' } }, body),
     );
-    expect(inBody.status).toBe(422);
+    expect(httpStatusOf(inBody.code, inBody.variant)).toBe(422);
     expect(inBody.details).toMatchObject({ field: 'inner.name' });
     const inQuery = await rejection(
       pipe.transform({ search: 'x\u0000' }, { type: 'query', metatype: SampleQueryDto }),
     );
-    expect(inQuery.status).toBe(400);
+    expect(httpStatusOf(inQuery.code, inQuery.variant)).toBe(400);
     expect(inQuery.details).toMatchObject({ field: 'search' });
   });
 
   it('answers a query parameter of the wrong type with 400, not 422', async () => {
     const error = await rejection(pipe.transform({ page: 'abc' }, query));
-    expect(error.status).toBe(400);
+    expect(httpStatusOf(error.code, error.variant)).toBe(400);
     expect(error.code).toBe('VALIDATION_ERROR');
     expect(new Set(fieldsOf(error))).toEqual(new Set(['page']));
   });
 
   it('answers an out-of-range or unknown query parameter with 400', async () => {
-    expect((await rejection(pipe.transform({ page: '0' }, query))).status).toBe(400);
+    const outOfRange = await rejection(pipe.transform({ page: '0' }, query));
+    expect(httpStatusOf(outOfRange.code, outOfRange.variant)).toBe(400);
     const unknown = await rejection(pipe.transform({ sort: 'x' }, query));
-    expect(unknown.status).toBe(400);
+    expect(httpStatusOf(unknown.code, unknown.variant)).toBe(400);
     expect(fieldsOf(unknown)).toEqual(['sort']);
   });
 

@@ -125,7 +125,7 @@ export class AppValidationPipe extends ValidationPipe {
     ) {
       throw AppError.validation(
         [fieldIssue('body', 'issue.body_not_object')],
-        400,
+        'malformed',
         'error.bad_request',
       );
     }
@@ -135,7 +135,7 @@ export class AppValidationPipe extends ValidationPipe {
       const issue = { field, issue: `${field} is nested more than ${MAX_DEPTH} levels deep` };
       throw metadata.type === 'body'
         ? AppError.validation([issue])
-        : AppError.validation([issue], 400, 'error.bad_request');
+        : AppError.validation([issue], 'malformed', 'error.bad_request');
     }
     const nul = pathWithNul(value, metadata.data ?? '');
     if (nul !== null) {
@@ -147,13 +147,13 @@ export class AppValidationPipe extends ValidationPipe {
       };
       throw metadata.type === 'body'
         ? AppError.validation([issue])
-        : AppError.validation([issue], 400, 'error.bad_request');
+        : AppError.validation([issue], 'malformed', 'error.bad_request');
     }
     try {
       return await super.transform(value, metadata);
     } catch (error) {
       if (error instanceof AppError && metadata.type !== 'body') {
-        throw new AppError(error.code, 'error.bad_request', error.details, 400);
+        throw new AppError(error.code, 'error.bad_request', error.details, 'malformed');
       }
       throw error;
     }

@@ -24,7 +24,6 @@ describe(RateLimiter.name, () => {
       expect(error).toBeInstanceOf(AppError);
       expect(error).toMatchObject({
         code: 'RATE_LIMIT_EXCEEDED',
-        status: 429,
         details: { group: 'messages', limit: 3 },
       });
       const retryAfter = (error as AppError).details?.retry_after as number;

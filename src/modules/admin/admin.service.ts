@@ -179,13 +179,13 @@ export class AdminService {
     if (span < 1)
       throw AppError.validation(
         [fieldIssue('from', 'issue.usage_range_reversed')],
-        400,
+        'malformed',
         'error.bad_request',
       );
     if (span > MAX_USAGE_DAYS)
       throw AppError.validation(
         [fieldIssue('to', 'issue.usage_range_too_long')],
-        400,
+        'malformed',
         'error.bad_request',
       );
     return { from, to, timeZone };

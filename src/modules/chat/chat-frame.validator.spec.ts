@@ -9,6 +9,7 @@ import {
   StopFrameDto,
 } from './dto/chat-frame.dto';
 import { CLIENT_FRAME_TYPES } from './ws-events';
+import { httpStatusOf } from '../../common/errors/error-codes';
 
 const ID = randomUUID();
 const CONVERSATION = randomUUID();
@@ -23,7 +24,7 @@ async function refusal(promise: Promise<unknown>) {
   return {
     code: error.code,
     key: error.messageKey,
-    status: error.status,
+    status: httpStatusOf(error.code, error.variant),
     field: error.details?.field,
   };
 }
@@ -55,7 +56,7 @@ describe(ChatFrameValidator.name, () => {
       expect(thrown).toMatchObject({
         code: 'VALIDATION_ERROR',
         messageKey: 'error.ws_malformed_frame',
-        status: 400,
+        variant: 'malformed',
         details: undefined,
       });
     });

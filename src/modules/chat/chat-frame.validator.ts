@@ -45,7 +45,12 @@ export class ChatFrameValidator {
   async validate(body: Record<string, unknown>): Promise<ClientFrame> {
     const { type } = body;
     if (!isClientFrameType(type)) {
-      throw new AppError('VALIDATION_ERROR', 'error.ws_unknown_type', { field: 'type' }, 400);
+      throw new AppError(
+        'VALIDATION_ERROR',
+        'error.ws_unknown_type',
+        { field: 'type' },
+        'malformed',
+      );
     }
     const fields = CLIENT_FRAME_FIELDS[type];
     const read =
@@ -64,5 +69,5 @@ export class ChatFrameValidator {
 }
 
 function malformed(): AppError {
-  return new AppError('VALIDATION_ERROR', 'error.ws_malformed_frame', undefined, 400);
+  return new AppError('VALIDATION_ERROR', 'error.ws_malformed_frame', undefined, 'malformed');
 }

@@ -31,7 +31,6 @@ function aReply(texts: string[], last: 'end' | 'error' = 'end'): GenerationEvent
           error: {
             code: 'OPENAI_API_ERROR' as const,
             messageKey: 'error.internal' as const,
-            status: 502,
           },
         },
   ];

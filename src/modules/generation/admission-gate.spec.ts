@@ -60,7 +60,6 @@ describe(AdmissionGate.name, () => {
       expect(error).toBeInstanceOf(AppError);
       expect(error).toMatchObject({
         code: 'SERVICE_UNAVAILABLE',
-        status: 503,
         details: { reason: 'queue_full' },
       });
       const details = (error as AppError).details!;

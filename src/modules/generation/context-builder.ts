@@ -55,7 +55,7 @@ export function buildContext(input: ContextInput): BuiltContext {
     messageTokens('user', newMessageTokens) +
     (input.systemMessage ? messageTokens('system', countTextTokens(input.systemMessage)) : 0);
   if (used > budget) {
-    throw AppError.validation([fieldIssue('content', 'issue.context_too_long')], 422);
+    throw AppError.validation([fieldIssue('content', 'issue.context_too_long')]);
   }
   const kept: LlmMessage[] = [];
   for (let i = input.history.length - 1; i >= 0; i--) {

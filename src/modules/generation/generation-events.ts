@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../common/errors/error-codes';
+import type { ErrorCode, ErrorVariant } from '../../common/errors/error-codes';
 import type { MessageKey } from '../../common/i18n/messages';
 
 export interface Usage {
@@ -17,7 +17,8 @@ export type GenerationEventBody =
       error: {
         code: ErrorCode;
         messageKey: MessageKey;
-        status: number;
+        /** Refines the code (a timeout…); each transport maps code and variant, no HTTP status here. */
+        variant?: ErrorVariant;
         details?: Record<string, unknown>;
       };
     };

@@ -202,7 +202,7 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
         error: {
           code: appError.code,
           messageKey: appError.messageKey,
-          status: appError.status,
+          variant: appError.variant,
           details: appError.details,
         },
       };

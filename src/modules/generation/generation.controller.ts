@@ -47,7 +47,7 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (!IDEMPOTENCY_KEY.test(header)) {
     throw AppError.validation(
       [fieldIssue('Idempotency-Key', 'issue.idempotency_key_invalid')],
-      400,
+      'malformed',
       'error.bad_request',
     );
   }

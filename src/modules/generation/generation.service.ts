@@ -152,7 +152,7 @@ export class GenerationService implements BeforeApplicationShutdown {
           event.error.code,
           event.error.messageKey,
           event.error.details,
-          event.error.status,
+          event.error.variant,
         );
       }
     }
@@ -232,7 +232,7 @@ function replayFromStore(message: MessageEntity, after: number): AsyncIterable<G
   if (message.status === 'failed' || message.status === 'streaming') {
     events.push({
       type: 'error',
-      error: { code: 'OPENAI_API_ERROR', messageKey: 'error.generation_interrupted', status: 502 },
+      error: { code: 'OPENAI_API_ERROR', messageKey: 'error.generation_interrupted' },
     });
   } else {
     const prompt = message.promptTokens ?? 0;

@@ -5,6 +5,7 @@ import { AppError } from '../../common/errors/app-error';
 import { InvalidEnvError } from '../../config/env';
 import { ModelsCatalog } from './models.catalog';
 import { OFFLINE_MODEL_ID, parseModelCatalog } from './models.config';
+import { httpStatusOf } from '../../common/errors/error-codes';
 
 const OPENAI = { OPENAI_API_KEY: 'sk-test' };
 const CUSTOM = [
@@ -184,7 +185,7 @@ describe(ModelsCatalog.name, () => {
       expect(caught).toBeInstanceOf(AppError);
       const error = caught as AppError;
       expect(error.code).toBe('VALIDATION_ERROR');
-      expect(error.status).toBe(422);
+      expect(httpStatusOf(error.code, error.variant)).toBe(422);
       expect(error.details).toMatchObject({ field: 'model', key: 'issue.unknown_model' });
     });
 

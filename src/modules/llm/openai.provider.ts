@@ -122,23 +122,23 @@ function finishReasonOf(reason: string): LlmFinishReason {
 /** Maps anything the SDK or the transport throws to the contract's error; never leaks it raw. */
 export function toProviderError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  const fail = (reason: LlmFailureReason, status: number, upstreamStatus?: number) =>
+  const fail = (reason: LlmFailureReason, timedOut: boolean, upstreamStatus?: number) =>
     new AppError(
       'OPENAI_API_ERROR',
-      status === 504 ? 'error.openai_timeout' : 'error.openai',
+      timedOut ? 'error.openai_timeout' : 'error.openai',
       upstreamStatus === undefined ? { reason } : { reason, upstream_status: upstreamStatus },
-      status,
+      timedOut ? 'timeout' : undefined,
     );
-  if (error instanceof APIConnectionTimeoutError) return fail('request_timeout', 504);
-  if (error instanceof APIConnectionError) return fail('connection_error', 502);
+  if (error instanceof APIConnectionTimeoutError) return fail('request_timeout', true);
+  if (error instanceof APIConnectionError) return fail('connection_error', false);
   if (error instanceof APIError) {
     return typeof error.status === 'number'
-      ? fail('upstream_error', 502, error.status)
-      : fail('upstream_error', 502); // an `error` event inside the stream
+      ? fail('upstream_error', false, error.status)
+      : fail('upstream_error', false); // an `error` event inside the stream
   }
-  if (error instanceof SyntaxError) return fail('malformed_stream', 502);
-  // undici's "terminated" (connection cut mid-body) and other transport failures.
-  return fail('connection_error', 502);
+  if (error instanceof SyntaxError) return fail('malformed_stream', false);
+  // A connection cut mid-body and other transport failures.
+  return fail('connection_error', false);
 }
 
 /**
@@ -226,7 +226,7 @@ export class OpenAiProvider implements LlmProvider {
         const reason: LlmFailureReason =
           watchdog.expired === 'first_token' ? 'first_token_timeout' : 'idle_timeout';
         this.logger.warn(`${request.model}: ${reason} after ${text.length} characters`);
-        throw new AppError('OPENAI_API_ERROR', 'error.openai_timeout', { reason }, 504);
+        throw new AppError('OPENAI_API_ERROR', 'error.openai_timeout', { reason }, 'timeout');
       }
       if (!signal?.aborted) {
         const mapped = toProviderError(error);

@@ -30,7 +30,7 @@ export interface GenerationMeter {
 
 export function llmFailureStatus(error: unknown): LlmCallStatus {
   if (error instanceof AppError && error.code === 'OPENAI_API_ERROR') {
-    return error.status === 504 ? 'timeout' : 'upstream_error';
+    return error.variant === 'timeout' ? 'timeout' : 'upstream_error';
   }
   return 'internal_error';
 }
