@@ -25,6 +25,24 @@ export function publicEvent(event: GenerationEvent, lang: Lang): Record<string, 
   }
 }
 
+/**
+ * Frames that read the same in every language (all but `error`), serialized once per event and
+ * shared by every reader of it: the memory log hands each reader the same event object.
+ */
+const sharedFrames = new WeakMap<GenerationEvent, string>();
+
+/** An event as one SSE frame (`id:` = event number). */
+export function sseFrame(event: GenerationEvent, lang: Lang): string {
+  if (event.type === 'error') return frameText(event, lang);
+  let text = sharedFrames.get(event);
+  if (text === undefined) sharedFrames.set(event, (text = frameText(event, lang)));
+  return text;
+}
+
+function frameText(event: GenerationEvent, lang: Lang): string {
+  return `id: ${event.seq}\ndata: ${JSON.stringify(publicEvent(event, lang))}\n\n`;
+}
+
 /** How long a client may leave written events unread before its stream is dropped (it can resume). */
 const SLOW_READER_MS = 60_000;
 
@@ -72,9 +90,7 @@ export async function streamSse(
   try {
     for await (const event of iterable) {
       if (gone.signal.aborted) break;
-      const flushed = res.write(
-        `id: ${event.seq}\ndata: ${JSON.stringify(publicEvent(event, lang))}\n\n`,
-      );
+      const flushed = res.write(sseFrame(event, lang));
       if (!flushed && !(await drained(res, gone.signal, SLOW_READER_MS))) {
         res.destroy();
         break;
