@@ -47,33 +47,6 @@ function summary(req: LoggedRequest, res: Response, durationMs?: number): string
   return `${req.method} ${what} ${res.statusCode}${durationMs === undefined ? '' : ` ${durationMs}ms`}`;
 }
 
-const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
-
-/**
- * A request's logger that costs nothing until a line is written at an enabled level: the
- * child (and the redaction of its bindings) is made then, once. Level methods that the level
- * drops answer the root's no-op without making it.
- */
-export function lazyChild(root: Logger, bindings: Record<string, unknown>): Logger {
-  let child: Logger | undefined;
-  const made = () => (child ??= root.child(bindings));
-  return new Proxy(root, {
-    get(_target, prop) {
-      if (typeof prop === 'string' && LEVELS.has(prop) && !root.isLevelEnabled(prop)) {
-        return Reflect.get(root, prop, root) as unknown;
-      }
-      if (prop === 'isLevelEnabled' || prop === 'level') {
-        return prop === 'level' ? root.level : root.isLevelEnabled.bind(root);
-      }
-      const target = made();
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === 'function'
-        ? (value as (...a: unknown[]) => unknown).bind(target)
-        : value;
-    },
-  });
-}
-
 /**
  * One line per HTTP request when its response is done: request id (the X-Request-Id the
  * response carries), method, redacted URL, route pattern, status, duration and user id. Never
@@ -81,8 +54,7 @@ export function lazyChild(root: Logger, bindings: Record<string, unknown>): Logg
  * the request is handled (nestjs-pino picks it up).
  *
  * When the level drops `info` lines (LOG_LEVEL=warn in production), a request costs no logger
- * of its own: only a 5xx writes its line (503 at warn, others at error), and `req.log` is made
- * on the first line something logs in the request.
+ * of its own: only a 5xx writes its line (503 at warn, others at error), through the root logger.
  */
 export function httpLogger(
   root: Logger,
@@ -117,9 +89,7 @@ export function httpLogger(
 
 function quietHttpLogger(root: Logger): (req: Request, res: Response, next: NextFunction) => void {
   return (req, res, next) => {
-    const logged = req as LoggedRequest & { log?: Logger };
-    const requestId = contextOf(logged).requestId;
-    logged.log = lazyChild(root, { request_id: requestId });
+    const logged = req as LoggedRequest;
     const started = performance.now();
     res.once('finish', () => {
       if (res.statusCode < 500 || isProbe(logged)) return;
@@ -127,7 +97,7 @@ function quietHttpLogger(root: Logger): (req: Request, res: Response, next: Next
       if (!root.isLevelEnabled(level)) return;
       const ms = Math.round(performance.now() - started);
       root[level](
-        { request_id: requestId, ...requestLine(logged, res, ms) },
+        { request_id: contextOf(logged).requestId, ...requestLine(logged, res, ms) },
         summary(logged, res, ms),
       );
     });

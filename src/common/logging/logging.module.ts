@@ -8,7 +8,7 @@ import { createRootLogger } from './logger';
 export const ROOT_LOGGER = Symbol('RootLogger');
 
 /**
- * nestjs-pino over our root logger: `app.useLogger(app.get(Logger))` turns every Nest `Logger`
+ * nestjs-pino over our root logger (below `info`, without binding a logger per request): `app.useLogger(app.get(Logger))` turns every Nest `Logger`
  * call into a JSON line of it, carrying the request id inside a request. The request logger
  * itself (pino-http) is mounted first by setupApp, so even requests refused before routing
  * are logged; here nestjs-pino only binds its `req.log` (`useExisting`).
@@ -27,7 +27,13 @@ export const ROOT_LOGGER = Symbol('RootLogger');
       useFactory: (root: Logger): Params => ({
         pinoHttp: { logger: root },
         useExisting: true,
-        forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+        // Binding `req.log` to a request runs it in an AsyncLocalStorage, which turns on
+        // promise hooks for the whole process (a cost on every promise). Below `info` no
+        // request line is written and few others are: those use the root logger, whose
+        // lines name the request or generation in their text.
+        forRoutes: root.isLevelEnabled('info')
+          ? [{ path: '{*path}', method: RequestMethod.ALL }]
+          : [],
       }),
     }),
   ],

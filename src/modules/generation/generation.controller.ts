@@ -98,13 +98,12 @@ export class GenerationController {
 
   /** The started reply as Server-Sent Events, from its first event. */
   private streamReply(
-    user: AuthUser,
     started: StartedGeneration,
     req: ContextRequest,
     res: Response,
   ): Promise<void> {
     return streamSse(res, this.sseOptions(req), (signal) =>
-      this.generation.follow(user, started.assistantMessageId, 0, signal),
+      this.generation.eventsOf(started, signal),
     );
   }
 
@@ -130,7 +129,7 @@ export class GenerationController {
     @Res() res: Response,
   ): Promise<void> {
     const started = await this.start(user, conversationId, dto, key, res);
-    if (dto.stream) return this.streamReply(user, started, req, res);
+    if (dto.stream) return this.streamReply(started, req, res);
     // @Res() takes this route out of Nest's reply (the SSE branch writes the response itself),
     // so the whole-reply answer is wrapped here with the envelope interceptor's own function.
     const result = await this.generation.result(user, started);
@@ -160,7 +159,7 @@ export class GenerationController {
     @Res() res: Response,
   ): Promise<void> {
     const started = await this.start(user, conversationId, dto, key, res);
-    await this.streamReply(user, started, req, res);
+    await this.streamReply(started, req, res);
   }
 
   /** Resumes a reply's stream after Last-Event-ID (or ?after=N): replays what was missed, then live. */

@@ -141,11 +141,21 @@ export class GenerationService implements BeforeApplicationShutdown {
     return replayFromStore(message, after);
   }
 
+  /**
+   * The events of a send's generation from the first, live: a StartedGeneration is the
+   * caller's own (started now, or named by the caller's own Idempotency-Key), so nothing is
+   * read to check ownership — the sender's stream opens without a database round trip.
+   */
+  eventsOf(
+    started: StartedGeneration,
+    signal?: AbortSignal,
+  ): Promise<AsyncIterable<GenerationEvent>> {
+    return this.followStarted(started.assistantMessageId, 0, signal);
+  }
+
   /** Waits for a generation to end and answers like POST …/messages (or throws its error). */
   async result(actor: AuthUser, started: StartedGeneration): Promise<SendResult> {
-    const events = started.local
-      ? await this.followStarted(started.assistantMessageId, 0)
-      : await this.follow(actor, started.assistantMessageId, 0);
+    const events = await this.eventsOf(started);
     for await (const event of events) {
       if (event.type === 'error') {
         throw new AppError(
