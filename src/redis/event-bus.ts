@@ -25,10 +25,10 @@ export type BusChannel = keyof BusEvents;
 
 export interface PublishOptions {
   /**
-   * Other replicas hear it only once this settles (what they will read must be there first);
-   * this process's subscribers hear it at once.
+   * Hands the message for other replicas to the caller, who sends it on `channel` with a write
+   * of its own (the stream log's batch): no round trip of the bus's own.
    */
-  remoteAfter?: Promise<unknown>;
+  remoteVia?: (channel: string, message: string) => void;
 }
 
 export interface EventBus {
@@ -120,14 +120,8 @@ export class RedisEventBus implements EventBus {
     options: PublishOptions = {},
   ): Promise<void> {
     await this.local.publish(channel, payload);
-    if (options.remoteAfter) {
-      void options.remoteAfter.then(
-        () => this.publishRemote(channel, payload),
-        () => this.publishRemote(channel, payload),
-      );
-    } else {
-      this.publishRemote(channel, payload);
-    }
+    if (options.remoteVia) options.remoteVia(PREFIX + channel, this.encode(payload));
+    else this.publishRemote(channel, payload);
   }
 
   private publishRemote<C extends BusChannel>(channel: C, payload: BusEvents[C]): void {
@@ -135,12 +129,14 @@ export class RedisEventBus implements EventBus {
       this.failed(`not connected (${this.redis.status})`);
       return;
     }
-    this.redis
-      .publish(PREFIX + channel, JSON.stringify({ ...payload, [ORIGIN]: this.origin }))
-      .then(
-        () => (this.failing = false),
-        (error: unknown) => this.failed(error instanceof Error ? error.message : String(error)),
-      );
+    this.redis.publish(PREFIX + channel, this.encode(payload)).then(
+      () => (this.failing = false),
+      (error: unknown) => this.failed(error instanceof Error ? error.message : String(error)),
+    );
+  }
+
+  private encode(payload: object): string {
+    return JSON.stringify({ ...payload, [ORIGIN]: this.origin });
   }
 
   private failed(reason: string): void {

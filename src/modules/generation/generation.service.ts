@@ -94,11 +94,13 @@ export class GenerationService implements BeforeApplicationShutdown {
       },
       { ...opened.call, reservation: opened.reservation },
     );
-    // Sockets here follow at once; other replicas hear of it once they can read its log.
+    // Sockets here follow at once; other replicas hear of it once they can read its log: in
+    // the log's own write to Redis, after its events, where the log is shared.
+    const log = this.log;
     await this.bus.publish(
       'generation.started',
       { userId: actor.id, messageId: id, conversationId, origin },
-      { remoteAfter: this.log.flush(id) },
+      log.announce ? { remoteVia: (channel, message) => log.announce?.(id, channel, message) } : {},
     );
     return {
       conversationId,

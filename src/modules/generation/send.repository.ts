@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { SqlParams } from '../../database/sql-params';
 import type { Tx } from '../../database/transactions';
 import type { MessageEntity, MessageRole, MessageStatus } from '../messages/message.entity';
-import { messageFromRow, MessageRow } from '../messages/messages.repository';
+import { MESSAGE_COLUMNS, messageFromRow, MessageRow } from '../messages/messages.repository';
+import { queryPrepared } from '../../database/prepared';
 import { reserveSql, ReserveInput, Settlement, settleSql } from '../quota/quota.repository';
 
 /** What a reply is built from: the conversation's settings and its latest messages. */
@@ -44,6 +45,10 @@ export interface ReplyOutcome {
   completionTokens: number | null;
 }
 
+const COLUMNS = MESSAGE_COLUMNS.join(', ');
+/** The columns of a message row of CTE `t`. */
+const columnsOf = (t: string) => MESSAGE_COLUMNS.map((c) => `${t}.${c}`).join(', ');
+
 /**
  * The statements of a send, each one atomic round trip (docs/PERFORMANCE.md, P4): read the
  * context, open (reserve quota + store the user message and the empty reply + count them on
@@ -59,9 +64,12 @@ export class SendRepository {
     userId: string,
     limit: number,
   ): Promise<SendContext | null> {
-    const rows = await this.dataSource.query<
-      { model: string; system_message: string | null; history: unknown }[]
-    >(
+    const rows = await queryPrepared<{
+      model: string;
+      system_message: string | null;
+      history: unknown;
+    }>(
+      this.dataSource,
       `SELECT c.model, c.system_message,
           (SELECT coalesce(json_agg(json_build_object('id', h.id, 'role', h.role,
                     'content', h.content, 'status', h.status, 'tokens', h.tokens_used)
@@ -89,9 +97,8 @@ export class SendRepository {
     const p = new SqlParams();
     const reserve = reserveSql(p, send.reserve);
     const conversation = p.add(send.conversationId, 'uuid');
-    const rows = await (tx ?? this.dataSource).query<
-      (MessageRow & { k: number; granted: number })[]
-    >(
+    const rows = await queryPrepared<MessageRow & { k: number; granted: number }>(
+      tx ?? this.dataSource,
       `WITH q AS (${reserve}),
        u AS (INSERT INTO messages
                (conversation_id, user_id, parent_id, role, content, status, model, tokens_used)
@@ -99,15 +106,15 @@ export class SendRepository {
                     'user', ${p.add(send.content, 'text')}, 'completed', ${p.add(send.model, 'varchar')},
                     ${p.add(send.tokensUsed, 'int')}
                FROM q
-             RETURNING *),
+             RETURNING ${COLUMNS}),
        a AS (INSERT INTO messages (conversation_id, user_id, parent_id, role, content, status, model)
              SELECT u.conversation_id, u.user_id, u.id, 'assistant', '', 'streaming', u.model FROM u
-             RETURNING *),
+             RETURNING ${COLUMNS}),
        c AS (UPDATE conversations SET message_count = message_count + 2, updated_at = now()
               WHERE id = ${conversation} AND EXISTS (SELECT 1 FROM a))
-       SELECT 1 AS k, q.last_grant AS granted, u.* FROM q, u
+       SELECT 1 AS k, q.last_grant AS granted, ${columnsOf('u')} FROM q, u
        UNION ALL
-       SELECT 2 AS k, q.last_grant AS granted, a.* FROM q, a`,
+       SELECT 2 AS k, q.last_grant AS granted, ${columnsOf('a')} FROM q, a`,
       p.values,
     );
     const user = rows.find((r) => r.k === 1);
@@ -136,7 +143,8 @@ export class SendRepository {
     // settles nothing again. A reply that is gone (conversation deleted) is still settled.
     const settle = `${settleSql(p, settlement)}
         AND (EXISTS (SELECT 1 FROM m) OR NOT EXISTS (SELECT 1 FROM messages WHERE id = ${id}))`;
-    const rows = await this.dataSource.query<MessageRow[]>(
+    const rows = await queryPrepared<MessageRow>(
+      this.dataSource,
       `WITH m AS (UPDATE messages SET content = ${p.add(outcome.content, 'text')},
                     status = ${p.add(outcome.status, 'varchar')},
                     tokens_used = ${p.add(outcome.tokensUsed, 'int')},
@@ -144,13 +152,13 @@ export class SendRepository {
                     completion_tokens = ${p.add(outcome.completionTokens, 'int')},
                     updated_at = now()
                   WHERE id = ${id} AND status = 'streaming'
-                  RETURNING *),
+                  RETURNING ${COLUMNS}),
        c AS (UPDATE conversations SET updated_at = now()
               WHERE id IN (SELECT conversation_id FROM m)),
        s AS (${settle})
-       SELECT * FROM m
+       SELECT ${COLUMNS} FROM m
        UNION ALL
-       SELECT * FROM messages WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM m)`,
+       SELECT ${COLUMNS} FROM messages WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM m)`,
       p.values,
     );
     return rows[0] ? messageFromRow(rows[0]) : null;

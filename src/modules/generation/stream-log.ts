@@ -21,6 +21,12 @@ export interface StreamLog {
    * replicas read them (before telling them about a generation, before the process stops).
    */
   flush(generationId?: string): Promise<void>;
+  /**
+   * Where the log is shared (Redis): sends `message` on the pub/sub `channel` in the same
+   * write as the generation's events appended so far, after them — one round trip for both,
+   * and other replicas hear of the generation only once they can read it.
+   */
+  announce?(generationId: string, channel: string, message: string): void;
 }
 
 export const STREAM_LOG = Symbol('StreamLog');
@@ -108,6 +114,12 @@ export interface StreamWrite {
   replace: boolean;
 }
 
+/** A pub/sub message sent in a batch, after its events. */
+export interface Announcement {
+  channel: string;
+  message: string;
+}
+
 /** How long a reader blocks on Redis before checking that the stream still exists. */
 const BLOCK_MS = 5000;
 
@@ -153,8 +165,11 @@ export class RedisStreamLog implements StreamLog {
     return this.writeBatch([{ generationId, events, replace: true }]);
   }
 
-  /** Writes the events of several generations in one transaction: one round trip for all. */
-  async writeBatch(writes: StreamWrite[]): Promise<void> {
+  /**
+   * Writes the events of several generations in one transaction, then the announcements: one
+   * round trip for all.
+   */
+  async writeBatch(writes: StreamWrite[], announcements: Announcement[] = []): Promise<void> {
     const batch = this.redis.multi();
     let commands = 0;
     for (const { generationId, events, replace } of writes) {
@@ -167,6 +182,8 @@ export class RedisStreamLog implements StreamLog {
       else if (replace || events[0].seq === 1) batch.expire(key, this.orphanTtlSeconds);
       commands++;
     }
+    for (const { channel, message } of announcements) batch.publish(channel, message);
+    commands += announcements.length;
     if (commands === 0) return;
     const results = await batch.exec();
     const failed = results?.find(([error]) => error);
@@ -247,6 +264,7 @@ export const BATCH_INTERVAL_MS = 5;
 /** One batched write: the events of each generation it carries, and its settling. */
 interface Batch {
   events: Map<string, GenerationEvent[]>;
+  announcements: Announcement[];
   written: Promise<void>;
   settle: () => void;
 }
@@ -284,16 +302,27 @@ export class TieredStreamLog implements StreamLog {
 
   async append(generationId: string, body: GenerationEventBody): Promise<GenerationEvent> {
     const event = await this.local.append(generationId, body);
+    const next = this.nextBatch();
+    const events = next.events.get(generationId);
+    if (events) events.push(event);
+    else next.events.set(generationId, [event]);
+    this.schedule();
+    return event;
+  }
+
+  announce(_generationId: string, channel: string, message: string): void {
+    // Every event appended so far is in the next batch or in one before it: after them.
+    this.nextBatch().announcements.push({ channel, message });
+    this.schedule();
+  }
+
+  private nextBatch(): Batch {
     if (!this.next) {
       let settle = () => undefined as void;
       const written = new Promise<void>((resolve) => (settle = resolve));
-      this.next = { events: new Map(), written, settle };
+      this.next = { events: new Map(), announcements: [], written, settle };
     }
-    const events = this.next.events.get(generationId);
-    if (events) events.push(event);
-    else this.next.events.set(generationId, [event]);
-    this.schedule();
-    return event;
+    return this.next;
   }
 
   follow(
@@ -331,7 +360,7 @@ export class TieredStreamLog implements StreamLog {
     this.next = null;
     this.writing = batch;
     this.lastWriteAt = performance.now();
-    void this.copy(batch.events).finally(() => {
+    void this.copy(batch.events, batch.announcements).finally(() => {
       this.writing = null;
       batch.settle();
       this.schedule();
@@ -344,7 +373,10 @@ export class TieredStreamLog implements StreamLog {
    * process keeps its events (readers elsewhere wait for the end); other events ride with the
    * generation's next batch.
    */
-  private async copy(batch: Map<string, GenerationEvent[]>): Promise<void> {
+  private async copy(
+    batch: Map<string, GenerationEvent[]>,
+    announcements: Announcement[],
+  ): Promise<void> {
     const writes: StreamWrite[] = [...batch].map(([generationId, events]) =>
       this.degraded.has(generationId)
         ? { generationId, events: this.local.events(generationId), replace: true }
@@ -352,7 +384,7 @@ export class TieredStreamLog implements StreamLog {
     );
     const copied = await this.redis.run(
       async () => {
-        await this.shared.writeBatch(writes);
+        await this.shared.writeBatch(writes, announcements);
         return true;
       },
       () => false,

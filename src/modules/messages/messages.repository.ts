@@ -62,7 +62,25 @@ export class MessagesRepository {
   }
 }
 
-/** A `messages` row as a raw query returns it (RETURNING *), as the entity. */
+/** The columns of a `messages` row, listed (prepared statements must not select `*`). */
+export const MESSAGE_COLUMNS = [
+  'id',
+  'seq',
+  'conversation_id',
+  'user_id',
+  'parent_id',
+  'role',
+  'content',
+  'status',
+  'model',
+  'tokens_used',
+  'prompt_tokens',
+  'completion_tokens',
+  'created_at',
+  'updated_at',
+] as const;
+
+/** A `messages` row as a raw query returns it, as the entity. */
 export interface MessageRow {
   id: string;
   seq: string | number;
