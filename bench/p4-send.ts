@@ -6,8 +6,15 @@ import { load, LoadResult } from './lib/load';
 import { PgRoundTripCounter } from './lib/pg-counter';
 import { formatSummary, summarizeProfile } from './lib/profile';
 import { BenchReport, finish, log, median, parseArgs, row } from './lib/report';
-import { Child, createDatabase, JWT_SECRET, startHelper, startService } from './lib/service';
-import { cpuMs } from './support/stream/processes';
+import {
+  Child,
+  createDatabase,
+  JWT_SECRET,
+  REDIS_URL,
+  startHelper,
+  startService,
+} from './lib/service';
+import { cpuMs, cpuTreeMs } from './support/stream/processes';
 
 /**
  * P4 — send: non-streamed POST /conversations/{id}/messages with an upstream that answers at
@@ -125,6 +132,41 @@ async function main(): Promise<void> {
     await floor.stop();
     children.splice(children.indexOf(floor), 1);
 
+    // Per process and per machine (issue 12): with Redis (more than one worker needs it), one
+    // process beside CLUSTER_WORKERS=2 (a worker per core), alternating.
+    const shapes = [
+      { label: '1 process', env: {} },
+      { label: 'CLUSTER_WORKERS=2', env: { CLUSTER_WORKERS: '2' } },
+    ];
+    const machine = shapes.map(() => ({
+      rps: [] as number[],
+      cpu: [] as number[],
+      p99: [] as number[],
+    }));
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const [i, shape] of shapes.entries()) {
+        const service = await startService({
+          DATABASE_URL: db.url,
+          REDIS_URL,
+          ...llm,
+          ...shape.env,
+        });
+        children.push(service);
+        await sendLoad(service.url, targets, WARMUP);
+        const cpuBefore = cpuTreeMs(service.child.pid!);
+        const r = await sendLoad(service.url, targets, DURATION);
+        machine[i].cpu.push((cpuTreeMs(service.child.pid!) - cpuBefore) / Math.max(1, r.ok));
+        machine[i].rps.push(r.rps);
+        machine[i].p99.push(r.p99);
+        log(
+          `send rep ${rep + 1} (${shape.label}, Redis): ${r.rps.toFixed(0)} sends/s (${r.failed} failed)`,
+        );
+        if (r.failed > 0) notes.push(`${shape.label} rep ${rep + 1}: ${r.failed} sends failed`);
+        await service.stop();
+        children.splice(children.indexOf(service), 1);
+      }
+    }
+
     // Second run of the service, through the counting proxy and under the CPU profiler.
     const counter = new PgRoundTripCounter({
       host: new URL(db.url).hostname,
@@ -139,6 +181,9 @@ async function main(): Promise<void> {
     ]);
     children.push(profiled);
     const settle = () => new Promise((r) => setTimeout(r, 150));
+    // Steady state: every user's session is in the service's session cache, as it is for a
+    // user who keeps sending (an uncached request adds the session read).
+    for (const t of targets) await call(profiled.url, 'GET', '/users/me', undefined, t.token);
     const perRequest = async (fn: (i: number) => Promise<void>): Promise<number> => {
       await fn(0); // warm
       await settle();
@@ -195,6 +240,21 @@ async function main(): Promise<void> {
       row('service CPU per send (start + reply)', median(cpuPerSend.app), 'ms', {
         baseline: median(cpuPerSend.floor),
       }),
+      row(
+        'sends/s with Redis, CLUSTER_WORKERS=2 vs 1 process (per machine)',
+        median(machine[1].rps),
+        'sends/s',
+        { baseline: median(machine[0].rps) },
+      ),
+      row(
+        'service CPU per send with Redis, CLUSTER_WORKERS=2 vs 1 process',
+        median(machine[1].cpu),
+        'ms',
+        { baseline: median(machine[0].cpu) },
+      ),
+      row('send p99 with Redis, CLUSTER_WORKERS=2 vs 1 process', median(machine[1].p99), 'ms', {
+        baseline: median(machine[0].p99),
+      }),
       row('DB round trips per send', sendRt, 'round trips', { target: '≤ 3', met: sendRt <= 3 }),
       row('DB round trips per GET /conversations', listRt, 'round trips'),
       row('DB round trips per GET /users/me', meRt, 'round trips'),
@@ -202,7 +262,8 @@ async function main(): Promise<void> {
     notes.push(
       `autocannon, ${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s warm-up, ${REPS} run(s) per side, median; service and floor runs alternate; each request goes to the next of ${targets.length} conversations of ${USERS} users; the upstream (bench/baseline/instant-upstream.ts, own process) answers at once.`,
       'Baseline: the floor (bench/baseline/floor-server.ts, own process): node:http, no database or Redis, conversations in memory; it checks the token (HS256 with node:crypto), sends the upstream the body the service sends (the history, then the new message; stream: true) and answers 201 with the same envelope. CPU per send = process CPU over a run / 2xx answers.',
-      `Round trips: a wire-protocol proxy between the service and PostgreSQL counts Sync and simple Query messages over ${COUNT_N} sequential requests (after one warm-up request), divided by ${COUNT_N}.`,
+      `Round trips: a wire-protocol proxy between the service and PostgreSQL counts Sync and simple Query messages over ${COUNT_N} sequential requests (after one warm-up request, with every user's session already checked once: the session cache's steady state; an uncached request adds one), divided by ${COUNT_N}.`,
+      `Per machine: the service with Redis as one process and with CLUSTER_WORKERS=2 (node:cluster, a worker per core), started fresh for each run, ${REPS} run(s) each, alternating; CPU = the process and its workers over the run / 2xx answers. The machine's 2 cores also run PostgreSQL, Redis, the upstream and the load generator.`,
       `Statements of one send (${statements.length}, in order): ${statements.map((s, i) => `(${i + 1}) ${s.slice(0, 110)}`).join(' | ')}`,
     );
     try {

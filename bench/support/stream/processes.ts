@@ -57,6 +57,31 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** CPU time of a process and all its descendants (node:cluster workers), in ms. */
+export function cpuTreeMs(pid: number): number {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  const visit = (p: number): void => {
+    try {
+      total += cpuMs(p);
+    } catch {
+      return;
+    }
+    for (const [child, parent] of parents) if (parent === p) visit(child);
+  };
+  visit(pid);
+  return total;
+}
+
 /** CPU use of several processes over a window: call `done()` at its end → % of one core each. */
 export function cpuMeter(pids: Record<string, number>): () => Record<string, number> {
   const start = Date.now();
