@@ -15,7 +15,7 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../../lib/service';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -71,14 +71,6 @@ export function installPortkey(): void {
         `(found ${versionOf('@portkey-ai/gateway') ?? 'none'} / ${versionOf('@hono/node-server') ?? 'none'})`,
     );
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Local addresses listening on `port`, from /proc/net/tcp and tcp6 (hex, as the kernel prints them). */
