@@ -30,7 +30,7 @@ export class InfoController {
       name: 'ChatGPT Backend API',
       version: appVersion(),
       environment: this.config.env.NODE_ENV,
-      supported_models: this.models.list().map((m) => m.id),
+      supported_models: [...this.models.ids],
       default_model: this.models.defaultModelId,
       llm_provider: this.provider.name,
       features: {

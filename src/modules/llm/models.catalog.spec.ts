@@ -157,10 +157,14 @@ describe(ModelsCatalog.name, () => {
   });
 
   describe('list and get', () => {
-    it('hands out copies that cannot change the catalog', () => {
+    it('hands out models that cannot change the catalog (frozen, not copied per call)', () => {
       const catalog = ModelsCatalog.fromSettings(OPENAI);
-      catalog.list()[0].max_tokens = 1;
-      catalog.get('gpt-4')!.capabilities.push('magic');
+      expect(() => {
+        (catalog.list()[0] as { max_tokens: number }).max_tokens = 1;
+      }).toThrow(/read.only/);
+      expect(() => catalog.get('gpt-4')!.capabilities.push('magic')).toThrow(/not extensible/);
+      expect(catalog.get('gpt-4')).toBe(catalog.get('gpt-4'));
+      expect(catalog.ids).toEqual(catalog.list().map((m) => m.id));
       expect(catalog.get('gpt-4')).toMatchObject({
         max_tokens: 8192,
         capabilities: ['text', 'code', 'reasoning'],
