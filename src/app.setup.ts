@@ -43,6 +43,8 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   const logger = new Logger('Http');
 
   app.disable('x-powered-by');
+  // Every answer carries a fresh timestamp, so an ETag (a hash of each body) never matches.
+  app.set('etag', false);
   answerClientErrorsInEnvelope(app.getHttpServer());
   // Mounted first: one line per request, whoever answers it (parser errors and the JSON 404 too).
   app.use(httpLogger(app.get<PinoRootLogger>(ROOT_LOGGER)));
