@@ -404,7 +404,7 @@ describe('Slow readers: an 8 MiB reply streamed to clients that do not read (ser
     const held = wsBytes - inKernel;
     const whileUnread = unread.heapMiB + unread.externalMiB - before.heapMiB - before.externalMiB;
     const afterRead = after.heapMiB + after.externalMiB - before.heapMiB - before.externalMiB;
-    // Backpressure (ChatGateway.sendPaced): a socket that does not read holds up its own
+    // Backpressure (ChatSocket.sendPaced): a socket that does not read holds up its own
     // follower once ~1 MiB is queued on it, so the process keeps about one copy of the reply
     // (the stream log) plus ~1 MiB per socket, not a copy per socket.
     expect(whileUnread).toBeLessThan(2 * REPLY_MIB + clients.length * 2 + 8);
