@@ -351,6 +351,18 @@ export class Env {
   @IsClusterWorkers()
   CLUSTER_WORKERS: number | 'auto' = 0;
 
+  /**
+   * The send path's statements as named prepared statements (parsed once per connection).
+   * false behind a pooler in transaction mode (PgBouncer before 1.21); they also turn
+   * themselves off when the database says a named statement went missing.
+   */
+  @Transform(({ value }: { value: unknown }) => {
+    const text = typeof value === 'string' ? value.trim().toLowerCase() : value;
+    return text === 'true' ? true : text === 'false' ? false : value;
+  })
+  @IsBoolean()
+  DB_PREPARED_STATEMENTS = true;
+
   /** Lowest level written to the log. */
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';

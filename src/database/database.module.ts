@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { Transactions } from './transactions';
 import { describeUrl, typeormOptions } from './typeorm-options';
+import { preparedStatementsOff } from './prepared';
 
 const EMBEDDED = Symbol('EmbeddedPostgres');
 
@@ -62,9 +63,12 @@ class EmbeddedPostgresModule {}
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(
+    config: AppConfig,
     @Inject(EMBEDDED) private readonly embedded: EmbeddedPostgres | null,
     private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    if (embedded || !config.env.DB_PREPARED_STATEMENTS) preparedStatementsOff(dataSource);
+  }
 
   async onApplicationShutdown(): Promise<void> {
     if (!this.embedded) return;

@@ -46,6 +46,19 @@ suite('queryPrepared (PostgreSQL)', () => {
     expect(await preparedCount()).toBeGreaterThan(0);
   });
 
+  it('falls back to unnamed statements when the server lost one (a pooler, a shared backend)', async () => {
+    const text = 'SELECT $1::int * 2 AS n';
+    expect(await queryPrepared<{ n: number }>(dataSource, text, [2])).toEqual([{ n: 4 }]);
+    // Behind node-postgres's back: it still believes the statement is prepared.
+    await dataSource.query('DEALLOCATE ALL');
+    expect(await queryPrepared<{ n: number }>(dataSource, text, [3])).toEqual([{ n: 6 }]);
+    // From then on this data source prepares nothing by name.
+    expect(await queryPrepared<{ n: number }>(dataSource, 'SELECT $1::int AS other', [1])).toEqual([
+      { other: 1 },
+    ]);
+    expect(await preparedCount()).toBe(0);
+  });
+
   it('runs inside a transaction on its connection', async () => {
     const seen = await dataSource.transaction(async (tx) => {
       await tx.query(`SET LOCAL application_name = 'prepared-spec'`);

@@ -1,8 +1,31 @@
+import { Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+
+/** Data sources whose statements stay unnamed (see preparedStatementsOff). */
+const unnamedOnly = new WeakSet<DataSource>();
+
+/**
+ * Statements on this data source are never prepared by name: embedded PGlite (one
+ * backend behind its socket, whose statement state another connection may reset),
+ * DB_PREPARED_STATEMENTS=false (a pooler in transaction mode, e.g. PgBouncer before 1.21), or
+ * after the server said a named statement was missing or already there.
+ */
+export function preparedStatementsOff(dataSource: DataSource): void {
+  unnamedOnly.add(dataSource);
+}
+
+/**
+ * invalid_sql_statement_name ("prepared statement … does not exist") and
+ * duplicate_prepared_statement: the connection's statements are not what node-postgres thinks
+ * (a pooler between, or a backend shared by several connections).
+ */
+const LOST_STATEMENT_CODES = new Set(['26000', '42P05']);
+
+const logger = new Logger('Database');
 
 /** Statement texts given a name so far; a guard against a caller whose text varies per call. */
 const MAX_NAMED = 500;
@@ -43,7 +66,32 @@ export async function queryPrepared<T>(
   values: unknown[],
 ): Promise<T[]> {
   const dataSource = on instanceof DataSource ? on : on.connection;
-  const config = { name: nameOf(text), text, values };
+  const named = !unnamedOnly.has(dataSource);
+  try {
+    return await execute<T>(on, dataSource, {
+      name: named ? nameOf(text) : undefined,
+      text,
+      values,
+    });
+  } catch (error) {
+    const code = (error as { driverError?: { code?: unknown } }).driverError?.code;
+    if (!named || typeof code !== 'string' || !LOST_STATEMENT_CODES.has(code)) throw error;
+    // Named statements do not hold on this database: unnamed from now on, and this one again
+    // (a failed statement changed nothing). Inside a transaction the failure aborted it.
+    preparedStatementsOff(dataSource);
+    logger.warn(
+      `named prepared statements do not hold on this database (${code}): not used any more`,
+    );
+    if (on instanceof EntityManager && on.queryRunner) throw error;
+    return execute<T>(on, dataSource, { text, values });
+  }
+}
+
+async function execute<T>(
+  on: DataSource | EntityManager,
+  dataSource: DataSource,
+  config: { name?: string; text: string; values: unknown[] },
+): Promise<T[]> {
   const runner = on instanceof EntityManager ? on.queryRunner : undefined;
   if (runner) {
     const client = (await (runner as PostgresQueryRunner).connect()) as PoolClient;
@@ -53,7 +101,7 @@ export async function queryPrepared<T>(
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    return await run(client, config);
+    return await run<T>(client, config);
   } catch (error) {
     if (!(error instanceof QueryFailedError)) broken = error as Error;
     throw error;
