@@ -99,6 +99,10 @@ async function execute<T>(
   }
   const pool = (dataSource.driver as PostgresDriver).master as Pool;
   const client = await pool.connect();
+  // A checked-out client has no listener of the pool's: a connection dying under it would be
+  // an unhandled 'error' event (the statement's own promise rejects with it anyway).
+  const onError = (): void => undefined;
+  client.on('error', onError);
   let broken: Error | undefined;
   try {
     return await run<T>(client, config);
@@ -106,6 +110,7 @@ async function execute<T>(
     if (!(error instanceof QueryFailedError)) broken = error as Error;
     throw error;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

@@ -1,5 +1,5 @@
 import supertest from 'supertest';
-import { GenerationService } from '../../src/modules/generation/generation.service';
+import { GenerationRunners } from '../../src/modules/generation/generation-runner';
 import { EVENT_BUS } from '../../src/redis/event-bus';
 import { REDIS } from '../../src/redis/redis.module';
 import { aConversation, bearer, fetchQuota, registerUser, type RegisteredUser } from '../factories';
@@ -227,8 +227,8 @@ const suiteName = REDIS_URL
   async function generationsOver(timeoutMs = 15_000): Promise<void> {
     for (const t of [a, b]) {
       if (!t) continue;
-      // The service's own list of replies running in this process (private: read, not changed).
-      const { running } = t.app.get<unknown, { running: Map<string, unknown> }>(GenerationService);
+      // The replies running in this process.
+      const running = t.app.get(GenerationRunners);
       await until(() => running.size === 0, timeoutMs, 'running generations to end').catch(
         (error: unknown) => report(`cleanup: ${String(error)} (${running.size} left)`),
       );
