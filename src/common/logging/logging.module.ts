@@ -8,7 +8,7 @@ import { createRootLogger } from './logger';
 export const ROOT_LOGGER = Symbol('RootLogger');
 
 /**
- * nestjs-pino over our root logger (below `info`, without binding a logger per request): `app.useLogger(app.get(Logger))` turns every Nest `Logger`
+ * nestjs-pino over our root logger: `app.useLogger(app.get(Logger))` turns every Nest `Logger`
  * call into a JSON line of it, carrying the request id inside a request. The request logger
  * itself (pino-http) is mounted first by setupApp, so even requests refused before routing
  * are logged; here nestjs-pino only binds its `req.log` (`useExisting`).

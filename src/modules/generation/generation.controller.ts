@@ -132,7 +132,7 @@ export class GenerationController {
     if (dto.stream) return this.streamReply(started, req, res);
     // @Res() takes this route out of Nest's reply (the SSE branch writes the response itself),
     // so the whole-reply answer is wrapped here with the envelope interceptor's own function.
-    const result = await this.generation.result(user, started);
+    const result = await this.generation.result(started);
     res.status(201).json(successEnvelope(result, t('messages.sent', contextOf(req).lang)));
   }
 

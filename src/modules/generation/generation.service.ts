@@ -96,11 +96,10 @@ export class GenerationService implements BeforeApplicationShutdown {
     );
     // Sockets here follow at once; other replicas hear of it once they can read its log: in
     // the log's own write to Redis, after its events, where the log is shared.
-    const log = this.log;
     await this.bus.publish(
       'generation.started',
       { userId: actor.id, messageId: id, conversationId, origin },
-      log.announce ? { remoteVia: (channel, message) => log.announce?.(id, channel, message) } : {},
+      { remoteVia: this.log.announce?.bind(this.log) },
     );
     return {
       conversationId,
@@ -156,7 +155,7 @@ export class GenerationService implements BeforeApplicationShutdown {
   }
 
   /** Waits for a generation to end and answers like POST …/messages (or throws its error). */
-  async result(actor: AuthUser, started: StartedGeneration): Promise<SendResult> {
+  async result(started: StartedGeneration): Promise<SendResult> {
     const events = await this.eventsOf(started);
     for await (const event of events) {
       if (event.type === 'error') {

@@ -16,17 +16,14 @@ export interface StreamLog {
     after: number,
     signal?: AbortSignal,
   ): Promise<AsyncIterable<GenerationEvent> | null>;
-  /**
-   * Resolves once the events appended so far (of one generation, or of all) are where other
-   * replicas read them (before telling them about a generation, before the process stops).
-   */
-  flush(generationId?: string): Promise<void>;
+  /** Resolves once the events appended so far are where other replicas read them (shutdown). */
+  flush(): Promise<void>;
   /**
    * Where the log is shared (Redis): sends `message` on the pub/sub `channel` in the same
-   * write as the generation's events appended so far, after them — one round trip for both,
-   * and other replicas hear of the generation only once they can read it.
+   * write as the events appended so far, after them — one round trip for both, and other
+   * replicas hear of a generation only once they can read it.
    */
-  announce?(generationId: string, channel: string, message: string): void;
+  announce?(channel: string, message: string): void;
 }
 
 export const STREAM_LOG = Symbol('StreamLog');
@@ -310,7 +307,7 @@ export class TieredStreamLog implements StreamLog {
     return event;
   }
 
-  announce(_generationId: string, channel: string, message: string): void {
+  announce(channel: string, message: string): void {
     // Every event appended so far is in the next batch or in one before it: after them.
     this.nextBatch().announcements.push({ channel, message });
     this.schedule();
@@ -338,11 +335,8 @@ export class TieredStreamLog implements StreamLog {
     );
   }
 
-  async flush(generationId?: string): Promise<void> {
-    const holds = (batch: Batch | null) =>
-      batch !== null && (generationId === undefined || batch.events.has(generationId));
-    const waits = [this.writing, this.next].filter(holds).map((batch) => batch!.written);
-    await Promise.all(waits);
+  async flush(): Promise<void> {
+    await Promise.all([this.writing?.written, this.next?.written]);
   }
 
   /** Starts the next write now, or once the one under way is done and the interval has passed. */
