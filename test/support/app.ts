@@ -45,6 +45,10 @@ export async function bootApp(
     RATE_LIMIT_AUTH: '100000',
     RATE_LIMIT_MESSAGES: '100000',
     RATE_LIMIT_DEFAULT: '100000',
+    RATE_LIMIT_RESUMES: '100000',
+    WS_RATE_LIMIT_PINGS: '1000000',
+    WS_RATE_LIMIT_FRAMES: '1000000',
+    WS_MAX_SOCKETS_PER_USER: '100000',
     LOGIN_LOCKOUT_THRESHOLD: '100000',
     // Quiet test output; `LOG_LEVEL=debug npm test -- …` shows the apps' logs. Suites that
     // assert on logs run the service as a child process and read its stdout.

@@ -15,3 +15,9 @@ export const AuthRateLimit = () =>
  * REST, SSE and WebSocket alike), not by `default`.
  */
 export const MessageRateLimit = () => SkipThrottle({ default: true });
+
+/**
+ * Resuming a reply's stream: limited by the `resumes` budget (ResumeBudget, shared with the
+ * WebSocket `resume` frame), not by `default`.
+ */
+export const ResumeRateLimit = () => SkipThrottle({ default: true });

@@ -72,5 +72,11 @@ export function aUser(fields: Partial<AuthUser> = {}): AuthUser {
 }
 
 export function aHandshake(fields: Partial<Handshake> = {}): Handshake {
-  return { user: aUser(), lang: 'en', expiresAt: Date.now() + 60_000, ...fields };
+  return {
+    user: aUser(),
+    lang: 'en',
+    expiresAt: Date.now() + 60_000,
+    socketId: randomUUID(),
+    ...fields,
+  };
 }
