@@ -1,6 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
-import { ChatSocket, REFUSAL_WINDOW_MS, WS_HIGH_WATER_BYTES, serializeFrame } from './chat-socket';
+import {
+  ChatSocket,
+  POLICY_CLOSE_GRACE_MS,
+  REFUSAL_WINDOW_MS,
+  WS_HIGH_WATER_BYTES,
+  serializeFrame,
+} from './chat-socket';
 import { WS_CLOSE_POLICY } from './ws-events';
 import { aHandshake, FakeWs } from './testing/chat-fakes';
 
@@ -176,6 +182,23 @@ describe(ChatSocket.name, () => {
         error: { code: 'RATE_LIMIT_EXCEEDED' },
       });
       expect(ws.closedWith).toEqual({ code: WS_CLOSE_POLICY, reason: 'rate limit exceeded' });
+      // It reads nothing more, and the connection is dropped once the close frame had its time.
+      expect(ws.paused).toBe(true);
+      expect(ws.terminated).toBe(false);
+    });
+
+    it('drops the connection POLICY_CLOSE_GRACE_MS after a close for policy', () => {
+      jest.useFakeTimers();
+      const strict = new ChatSocket(ws.asWebSocket, aHandshake(), {
+        maxQueued: 10,
+        maxRefusals: 0,
+      });
+      strict.refuse(limited());
+      jest.advanceTimersByTime(POLICY_CLOSE_GRACE_MS - 1);
+      expect(ws.terminated).toBe(false);
+      jest.advanceTimersByTime(1);
+      expect(ws.terminated).toBe(true);
+      jest.useRealTimers();
     });
 
     it('counts refusals per window: a client that backs off is not closed', () => {

@@ -26,6 +26,8 @@ export interface SocketLimits {
 
 /** The window in which a socket's refusals are counted towards closing it. */
 export const REFUSAL_WINDOW_MS = 60_000;
+/** After a close for policy, how long the close frame has to reach the client before the connection is dropped. */
+export const POLICY_CLOSE_GRACE_MS = 1000;
 
 const UNLIMITED: SocketLimits = { maxQueued: Infinity, maxRefusals: Infinity };
 
@@ -120,10 +122,21 @@ export class ChatSocket {
     }
     this.refusals += 1;
     if (this.refusals > this.limits.maxRefusals) {
-      if (this.isOpen) this.close(WS_CLOSE_POLICY, 'rate limit exceeded');
+      if (this.isOpen) this.closeForPolicy();
       return;
     }
     this.sendError(error, ids);
+  }
+
+  /**
+   * Closes with 1008 a client that would not stop, and reads nothing more from it: what it goes
+   * on sending stays in the kernel's buffers (and then in its own), not parsed here. The close
+   * frame still goes out; the connection is dropped once it has had time to arrive.
+   */
+  private closeForPolicy(): void {
+    this.close(WS_CLOSE_POLICY, 'rate limit exceeded');
+    this.ws.pause();
+    setTimeout(() => this.ws.terminate(), POLICY_CLOSE_GRACE_MS).unref();
   }
 
   /**

@@ -203,6 +203,13 @@ describe(ChatGateway.name, () => {
       expect(t.auth.scheduleExpiry).toHaveBeenCalledWith(socket);
     });
 
+    it("reads the socket's frames itself (no Nest message pipeline per frame)", async () => {
+      const { ws } = t.open();
+      ws.emit('message', Buffer.from('{"type":"ping"}'));
+      await tick();
+      expect(ws.frames.map((f) => f.type)).toEqual(['pong']);
+    });
+
     it('closes with 4401 a socket without a handshake', () => {
       const ws = new FakeWs();
       t.gateway.handleConnection(ws.asWebSocket, { url: '/', headers: {} } as IncomingMessage);

@@ -9,7 +9,6 @@ import {
   OnGatewayConnection,
   OnGatewayDisconnect,
   OnGatewayInit,
-  SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
@@ -122,6 +121,9 @@ export class ChatGateway
       return;
     }
     const socket = this.connections.add(ws, handshake, this.limits);
+    // Read here, not through @SubscribeMessage: Nest's per-message pipeline (guards,
+    // interceptors, observables) would run for every frame of a flood before any limit could.
+    ws.on('message', (data: RawData) => this.onFrame(ws, data));
     this.logger.log(
       { socket_id: socket.id, user_id: socket.user.id, url: sanitizeUrl(req.url) },
       'websocket connected',
@@ -136,11 +138,10 @@ export class ChatGateway
   }
 
   /**
-   * Every frame (the adapter's parser routes them all here); handled in order per socket. One
-   * that finds its socket's queue full is refused at once, unread; frames still arriving on a
-   * socket being closed are dropped.
+   * Every frame of an accepted socket; handled in order per socket. One that finds its socket's
+   * queue full is refused at once, unread; frames still arriving on a socket being closed are
+   * dropped.
    */
-  @SubscribeMessage('frame')
   onFrame(ws: WebSocket, raw: RawData | string): void {
     const socket = this.connections.get(ws);
     if (!socket?.isOpen) return;
