@@ -1,7 +1,9 @@
 import type { Socket } from 'node:net';
 import {
+  collectGarbage,
   conversationOver,
   fmtMiB,
+  gcOnSignalNodeOptions,
   mapLimit,
   memoryOf,
   registerOver,
@@ -192,6 +194,8 @@ describe('WebSocket flood and socket cap (service process, default WebSocket lim
       OPENAI_BASE_URL: fake.baseURL,
       LLM_MAX_RETRIES: '0',
       LOG_LEVEL: 'warn',
+      // Heap after a full collection, so retained memory shows apart from garbage.
+      NODE_OPTIONS: gcOnSignalNodeOptions(),
       ...DEFAULT_WS_LIMITS,
     };
     [service, replica] = await Promise.all([
@@ -232,6 +236,7 @@ describe('WebSocket flood and socket cap (service process, default WebSocket lim
     const baseline = meLoop(service.url, victim);
     await sleep(2000);
     const before = await baseline.stop();
+    await collectGarbage(pid);
     const memBefore = await memoryOf(service.url, pid);
 
     const stats: FloodStats = {
@@ -267,6 +272,7 @@ describe('WebSocket flood and socket cap (service process, default WebSocket lim
     const flooderDuring = await flooderLoop.stop();
     clearInterval(sampler);
     await sleep(1000);
+    await collectGarbage(pid);
     const memAfter = await memoryOf(service.url, pid);
     const after = meLoop(service.url, victim);
     await sleep(2000);
@@ -284,7 +290,7 @@ describe('WebSocket flood and socket cap (service process, default WebSocket lim
         `[ws-flood] ${label}: flooder GET /users/me during the flood: ${latencyLine(flooderDuring)}\n` +
         `[ws-flood] ${label}: victim GET /users/me after: ${latencyLine(afterSamples)}\n` +
         `[ws-flood] ${label}: service RSS ${fmtMiB(memBefore.rssMiB)} before → peak ${fmtMiB(peakRssKiB / 1024)} → ` +
-        `${fmtMiB(memAfter.rssMiB)} after (heap ${fmtMiB(memBefore.heapMiB)} → ${fmtMiB(memAfter.heapMiB)})`,
+        `${fmtMiB(memAfter.rssMiB)} after (heap after a full GC ${fmtMiB(memBefore.heapMiB)} → ${fmtMiB(memAfter.heapMiB)})`,
     );
     return { stats, during, flooderDuring, memBefore, memAfter };
   }
