@@ -86,7 +86,8 @@ export class ChatAuthService {
     return this.slots.acquire(user.id, socketId!).then((held) => {
       if (!held) {
         const max = this.config.env.WS_MAX_SOCKETS_PER_USER;
-        this.logger.log({ user_id: user.id, max }, 'websocket refused: too many sockets');
+        // Debug: a client retrying in a loop would otherwise write a line per attempt.
+        this.logger.debug({ user_id: user.id, max }, 'websocket refused: too many sockets');
         return done(false, 429, 'Too Many Requests');
       }
       this.handshakes.set(req, handshake);

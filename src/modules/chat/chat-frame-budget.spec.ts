@@ -4,6 +4,7 @@ import { AppError } from '../../common/errors/app-error';
 import { RateLimiter } from '../../common/throttling/rate-limiter';
 import { AppConfig } from '../../config/app-config';
 import { validateEnv } from '../../config/env';
+import type { MetricsService } from '../metrics/metrics.service';
 import { ChatFrameBudget } from './chat-frame-budget';
 
 /** The throttler's in-memory storage (as without Redis), counting the calls that reach it. */
@@ -83,6 +84,23 @@ describe(ChatFrameBudget.name, () => {
       } finally {
         jest.useRealTimers();
       }
+    });
+  });
+
+  describe('queueFull', () => {
+    it('counts a refusal of the queue as ws_queue, with the bound and a retry after 1 s', () => {
+      const counted: string[] = [];
+      const metrics = { rateLimitRejected: (group: string) => void counted.push(group) };
+      const withMetrics = new ChatFrameBudget(
+        config,
+        new RateLimiter(store.storage),
+        metrics as unknown as MetricsService,
+      );
+      expect(withMetrics.queueFull()).toMatchObject({
+        code: 'RATE_LIMIT_EXCEEDED',
+        details: { group: 'ws_queue', limit: 32, retry_after: 1 },
+      });
+      expect(counted).toEqual(['ws_queue']);
     });
   });
 });

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { AppError } from '../../common/errors/app-error';
 import { RateLimiter, RateLimitGroup, RateLimitState } from '../../common/throttling/rate-limiter';
 import { AppConfig } from '../../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 
 /** Which budget a frame is counted in: `ping` frames have their own, more generous one. */
 export type FrameKind = 'ping' | 'other';
@@ -30,7 +32,21 @@ export class ChatFrameBudget {
   constructor(
     private readonly config: AppConfig,
     private readonly limiter: RateLimiter,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
+
+  /**
+   * The refusal of a frame that found WS_MAX_QUEUED_FRAMES waiting on its socket (counted in
+   * rate_limit_rejections_total as `ws_queue`): the client should wait for its answers.
+   */
+  queueFull(): AppError {
+    this.metrics?.rateLimitRejected('ws_queue');
+    return new AppError('RATE_LIMIT_EXCEEDED', 'error.ws_queue_full', {
+      group: 'ws_queue',
+      limit: this.config.env.WS_MAX_QUEUED_FRAMES,
+      retry_after: 1,
+    });
+  }
 
   /** Counts one frame of `userId`; throws RATE_LIMIT_EXCEEDED (with `retry_after`) when over. */
   async meter(userId: string, kind: FrameKind): Promise<void> {

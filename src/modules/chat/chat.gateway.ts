@@ -13,7 +13,6 @@ import {
 } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket, WebSocketServer as WsServer } from 'ws';
-import { AppError } from '../../common/errors/app-error';
 import { toAppError } from '../../common/errors/to-app-error';
 import { sanitizeUrl } from '../../common/logging/redact';
 import { ResumeBudget } from '../../common/throttling/resume-budget';
@@ -145,15 +144,7 @@ export class ChatGateway
   onFrame(ws: WebSocket, raw: RawData | string): void {
     const socket = this.connections.get(ws);
     if (!socket?.isOpen) return;
-    if (!socket.enqueue(() => this.handle(socket, raw))) {
-      socket.refuse(
-        new AppError('RATE_LIMIT_EXCEEDED', 'error.ws_queue_full', {
-          group: 'ws_queue',
-          limit: this.limits.maxQueued,
-          retry_after: 1,
-        }),
-      );
-    }
+    if (!socket.enqueue(() => this.handle(socket, raw))) socket.refuse(this.budget.queueFull());
   }
 
   private async handle(socket: ChatSocket, raw: RawData | string): Promise<void> {
