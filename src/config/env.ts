@@ -380,6 +380,17 @@ export class Env {
   @Max(600_000)
   SHUTDOWN_GRACE_MS = 10_000;
 
+  /**
+   * How long a process may go silent before another replica closes the replies it was running
+   * (a killed process): it renews its lease every third of this, and each replica looks for
+   * expired ones as often.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  GENERATION_LEASE_MS = 30_000;
+
   /** Swagger UI at /api/docs and the OpenAPI document at /api/docs-json: true (default) | false. */
   @Transform(({ value }: { value: unknown }) => {
     const text = typeof value === 'string' ? value.trim().toLowerCase() : value;

@@ -10,6 +10,7 @@ import { MessagesRepository } from '../messages/messages.repository';
 import { AdmissionGate } from './admission-gate';
 import type { SendMessageDto } from './dto/send-message.dto';
 import type { GenerationEvent, GenerationEventBody, Usage } from './generation-events';
+import { GenerationLeases } from './generation-leases';
 import { GenerationRunners } from './generation-runner';
 import { EarlierSend, isOpened, SendOpener } from './send-opener';
 import { STREAM_LOG, StreamLog } from './stream-log';
@@ -56,6 +57,7 @@ export class GenerationService implements BeforeApplicationShutdown {
     @Inject(STREAM_LOG) private readonly log: StreamLog,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly shutdown: ShutdownService,
+    private readonly leases: GenerationLeases,
   ) {}
 
   /**
@@ -192,7 +194,12 @@ export class GenerationService implements BeforeApplicationShutdown {
   async stop(actor: AuthUser, messageId: string): Promise<MessageResponse> {
     const message = await this.messages.findOwned(messageId, actor.id);
     if (!message || message.role !== 'assistant') throw AppError.notFound();
-    if (!(await this.runners.stop(messageId)) && message.status === 'streaming') {
+    const here = await this.runners.stop(messageId);
+    if (
+      !here &&
+      message.status === 'streaming' &&
+      !(await this.leases.closeIfOrphaned(messageId))
+    ) {
       // Running on another replica: ask it to stop, and wait for the end in the shared log.
       await this.bus.publish('generation.stop', { messageId });
       const events = await this.log.follow(messageId, 0, AbortSignal.timeout(STOP_WAIT_MS));
@@ -208,11 +215,11 @@ export class GenerationService implements BeforeApplicationShutdown {
 
   /**
    * Lets running generations finish within SHUTDOWN_GRACE_MS, then cuts off the rest (see
-   * GenerationRunners.drain). Runs once; later calls (the gateway's) share it. New starts are
+   * GenerationRunners.drain), then ends this process's lease. Runs once; later calls (the gateway's) share it. New starts are
    * refused meanwhile (ShutdownService).
    */
   drain(): Promise<void> {
-    this.drained ??= this.runners.drain(this.shutdown.graceMs);
+    this.drained ??= this.runners.drain(this.shutdown.graceMs).then(() => this.leases.stop());
     return this.drained;
   }
 }

@@ -11,6 +11,7 @@ import type { MessageEntity } from '../messages/message.entity';
 import { QuotaService, Reservation } from '../quota/quota.service';
 import { buildContext } from './context-builder';
 import type { SendMessageDto } from './dto/send-message.dto';
+import { GenerationLeases } from './generation-leases';
 import { IdempotencyRepository } from './idempotency.repository';
 import { OpenedSend, OpenSend, SendContext, SendRepository } from './send.repository';
 
@@ -55,6 +56,7 @@ export class SendOpener {
     private readonly models: ModelsCatalog,
     private readonly rateLimiter: RateLimiter,
     private readonly config: AppConfig,
+    private readonly leases: GenerationLeases,
   ) {}
 
   /** The send an Idempotency-Key already names, if any (422 when it named another conversation). */
@@ -152,6 +154,8 @@ export class SendOpener {
       content: dto.content,
       model: modelId,
       tokensUsed: context.newMessageTokens,
+      owner: this.leases.owner,
+      promptTokens: context.promptTokens,
     };
     const call = { messages: context.messages, model: modelId, temperature: dto.temperature };
     return { rows, call, promptTokens: context.promptTokens, replyBudget };

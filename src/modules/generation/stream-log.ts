@@ -9,6 +9,8 @@ import { isTerminal, type GenerationEvent, type GenerationEventBody } from './ge
  * process; in Redis (Streams) shared by replicas.
  */
 export interface StreamLog {
+  /** Whether other processes read this log (Redis): what a lost process streamed survives it. */
+  readonly shared: boolean;
   append(generationId: string, event: GenerationEventBody): Promise<GenerationEvent>;
   /** Events after `after`, then live ones, ending after the terminal event or on `signal`; null when unknown. */
   follow(
@@ -24,6 +26,19 @@ export interface StreamLog {
    * replicas hear of a generation only once they can read it.
    */
   announce?(channel: string, message: string): void;
+  /** Where shared: what the log holds of a generation whose writer is gone (null: nothing). */
+  orphan?(generationId: string): Promise<OrphanTail | null>;
+  /** Where shared: appends the terminal `event` (numbered by the caller) for a lost writer. */
+  endOrphan?(generationId: string, event: GenerationEvent): Promise<void>;
+}
+
+/** The shared log's copy of a generation whose writer is gone. */
+export interface OrphanTail {
+  /** The text of its content events, in order. */
+  content: string;
+  lastSeq: number;
+  /** Whether a terminal event is already there. */
+  ended: boolean;
 }
 
 export const STREAM_LOG = Symbol('StreamLog');
@@ -36,6 +51,7 @@ interface Stream {
 
 /** Keeps each generation's events in memory until `ttlMs` after its end. */
 export class MemoryStreamLog implements StreamLog {
+  readonly shared = false;
   private readonly streams = new Map<string, Stream>();
 
   constructor(private readonly ttlMs: number) {}
@@ -127,6 +143,7 @@ const BLOCK_MS = 5000;
  * writer dies without ending one).
  */
 export class RedisStreamLog implements StreamLog {
+  readonly shared = true;
   private readonly written = new Map<string, number>();
 
   constructor(
@@ -147,6 +164,25 @@ export class RedisStreamLog implements StreamLog {
 
   flush(): Promise<void> {
     return Promise.resolve();
+  }
+
+  async orphan(generationId: string): Promise<OrphanTail | null> {
+    const entries = await this.redis.xrange(this.key(generationId), '-', '+');
+    if (entries.length === 0) return null;
+    const tail: OrphanTail = { content: '', lastSeq: 0, ended: false };
+    for (const [, fields] of entries) {
+      const event = JSON.parse(fields[1]) as GenerationEvent;
+      // A stream written anew repeats events: each number counts once.
+      if (event.seq <= tail.lastSeq) continue;
+      tail.lastSeq = event.seq;
+      if (event.type === 'content') tail.content += event.content;
+      if (isTerminal(event)) tail.ended = true;
+    }
+    return tail;
+  }
+
+  endOrphan(generationId: string, event: GenerationEvent): Promise<void> {
+    return this.write(generationId, event);
   }
 
   /** Writes an event numbered by the caller (the tiered log numbers them in memory). */
@@ -278,6 +314,7 @@ interface Batch {
  * events), and readers elsewhere take up from there.
  */
 export class TieredStreamLog implements StreamLog {
+  readonly shared = true;
   private readonly logger = new Logger('StreamLog');
   /** Events waiting for the next write. */
   private next: Batch | null = null;
@@ -290,7 +327,7 @@ export class TieredStreamLog implements StreamLog {
 
   constructor(
     private readonly local: MemoryStreamLog,
-    private readonly shared: RedisStreamLog,
+    private readonly remote: RedisStreamLog,
     /** Skips Redis at once while it is down (and for a moment after a failure). */
     private readonly redis: RedisFallback,
     private readonly retryMs = 1000,
@@ -330,13 +367,21 @@ export class TieredStreamLog implements StreamLog {
     if (this.local.has(generationId)) return this.local.follow(generationId, after, signal);
     // Another replica's (or an older) generation; with Redis away, the caller replays the store.
     return this.redis.run(
-      () => this.shared.follow(generationId, after, signal),
+      () => this.remote.follow(generationId, after, signal),
       () => null,
     );
   }
 
   async flush(): Promise<void> {
     await Promise.all([this.writing?.written, this.next?.written]);
+  }
+
+  orphan(generationId: string): Promise<OrphanTail | null> {
+    return this.remote.orphan(generationId);
+  }
+
+  endOrphan(generationId: string, event: GenerationEvent): Promise<void> {
+    return this.remote.endOrphan(generationId, event);
   }
 
   /** Starts the next write now, or once the one under way is done and the interval has passed. */
@@ -378,7 +423,7 @@ export class TieredStreamLog implements StreamLog {
     );
     const copied = await this.redis.run(
       async () => {
-        await this.shared.writeBatch(writes, announcements);
+        await this.remote.writeBatch(writes, announcements);
         return true;
       },
       () => false,
@@ -406,7 +451,7 @@ export class TieredStreamLog implements StreamLog {
       await new Promise((resolve) => setTimeout(resolve, this.retryMs).unref());
       const copied = await this.redis.run(
         async () => {
-          await this.shared.rewrite(generationId, this.local.events(generationId));
+          await this.remote.rewrite(generationId, this.local.events(generationId));
           return true;
         },
         () => false,
