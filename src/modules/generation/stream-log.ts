@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { RedisFallback } from '../../common/throttling/redis-fallback';
 import { isTerminal, type GenerationEvent, type GenerationEventBody } from './generation-events';
+import { SharedStreamReader } from './shared-stream-reader';
 
 /**
  * The numbered events of generations. The one writer of a generation appends; readers
@@ -133,9 +134,6 @@ export interface Announcement {
   message: string;
 }
 
-/** How long a reader blocks on Redis before checking that the stream still exists. */
-const BLOCK_MS = 5000;
-
 /**
  * The log in Redis Streams (`gen:<id>`), so a generation running on one replica streams to
  * readers on any replica. Each entry holds one event as JSON; event numbers are given by the
@@ -145,12 +143,27 @@ const BLOCK_MS = 5000;
 export class RedisStreamLog implements StreamLog {
   readonly shared = true;
   private readonly written = new Map<string, number>();
+  /** Every reader of this process shares one blocking connection. */
+  private readonly reader: SharedStreamReader;
 
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
     private readonly orphanTtlSeconds = 24 * 3600,
-  ) {}
+    blockMs?: number,
+  ) {
+    this.reader = new SharedStreamReader(redis, blockMs);
+  }
+
+  /** Readers following through Redis now. */
+  get readers(): number {
+    return this.reader.size;
+  }
+
+  /** Ends the readers and closes their connection (after the shutdown drain). */
+  onApplicationShutdown(): void {
+    this.reader.close();
+  }
 
   private key(generationId: string): string {
     return `gen:${generationId}`;
@@ -236,54 +249,7 @@ export class RedisStreamLog implements StreamLog {
   ): Promise<AsyncIterable<GenerationEvent> | null> {
     const key = this.key(generationId);
     if ((await this.redis.exists(key)) === 0) return null;
-    const redis = this.redis;
-    return (async function* () {
-      // Blocking reads hold their connection: each reader gets its own, without the shared
-      // client's command timeout (shorter than a block) but given up a little after each block.
-      const reader = redis.duplicate({ commandTimeout: undefined, blockingTimeout: BLOCK_MS });
-      reader.on('error', () => undefined);
-      let disconnected = false;
-      // Once only: a second disconnect leaves an ioredis reconnect timer behind.
-      const stop = () => {
-        if (!disconnected) reader.disconnect();
-        disconnected = true;
-      };
-      signal?.addEventListener('abort', stop, { once: true });
-      try {
-        let lastId = '0-0';
-        // Each event number is passed on once: a stream written anew, or an event written
-        // twice (ioredis resends a write whose answer a dropped connection lost), repeats some.
-        let passed = after;
-        while (!signal?.aborted) {
-          let batch: [string, [string, string[]][]][] | null;
-          try {
-            batch = await reader.xread('COUNT', 500, 'BLOCK', BLOCK_MS, 'STREAMS', key, lastId);
-          } catch (error) {
-            if (signal?.aborted) return;
-            throw error;
-          }
-          if (!batch) {
-            if ((await redis.exists(key)) === 0) return;
-            continue;
-          }
-          for (const [, entries] of batch) {
-            for (const [id, fields] of entries) {
-              lastId = id;
-              const event = JSON.parse(fields[1]) as GenerationEvent;
-              // Already seen by the reader, but an end is still the end.
-              if (event.seq > passed) {
-                passed = event.seq;
-                yield event;
-              }
-              if (isTerminal(event)) return;
-            }
-          }
-        }
-      } finally {
-        signal?.removeEventListener('abort', stop);
-        stop();
-      }
-    })();
+    return this.reader.follow(key, after, signal);
   }
 }
 
@@ -378,6 +344,10 @@ export class TieredStreamLog implements StreamLog {
 
   orphan(generationId: string): Promise<OrphanTail | null> {
     return this.remote.orphan(generationId);
+  }
+
+  onApplicationShutdown(): void {
+    this.remote.onApplicationShutdown();
   }
 
   endOrphan(generationId: string, event: GenerationEvent): Promise<void> {
