@@ -9,7 +9,12 @@ import { MessageResponse, toMessageResponse } from '../messages/dto/message.resp
 import { MessagesRepository } from '../messages/messages.repository';
 import { AdmissionGate } from './admission-gate';
 import type { SendMessageDto } from './dto/send-message.dto';
-import type { GenerationEvent, GenerationEventBody, Usage } from './generation-events';
+import {
+  isTerminal,
+  type GenerationEvent,
+  type GenerationEventBody,
+  type Usage,
+} from './generation-events';
 import { GenerationLeases } from './generation-leases';
 import { GenerationRunners } from './generation-runner';
 import { EarlierSend, isOpened, SendOpener } from './send-opener';
@@ -19,6 +24,12 @@ export { DEFAULT_REPLY_TOKENS } from './send-opener';
 
 /** How long a stop waits for a generation running elsewhere to end. */
 const STOP_WAIT_MS = 10_000;
+/**
+ * How long a follower of another process's generation waits without an event before it
+ * checks the stored reply: one that is no longer `streaming` ends the follow with its stored
+ * outcome (its writer died and the log never got an end).
+ */
+export const FOLLOW_CHECK_MS = 15_000;
 
 export interface StartedGeneration {
   conversationId: string;
@@ -59,6 +70,9 @@ export class GenerationService implements BeforeApplicationShutdown {
     private readonly shutdown: ShutdownService,
     private readonly leases: GenerationLeases,
   ) {}
+
+  /** See FOLLOW_CHECK_MS (tests shorten it). */
+  followCheckMs = FOLLOW_CHECK_MS;
 
   /**
    * Checks and reserves everything, stores the user message and an empty streaming reply,
@@ -125,7 +139,71 @@ export class GenerationService implements BeforeApplicationShutdown {
     if (!message || message.role !== 'assistant') throw AppError.notFound();
     if (conversationId !== undefined && message.conversationId !== conversationId)
       throw AppError.notFound();
-    return (await this.log.follow(messageId, after, signal)) ?? replayFromStore(message, after);
+    return (await this.live(messageId, after, signal)) ?? replayFromStore(message, after);
+  }
+
+  /**
+   * The log's follow; where it reads another process's writes, watched: after
+   * FOLLOW_CHECK_MS without an event (or when the log ends without a terminal event) the
+   * stored reply is read, and one that is no longer `streaming` ends the follow with its
+   * stored outcome, numbered after the last event passed on.
+   */
+  private async live(
+    messageId: string,
+    after: number,
+    signal?: AbortSignal,
+  ): Promise<AsyncIterable<GenerationEvent> | null> {
+    if (!this.log.remote?.(messageId)) return this.log.follow(messageId, after, signal);
+    const inner = new AbortController();
+    const forward = () => inner.abort();
+    signal?.addEventListener('abort', forward, { once: true });
+    const live = await this.log.follow(messageId, after, inner.signal);
+    if (!live) {
+      signal?.removeEventListener('abort', forward);
+      return null;
+    }
+    const messages = this.messages;
+    const checkMs = this.followCheckMs;
+    return (async function* () {
+      let last = after;
+      let seen = 0;
+      let checked = 0;
+      let settled: MessageEntity | undefined;
+      const settledNow = async () => {
+        const message = await messages.findById(messageId).catch(() => null);
+        return message && message.status !== 'streaming' ? message : undefined;
+      };
+      const timer = setInterval(() => {
+        if (seen !== checked) {
+          checked = seen;
+          return;
+        }
+        void settledNow().then((message) => {
+          if (!message) return;
+          settled = message;
+          inner.abort();
+        });
+      }, checkMs);
+      timer.unref();
+      try {
+        for await (const event of live) {
+          seen++;
+          last = event.seq;
+          yield event;
+          if (isTerminal(event)) return;
+        }
+        if (signal?.aborted) return;
+        settled ??= await settledNow();
+        if (!settled) return;
+        for await (const event of replayFromStore(settled, 0)) {
+          if (isTerminal(event)) yield { ...event, seq: last + 1 };
+        }
+      } finally {
+        clearInterval(timer);
+        signal?.removeEventListener('abort', forward);
+        inner.abort();
+      }
+    })();
   }
 
   /**
@@ -137,7 +215,7 @@ export class GenerationService implements BeforeApplicationShutdown {
     after: number,
     signal?: AbortSignal,
   ): Promise<AsyncIterable<GenerationEvent>> {
-    const live = await this.log.follow(messageId, after, signal);
+    const live = await this.live(messageId, after, signal);
     if (live) return live;
     const message = await this.messages.findById(messageId);
     if (!message) throw AppError.notFound();

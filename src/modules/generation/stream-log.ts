@@ -27,6 +27,8 @@ export interface StreamLog {
    * replicas hear of a generation only once they can read it.
    */
   announce?(channel: string, message: string): void;
+  /** Whether following the generation reads another process's writes (its writer may die). */
+  remote?(generationId: string): boolean;
   /** Where shared: what the log holds of a generation whose writer is gone (null: nothing). */
   orphan?(generationId: string): Promise<OrphanTail | null>;
   /** Where shared: appends the terminal `event` (numbered by the caller) for a lost writer. */
@@ -153,6 +155,10 @@ export class RedisStreamLog implements StreamLog {
     blockMs?: number,
   ) {
     this.reader = new SharedStreamReader(redis, blockMs);
+  }
+
+  remote(): boolean {
+    return true;
   }
 
   /** Readers following through Redis now. */
@@ -293,7 +299,7 @@ export class TieredStreamLog implements StreamLog {
 
   constructor(
     private readonly local: MemoryStreamLog,
-    private readonly remote: RedisStreamLog,
+    private readonly sharedLog: RedisStreamLog,
     /** Skips Redis at once while it is down (and for a moment after a failure). */
     private readonly redis: RedisFallback,
     private readonly retryMs = 1000,
@@ -333,7 +339,7 @@ export class TieredStreamLog implements StreamLog {
     if (this.local.has(generationId)) return this.local.follow(generationId, after, signal);
     // Another replica's (or an older) generation; with Redis away, the caller replays the store.
     return this.redis.run(
-      () => this.remote.follow(generationId, after, signal),
+      () => this.sharedLog.follow(generationId, after, signal),
       () => null,
     );
   }
@@ -343,15 +349,19 @@ export class TieredStreamLog implements StreamLog {
   }
 
   orphan(generationId: string): Promise<OrphanTail | null> {
-    return this.remote.orphan(generationId);
+    return this.sharedLog.orphan(generationId);
+  }
+
+  remote(generationId: string): boolean {
+    return !this.local.has(generationId);
   }
 
   onApplicationShutdown(): void {
-    this.remote.onApplicationShutdown();
+    this.sharedLog.onApplicationShutdown();
   }
 
   endOrphan(generationId: string, event: GenerationEvent): Promise<void> {
-    return this.remote.endOrphan(generationId, event);
+    return this.sharedLog.endOrphan(generationId, event);
   }
 
   /** Starts the next write now, or once the one under way is done and the interval has passed. */
@@ -393,7 +403,7 @@ export class TieredStreamLog implements StreamLog {
     );
     const copied = await this.redis.run(
       async () => {
-        await this.remote.writeBatch(writes, announcements);
+        await this.sharedLog.writeBatch(writes, announcements);
         return true;
       },
       () => false,
@@ -421,7 +431,7 @@ export class TieredStreamLog implements StreamLog {
       await new Promise((resolve) => setTimeout(resolve, this.retryMs).unref());
       const copied = await this.redis.run(
         async () => {
-          await this.remote.rewrite(generationId, this.local.events(generationId));
+          await this.sharedLog.rewrite(generationId, this.local.events(generationId));
           return true;
         },
         () => false,
