@@ -63,6 +63,10 @@ const MESSAGES = {
   'error.validation': { en: 'Input validation failed', zh: '输入验证失败' },
   'error.bad_request': { en: 'Malformed request', zh: '请求格式错误' },
   'error.malformed_json': { en: 'Malformed JSON in request body', zh: '请求体 JSON 格式错误' },
+  'error.malformed_encoding': {
+    en: 'Request body could not be decompressed (Content-Encoding)',
+    zh: '请求体无法解压（Content-Encoding）',
+  },
   'error.payload_too_large': { en: 'Request body is too large', zh: '请求体过大' },
   'error.authentication': { en: 'Authentication required', zh: '需要身份验证' },
   'error.invalid_token': { en: 'Invalid or expired token', zh: '令牌无效或已过期' },
