@@ -3,6 +3,7 @@ import { Conversations1795555000000 } from './1795555000000-Conversations';
 import { QuotaCounters1795556000000 } from './1795556000000-QuotaCounters';
 import { IdempotencyKeys1795557000000 } from './1795557000000-IdempotencyKeys';
 import { AdminUsage1795563126352 } from './1795563126352-AdminUsage';
+import { IdempotencyRequestHash1796635700000 } from './1796635700000-IdempotencyRequestHash';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list loads under
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   QuotaCounters1795556000000,
   IdempotencyKeys1795557000000,
   AdminUsage1795563126352,
+  IdempotencyRequestHash1796635700000,
 ];

@@ -142,6 +142,10 @@ const MESSAGES = {
     en: 'This Idempotency-Key was used for another conversation',
     zh: '该 Idempotency-Key 已用于其他对话',
   },
+  'issue.idempotency_key_body_mismatch': {
+    en: 'This Idempotency-Key was used with a different request body',
+    zh: '该 Idempotency-Key 已用于不同的请求内容',
+  },
   'issue.idempotency_key_invalid': {
     en: 'Idempotency-Key must be 1–200 visible characters',
     zh: 'Idempotency-Key 必须是 1–200 个可见字符',
