@@ -586,6 +586,90 @@ describe('Sending a message: POST /conversations/:id/messages (openai provider)'
       expect(fake.chatRequests).toHaveLength(0);
     });
 
+    describe('a minimum reply (QUOTA_MIN_REPLY_TOKENS, default 256)', () => {
+      const content = 'near the end of the day';
+      const prompt = countChatTokens([{ role: 'user', content }]);
+
+      /** A user and conversation whose daily token window has `room` tokens left. */
+      async function withRoom(room: number) {
+        const user = await registerUser(t);
+        const conv = await aConversation(t, user);
+        const limit = (await fetchQuota(t, user)).daily_limit.tokens;
+        await setQuotaCounters(t, user.id, {
+          dayRequests: 7,
+          dayTokens: limit - room,
+          monthRequests: 7,
+          monthTokens: limit - room,
+        });
+        return { user, conv, limit };
+      }
+
+      it.each([
+        ['JSON', 'json'],
+        ['the SSE route', 'sse'],
+        ['stream: true', 'stream-true'],
+      ] as const)(
+        'room for the prompt and 255 reply tokens → 429 QUOTA_EXCEEDED naming daily_tokens and tokens_needed over %s; nothing sent, stored or billed',
+        async (_label, way) => {
+          const { user, conv, limit } = await withRoom(prompt + 255);
+          const path = way === 'sse' ? 'messages/stream' : 'messages';
+          const res = await t
+            .api()
+            .post(`/api/v1/conversations/${conv.id}/${path}`)
+            .set(bearer(user.accessToken))
+            .send({ content, role: 'user', ...(way === 'stream-true' ? { stream: true } : {}) });
+          expectError(res, 429, 'QUOTA_EXCEEDED');
+          expect(res.body.error.details).toMatchObject({
+            window: 'daily_tokens',
+            limit,
+            used: limit - prompt - 255,
+            tokens_needed: prompt + 256,
+            resets_at: utcResets().day,
+          });
+          expect(fake.chatRequests).toHaveLength(0);
+          expect(await messageCount(conv.id)).toBe(0);
+          expect((await fetchQuota(t, user)).usage_today).toEqual({
+            requests: 7,
+            tokens: limit - prompt - 255,
+          });
+        },
+      );
+
+      it('room for the prompt and exactly 256 → granted, the upstream asked for at most 256', async () => {
+        const { user, conv } = await withRoom(prompt + 256);
+        fake.script({ text: 'Fits.', usage: { prompt_tokens: prompt, completion_tokens: 2 } });
+        const res = await send(user, conv.id, { content, role: 'user' });
+        expect(res.status).toBe(201);
+        expect(fake.chatRequests).toHaveLength(1);
+        expect(fake.chatRequests[0].body?.max_tokens).toBe(256);
+      });
+
+      it('a send whose own max_tokens is below 256 needs only that: granted with room for it, refused one token short', async () => {
+        const granted = await withRoom(prompt + 40);
+        fake.script({ text: 'Small.', usage: { prompt_tokens: prompt, completion_tokens: 2 } });
+        const ok = await send(granted.user, granted.conv.id, {
+          content,
+          role: 'user',
+          max_tokens: 40,
+        });
+        expect(ok.status).toBe(201);
+        expect(fake.chatRequests[0].body?.max_tokens).toBe(40);
+
+        const short = await withRoom(prompt + 39);
+        const refused = await send(short.user, short.conv.id, {
+          content,
+          role: 'user',
+          max_tokens: 40,
+        });
+        expectError(refused, 429, 'QUOTA_EXCEEDED');
+        expect(refused.body.error.details).toMatchObject({
+          window: 'daily_tokens',
+          tokens_needed: prompt + 40,
+        });
+        expect(fake.chatRequests).toHaveLength(1);
+      });
+    });
+
     it('a VIP has the larger limits: shown in the quota and still able to send past the normal daily limit', async () => {
       const user = await registerUser(t);
       const conv = await aConversation(t, user);
