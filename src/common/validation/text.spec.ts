@@ -59,7 +59,7 @@ describe(MaxCodePoints.name, () => {
   });
 
   it('refuses one past the cap', async () => {
-    expect(await constraintsOf({ capped: '😀😀😀😀' })).toEqual({ capped: ['isLength'] });
-    expect(await constraintsOf({ capped: '❤️❤️' })).toEqual({ capped: ['isLength'] });
+    expect(await constraintsOf({ capped: '😀😀😀😀' })).toEqual({ capped: ['maxLength'] });
+    expect(await constraintsOf({ capped: '❤️❤️' })).toEqual({ capped: ['maxLength'] });
   });
 });

@@ -6,7 +6,7 @@ import { ValidateBy, ValidationArguments } from 'class-validator';
  * Length in Unicode code points: what PostgreSQL's varchar(n) and char_length() count, and
  * what JSON Schema's minLength/maxLength count. The one length rule of every text field
  * (bodies, queries, WebSocket frames) and of every CHECK in the database. Not UTF-16 units
- * (`string.length`: an emoji is 2) and not graphemes (a family emoji is 1 but 7 code points).
+ * (`string.length`: an emoji is 2) and not graphemes (a family of four is 1 grapheme but 7 code points).
  */
 export function codePointLength(text: string): number {
   let n = text.length;
@@ -47,15 +47,24 @@ export function CodePointLength(min: number, max: number): PropertyDecorator {
     },
   });
   // Documented as the same bounds (code points, which is what JSON Schema's lengths count).
-  return applyDecorators(
-    validator,
-    ApiProperty(min > 0 ? { minLength: min, maxLength: max } : { maxLength: max }),
-  );
+  return applyDecorators(validator, ApiProperty({ minLength: min, maxLength: max }));
 }
 
-/** At most `max` code points (CodePointLength without a lower bound). */
+/**
+ * At most `max` code points (CodePointLength without a lower bound). Named maxLength so its
+ * issue is translated, and its bound documented, like MaxLength's.
+ */
 export function MaxCodePoints(max: number): PropertyDecorator {
-  return CodePointLength(0, max);
+  const validator = ValidateBy({
+    name: 'maxLength',
+    constraints: [max],
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && codePoints(value) <= max,
+      defaultMessage: (args?: ValidationArguments) =>
+        `${args?.property} must be shorter than or equal to ${max} characters`,
+    },
+  });
+  return applyDecorators(validator, ApiProperty({ maxLength: max }));
 }
 
 /**
