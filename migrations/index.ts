@@ -4,6 +4,8 @@ import { QuotaCounters1795556000000 } from './1795556000000-QuotaCounters';
 import { IdempotencyKeys1795557000000 } from './1795557000000-IdempotencyKeys';
 import { AdminUsage1795563126352 } from './1795563126352-AdminUsage';
 import { GenerationLeases1795600000000 } from './1795600000000-GenerationLeases';
+import { IdempotencyRequestHash1796635700000 } from './1796635700000-IdempotencyRequestHash';
+import { SystemMessageLength1796635800000 } from './1796635800000-SystemMessageLength';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list loads under
@@ -16,4 +18,6 @@ export const MIGRATIONS = [
   IdempotencyKeys1795557000000,
   AdminUsage1795563126352,
   GenerationLeases1795600000000,
+  IdempotencyRequestHash1796635700000,
+  SystemMessageLength1796635800000,
 ];

@@ -268,6 +268,17 @@ export class Env {
   @IsTimeZone()
   QUOTA_TIMEZONE = 'UTC';
 
+  /**
+   * Fewest reply tokens a send is granted (or the send's own smaller max_tokens): when a token
+   * window cannot hold the prompt plus this many, the send is refused (429 QUOTA_EXCEEDED with
+   * tokens_needed) rather than billed a request for a reply cut after a few tokens.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(INT4_MAX)
+  QUOTA_MIN_REPLY_TOKENS = 256;
+
   /** Interval of SSE heartbeat comments, so proxies keep idle streams open. */
   @Transform(toInt)
   @IsInt()

@@ -36,7 +36,18 @@
  * | SQL metacharacters in search           | conversations.e2e-spec.ts "takes % _ quote and backslash literally", "never answers 5xx for hostile      |
  * |                                        | search text"; admin.e2e-spec.ts "searches … with LIKE characters taken literally"; here: `;--` too, in   |
  * |                                        | titles and message text, exact result sets                                                               |
+ * | Idempotency-Key, other body (issue 13) | here: "Idempotency-Key replayed with another body…" (JSON, stream: true, SSE; Bob's key gives Alice     |
+ * |                                        | nothing of Bob's); generation.e2e-spec.ts "the same key with a different body…", "sends of one key with  |
+ * |                                        | different bodies at the same moment…"; ws-chat.e2e-spec.ts "a request_id reused with a different body…"  |
+ * | malformed compressed body (issue 13)   | here: "malformed gzip/deflate/brotli bodies on every body route…" (from openapi.json);                   |
+ * |                                        | frame.e2e-spec.ts "compressed bodies (Content-Encoding)"; src/common/errors/to-app-error.spec.ts         |
+ * | database connection errors (issue 13)  | not here (this suite shares one database): database-faults.e2e-spec.ts "answers 503 DATABASE_ERROR, not  |
+ * |                                        | 500, when connecting times out…", "…refuses connections…", "…stops answering";                           |
+ * |                                        | src/common/errors/database-errors.spec.ts (every node-postgres message and socket code, causes)          |
+ * | one length rule (issue 13)             | here: "every length-limited body field counts code points…" (from openapi.json);                        |
+ * |                                        | text-length.e2e-spec.ts (each field at its limit with emoji, VS16, ZWJ; one over; the DB CHECK)          |
  */
+import { gzipSync } from 'node:zlib';
 import {
   createHmac,
   generateKeyPairSync,
@@ -645,6 +656,163 @@ describe('Security scenarios', () => {
       expect((ratio > 1 / 3 && ratio < 3) || Math.abs(median(known) - median(unknown)) < 5).toBe(
         true,
       );
+    });
+  });
+  describe('issue 13, item 6: request edge cases', () => {
+    const withBody = operations().filter((op) => op.body?.properties);
+
+    /** A path of `op` with its ids filled with Alice's own (the body parser answers first anyway). */
+    const alicePath = (op: Operation) =>
+      op.path.replace('{id}', aliceConversation).replace('{messageId}', randomUUID());
+
+    it("Idempotency-Key replayed with another body → 422 on every way of sending; Bob's key gives Alice nothing of Bob's", async () => {
+      const key = `sec-${randomUUID()}`;
+      const url = (path: string) => `${t.url}/api/v1/conversations/${aliceConversation}/${path}`;
+      fake.script({ text: 'alice first' });
+      const first = await api(
+        'POST',
+        `/api/v1/conversations/${aliceConversation}/messages`,
+        alice.accessToken,
+        { content: 'ALICE-1' },
+      ).set('Idempotency-Key', key);
+      expect(first.status).toBe(201);
+      const calls = fake.chatRequests.length;
+      const tries: { way: string; status: number; code?: string }[] = [];
+      const json = await api(
+        'POST',
+        `/api/v1/conversations/${aliceConversation}/messages`,
+        alice.accessToken,
+        { content: 'ALICE-2' },
+      ).set('Idempotency-Key', key);
+      tries.push({ way: 'json', status: json.status, code: json.body?.error?.code });
+      for (const [way, path, body] of [
+        ['stream: true', 'messages', { content: 'ALICE-2', stream: true }],
+        ['sse', 'messages/stream', { content: 'ALICE-2' }],
+      ] as const) {
+        const res = await openSse(url(path), {
+          method: 'POST',
+          headers: { ...bearer(alice.accessToken), 'Idempotency-Key': key },
+          body,
+        });
+        await res.untilEnd(5000);
+        tries.push({ way, status: res.status, code: res.json?.error?.code });
+      }
+      expect(tries).toEqual(
+        ['json', 'stream: true', 'sse'].map((way) => ({
+          way,
+          status: 422,
+          code: 'VALIDATION_ERROR',
+        })),
+      );
+      expect(fake.chatRequests.length).toBe(calls);
+
+      // Bob sends with a key; Alice replays that key with Bob's very body: her own new send.
+      const shared = `shared-${randomUUID()}`;
+      fake.script({ text: 'BOB-SECRET-KEYED' });
+      const bobSend = await api(
+        'POST',
+        `/api/v1/conversations/${bobs.conversation}/messages`,
+        bob.accessToken,
+        { content: 'BOB-SECRET-KEYED-Q' },
+      ).set('Idempotency-Key', shared);
+      expect(bobSend.status).toBe(201);
+      fake.script({ text: 'alice own reply' });
+      const alices = await api(
+        'POST',
+        `/api/v1/conversations/${aliceConversation}/messages`,
+        alice.accessToken,
+        { content: 'BOB-SECRET-KEYED-Q' },
+      ).set('Idempotency-Key', shared);
+      expect(alices.status).toBe(201);
+      expect(alices.body.data.assistant_message.id).not.toBe(
+        bobSend.body.data.assistant_message.id,
+      );
+      expect(alices.body.data.assistant_message.content).toBe('alice own reply');
+      console.log(
+        `[security] Idempotency-Key with another body: ${tries.map((x) => `${x.way} ${x.status}`).join(', ')}; upstream calls unchanged`,
+      );
+    });
+
+    it('malformed gzip/deflate/brotli bodies on every body route → 400 in the envelope, unsupported encodings 415, never 500', async () => {
+      const good = gzipSync(Buffer.from('{"title":"x"}'));
+      const bodies: [string, string, Buffer][] = [
+        ['gzip', 'garbage', Buffer.from('definitely not gzip')],
+        ['gzip', 'cut short', good.subarray(0, good.length - 10)],
+        ['deflate', 'garbage', Buffer.from('definitely not deflate')],
+        ['br', 'garbage', Buffer.from('definitely not brotli, no')],
+        ['compress', 'unsupported', good],
+      ];
+      const seen: Record<number, number> = {};
+      for (const op of withBody) {
+        for (const [encoding, what, bytes] of bodies) {
+          const m = op.method.toLowerCase() as 'post' | 'put' | 'patch' | 'delete';
+          const request = t.api()[m](alicePath(op));
+          const res = await request
+            .set(bearer(alice.accessToken))
+            .set('Content-Type', 'application/json')
+            .set('Content-Encoding', encoding)
+            .serialize((b: Buffer) => b as unknown as string)
+            .send(bytes);
+          const expected = encoding === 'compress' ? 415 : 400;
+          expect({
+            route: `${op.method} ${op.path} (${encoding}, ${what})`,
+            status: res.status,
+            code: res.body?.error?.code,
+          }).toEqual({
+            route: `${op.method} ${op.path} (${encoding}, ${what})`,
+            status: expected,
+            code: 'VALIDATION_ERROR',
+          });
+          expect(res.headers['x-request-id']).toBeTruthy();
+          expect(res.text).not.toMatch(/Z_DATA_ERROR|Z_BUF_ERROR|zlib|"stack"/);
+          seen[res.status] = (seen[res.status] ?? 0) + 1;
+        }
+      }
+      console.log(
+        `[security] compressed bodies on ${withBody.length} routes: ${Object.entries(seen)
+          .map(([status, n]) => `${n} × ${status}`)
+          .join(', ')}`,
+      );
+    });
+
+    it('every length-limited body field counts code points: one over its maxLength in VS16 hearts → 422 naming it', async () => {
+      // '❤️' is two code points; class-validator's Length counted it as one, so a value of
+      // maxLength + 1 code points passed as about half that before issue 13.
+      const hearts = (n: number) => '❤\uFE0F'.repeat(Math.floor(n / 2)) + (n % 2 ? 'x' : '');
+      const admin = await registerUser(t);
+      await t.sql(`UPDATE users SET role = 'admin' WHERE id = $1`, [admin.id]);
+      const walked: string[] = [];
+      for (const op of withBody) {
+        const props = Object.entries(op.body!.properties ?? {}).filter(
+          ([, p]) => deref(p)?.type === 'string' && typeof deref(p)?.maxLength === 'number',
+        );
+        const token = op.path.includes('/admin/') ? admin.accessToken : alice.accessToken;
+        const path = op.path
+          .replace('{id}', op.path.includes('/admin/users') ? alice.id : aliceConversation)
+          .replace('{messageId}', randomUUID());
+        for (const [field, p] of props) {
+          const max = deref(p)!.maxLength!;
+          const res = await api(op.method, path, op.secured ? token : undefined, {
+            ...minimalBody(op.body),
+            [field]: hearts(max + 1),
+          });
+          expect({
+            route: `${op.method} ${op.path}`,
+            field,
+            status: res.status,
+            code: res.body?.error?.code,
+          }).toEqual({
+            route: `${op.method} ${op.path}`,
+            field,
+            status: 422,
+            code: 'VALIDATION_ERROR',
+          });
+          expect(fieldsOf(res)).toContain(field);
+          walked.push(`${op.method} ${op.path} ${field} (${max})`);
+        }
+      }
+      console.log(`[security] code-point limits refused one over on:\n  ${walked.join('\n  ')}`);
+      expect(walked.length).toBeGreaterThanOrEqual(15);
     });
   });
 });

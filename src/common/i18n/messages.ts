@@ -63,6 +63,10 @@ const MESSAGES = {
   'error.validation': { en: 'Input validation failed', zh: '输入验证失败' },
   'error.bad_request': { en: 'Malformed request', zh: '请求格式错误' },
   'error.malformed_json': { en: 'Malformed JSON in request body', zh: '请求体 JSON 格式错误' },
+  'error.malformed_encoding': {
+    en: 'Request body could not be decompressed (Content-Encoding)',
+    zh: '请求体无法解压（Content-Encoding）',
+  },
   'error.payload_too_large': { en: 'Request body is too large', zh: '请求体过大' },
   'error.authentication': { en: 'Authentication required', zh: '需要身份验证' },
   'error.invalid_token': { en: 'Invalid or expired token', zh: '令牌无效或已过期' },
@@ -137,6 +141,10 @@ const MESSAGES = {
   'issue.idempotency_key_reused': {
     en: 'This Idempotency-Key was used for another conversation',
     zh: '该 Idempotency-Key 已用于其他对话',
+  },
+  'issue.idempotency_key_body_mismatch': {
+    en: 'This Idempotency-Key was used with a different request body',
+    zh: '该 Idempotency-Key 已用于不同的请求内容',
   },
   'issue.idempotency_key_invalid': {
     en: 'Idempotency-Key must be 1–200 visible characters',

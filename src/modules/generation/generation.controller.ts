@@ -65,8 +65,10 @@ const IdempotencyKeyHeader = () =>
     name: 'Idempotency-Key',
     required: false,
     description:
-      'Printable ASCII, 1–200 characters. A retry with the same key answers with the first ' +
-      "send's reply instead of starting another (400 when malformed).",
+      'Printable ASCII, 1–200 characters. A retry with the same key and the same body answers ' +
+      "with the first send's reply instead of starting another (400 when malformed; 422 when " +
+      'the key was used with another body or conversation). `stream` is not part of the body ' +
+      'compared: a send retried as a stream is the same send.',
   });
 
 @ApiTags('messages')

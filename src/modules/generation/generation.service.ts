@@ -91,7 +91,7 @@ export class GenerationService implements BeforeApplicationShutdown {
     if (idempotencyKey === undefined) this.shutdown.assertAccepting();
     const opened = await this.admission.run(async () => {
       if (idempotencyKey !== undefined) {
-        const earlier = await this.opener.earlier(actor, conversationId, idempotencyKey);
+        const earlier = await this.opener.earlier(actor, conversationId, idempotencyKey, dto);
         if (earlier) return earlier;
         this.shutdown.assertAccepting();
       }
