@@ -1,27 +1,17 @@
 import { aConversation, bearer, fetchQuota, registerUser } from '../factories';
-import { bootApp, TestApp } from '../support/app';
-import { FakeOpenAi, fakeOpenAiEnv, startFakeOpenAi } from '../support/fake-openai';
+import { useFakeApp } from '../support/fake-app';
 import { openSse } from '../support/sse';
 
 /** Deleting a conversation mid-reply stops the reply: upstream aborted, only what was produced billed. */
 describe('Deleting a conversation while its reply streams', () => {
-  let fake: FakeOpenAi;
-  let t: TestApp;
+  const ctx = useFakeApp();
 
-  beforeAll(async () => {
-    fake = await startFakeOpenAi();
+  it('aborts the provider call, ends the stream, and bills only what was produced', async () => {
+    const { t, fake } = ctx;
     fake.setDefault({
       text: Array.from({ length: 400 }, (_, i) => `w${i}`).join(' '),
       chunkIntervalMs: 20,
     });
-    t = await bootApp(fakeOpenAiEnv(fake));
-  });
-  afterAll(async () => {
-    await t.close();
-    await fake.close();
-  });
-
-  it('aborts the provider call, ends the stream, and bills only what was produced', async () => {
     const user = await registerUser(t);
     const conversation = await aConversation(t, user);
     const stream = await openSse(
