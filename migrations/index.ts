@@ -3,6 +3,7 @@ import { Conversations1795555000000 } from './1795555000000-Conversations';
 import { QuotaCounters1795556000000 } from './1795556000000-QuotaCounters';
 import { IdempotencyKeys1795557000000 } from './1795557000000-IdempotencyKeys';
 import { AdminUsage1795563126352 } from './1795563126352-AdminUsage';
+import { SessionLastUsed1796636000000 } from './1796636000000-SessionLastUsed';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list loads under
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   QuotaCounters1795556000000,
   IdempotencyKeys1795557000000,
   AdminUsage1795563126352,
+  SessionLastUsed1796636000000,
 ];
