@@ -59,7 +59,10 @@ export class AuthService {
     // Failures count against the account, whichever of its names was typed (an unknown name
     // against itself, locked the same way). A locked subject is refused before the password is
     // checked, so a right password does not pass.
-    const subject = lockoutSubjectOf(user?.id, dto.username);
+    const subject = lockoutSubjectOf(
+      user?.id ?? (await this.accountOfPaddedName(dto.username)),
+      dto.username,
+    );
     await this.lockout.assertNotLocked(subject);
     // Unknown accounts verify against a dummy hash: same answer, about the same time.
     const valid = await this.hasher.verify(user?.passwordHash, dto.password);
@@ -71,6 +74,17 @@ export class AuthService {
     const pair = await this.tx.run((tx) => this.openSession(user.id, client, tx));
     await this.lockout.reset(subject);
     return { ...pair, user: toUserResponse(user) };
+  }
+
+  /**
+   * A name typed with spaces around it logs in as nothing, but counts against the account the
+   * trimmed name is: otherwise the lockout would treat ` alice` apart from `alice` only when alice
+   * exists (for an unknown name both are one name), telling which names are accounts.
+   */
+  private async accountOfPaddedName(login: string): Promise<string | undefined> {
+    const trimmed = login.trim();
+    if (trimmed === login || trimmed === '') return undefined;
+    return (await this.users.findByLoginWithHash(trimmed))?.id;
   }
 
   /**
