@@ -128,10 +128,9 @@ describe('Sessions: GET and DELETE /auth/sessions; streams of an ended session',
     it('a refresh moves last_used_at and records the client and address it came from', async () => {
       const user = await registerUser(t);
       const sid = sidOf(user.accessToken);
-      await t.sql(
-        `UPDATE sessions SET last_used_at = now() - interval '1 day' WHERE id = $1`,
-        [sid],
-      );
+      await t.sql(`UPDATE sessions SET last_used_at = now() - interval '1 day' WHERE id = $1`, [
+        sid,
+      ]);
       const res = await refresh(user.refreshToken, 'agent-C/3.0');
       expect(res.status).toBe(200);
       // Read in SQL: any authenticated request would move it too here (touch interval 0).
@@ -148,10 +147,9 @@ describe('Sessions: GET and DELETE /auth/sessions; streams of an ended session',
     it('use of an access token moves last_used_at (AUTH_SESSION_TOUCH_SECONDS=0 here)', async () => {
       const user = await registerUser(t);
       const sid = sidOf(user.accessToken);
-      await t.sql(
-        `UPDATE sessions SET last_used_at = now() - interval '1 day' WHERE id = $1`,
-        [sid],
-      );
+      await t.sql(`UPDATE sessions SET last_used_at = now() - interval '1 day' WHERE id = $1`, [
+        sid,
+      ]);
       expect((await me(user.accessToken)).status).toBe(200);
       // Written in the background, after the answer.
       await until(async () => {
@@ -251,10 +249,9 @@ describe('Sessions: GET and DELETE /auth/sessions; streams of an ended session',
 
       // Only the reader stopped: the reply is generated to its end and stored.
       await until(async () => {
-        const [row] = await t.sql<{ status: string }>(
-          'SELECT status FROM messages WHERE id = $1',
-          [start.message_id],
-        );
+        const [row] = await t.sql<{ status: string }>('SELECT status FROM messages WHERE id = $1', [
+          start.message_id,
+        ]);
         return row.status === 'completed';
       }, 10_000);
     });

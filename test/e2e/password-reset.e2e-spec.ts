@@ -247,7 +247,11 @@ describe('Password reset mail cooldown (PASSWORD_RESET_MAIL_COOLDOWN_SECONDS=2)'
     const reset = await t
       .api()
       .post('/api/v1/auth/reset-password')
-      .send({ token, new_password: 'owner-new-password-1', confirm_password: 'owner-new-password-1' });
+      .send({
+        token,
+        new_password: 'owner-new-password-1',
+        confirm_password: 'owner-new-password-1',
+      });
     expect(reset.status).toBe(200);
 
     // After the window, the next request sends again.

@@ -16,7 +16,10 @@ const IN_FLIGHT = 16;
 
 const OWNER_IP = '10.13.0.1';
 const THIEF_IP = '10.13.0.66';
-const from = (ip: string, userAgent: string) => ({ 'X-Forwarded-For': ip, 'User-Agent': userAgent });
+const from = (ip: string, userAgent: string) => ({
+  'X-Forwarded-For': ip,
+  'User-Agent': userAgent,
+});
 
 interface Answer {
   status: number;

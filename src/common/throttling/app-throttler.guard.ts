@@ -11,7 +11,11 @@ import {
 } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
-import { AUTH_RATE_LIMIT, type AuthRateLimitKeys, RECOVERY_RATE_LIMIT } from './throttle.decorators';
+import {
+  AUTH_RATE_LIMIT,
+  type AuthRateLimitKeys,
+  RECOVERY_RATE_LIMIT,
+} from './throttle.decorators';
 import { writeRateLimitHeaders, tightest } from './rate-limit-headers';
 import { RateLimiter, RateLimitGroup, RateLimitState } from './rate-limiter';
 

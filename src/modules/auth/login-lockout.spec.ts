@@ -43,6 +43,8 @@ describe(LoginLockout.name, () => {
     expect(lockoutSubjectOf('u-1', 'alice')).not.toBe(lockoutSubjectOf(undefined, 'alice'));
     await lockout.recordFailure(lockoutSubjectOf('u-1', 'alice'));
     expect(await lockout.recordFailure(lockoutSubjectOf('u-1', 'ALICE@example.com'))).toBe(30_000);
-    await expect(lockout.assertNotLocked(lockoutSubjectOf(undefined, 'alice'))).resolves.toBeUndefined();
+    await expect(
+      lockout.assertNotLocked(lockoutSubjectOf(undefined, 'alice')),
+    ).resolves.toBeUndefined();
   });
 });

@@ -56,10 +56,7 @@ export class ResetMailCooldown implements OnApplicationShutdown {
   }
 
   private keyOf(email: string): string {
-    const id = createHash('sha256')
-      .update(email.trim().toLowerCase())
-      .digest('hex')
-      .slice(0, 32);
+    const id = createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 32);
     return `reset-mail:{${id}}`;
   }
 

@@ -26,8 +26,7 @@ export class SessionModel implements SessionResponse {
   @ApiProperty({
     type: String,
     format: 'date-time',
-    description:
-      'Last refresh, or last use (written at most once per AUTH_SESSION_TOUCH_SECONDS).',
+    description: 'Last refresh, or last use (written at most once per AUTH_SESSION_TOUCH_SECONDS).',
   })
   last_used_at!: string;
 
