@@ -244,14 +244,11 @@ describe('Password reset mail cooldown (PASSWORD_RESET_MAIL_COOLDOWN_SECONDS=2)'
 
     // The one mail that went out works for the owner.
     const token = tokenFrom(mail);
-    const reset = await t
-      .api()
-      .post('/api/v1/auth/reset-password')
-      .send({
-        token,
-        new_password: 'owner-new-password-1',
-        confirm_password: 'owner-new-password-1',
-      });
+    const reset = await t.api().post('/api/v1/auth/reset-password').send({
+      token,
+      new_password: 'owner-new-password-1',
+      confirm_password: 'owner-new-password-1',
+    });
     expect(reset.status).toBe(200);
 
     // After the window, the next request sends again.

@@ -113,18 +113,25 @@ export class GenerationController {
     return started;
   }
 
-  /** The started reply as Server-Sent Events, from its first event. */
-  private streamReply(
+  /**
+   * Starts the reply and streams it as Server-Sent Events from its first event. The session is
+   * watched from before the start, so one ended while the send waits for admission still ends
+   * the stream.
+   */
+  private startAndStream(
     user: AuthUser,
-    started: StartedGeneration,
+    conversationId: string,
+    dto: SendMessageDto,
+    key: string | undefined,
     req: ContextRequest,
     res: Response,
   ): Promise<void> {
-    return this.whileSessionLives(user, (ended) =>
-      streamSse(res, this.sseOptions(req, ended), (signal) =>
+    return this.whileSessionLives(user, async (ended) => {
+      const started = await this.start(user, conversationId, dto, key, res);
+      await streamSse(res, this.sseOptions(req, ended), (signal) =>
         this.generation.eventsOf(started, signal),
-      ),
-    );
+      );
+    });
   }
 
   /** Sends a message and answers with the whole reply (201), or as the stream below with `stream: true`. */
@@ -148,8 +155,8 @@ export class GenerationController {
     @Req() req: ContextRequest,
     @Res() res: Response,
   ): Promise<void> {
+    if (dto.stream) return this.startAndStream(user, conversationId, dto, key, req, res);
     const started = await this.start(user, conversationId, dto, key, res);
-    if (dto.stream) return this.streamReply(user, started, req, res);
     // @Res() takes this route out of Nest's reply (the SSE branch writes the response itself),
     // so the whole-reply answer is wrapped here with the envelope interceptor's own function.
     const result = await this.generation.result(started);
@@ -178,8 +185,7 @@ export class GenerationController {
     @Req() req: ContextRequest,
     @Res() res: Response,
   ): Promise<void> {
-    const started = await this.start(user, conversationId, dto, key, res);
-    await this.streamReply(user, started, req, res);
+    await this.startAndStream(user, conversationId, dto, key, req, res);
   }
 
   /** Resumes a reply's stream after Last-Event-ID (or ?after=N): replays what was missed, then live. */
