@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import type { SessionResponse } from '../../src/modules/auth/dto/session.response';
 import { aConversation, bearer, registerUser, type RegisteredUser } from '../factories';
 import { bootApp, TEST_JWT_SECRET, type TestApp } from '../support/app';
 import { expectError, ISO_UTC, until } from '../support/expect';
@@ -19,15 +20,6 @@ const sidOf = (token: string) => claimsOf(token).sid as string;
 function signHs256(claims: Record<string, unknown>): string {
   const body = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url(claims)}`;
   return `${body}.${createHmac('sha256', TEST_JWT_SECRET).update(body).digest('base64url')}`;
-}
-
-interface SessionItem {
-  id: string;
-  user_agent: string | null;
-  ip: string | null;
-  created_at: string;
-  last_used_at: string;
-  current: boolean;
 }
 
 describe('Sessions: GET and DELETE /auth/sessions; streams of an ended session', () => {
@@ -65,10 +57,10 @@ describe('Sessions: GET and DELETE /auth/sessions; streams of an ended session',
       .post('/api/v1/auth/refresh')
       .set('User-Agent', userAgent)
       .send({ refresh_token: token });
-  const sessionsOf = async (token: string): Promise<SessionItem[]> => {
+  const sessionsOf = async (token: string): Promise<SessionResponse[]> => {
     const res = await list(token);
     expect(res.status).toBe(200);
-    return res.body.data.sessions as SessionItem[];
+    return res.body.data.sessions as SessionResponse[];
   };
   /** Opens a streaming send and waits for its first content. */
   const streamingSend = async (token: string): Promise<SseStream> => {

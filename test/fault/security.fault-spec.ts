@@ -55,7 +55,7 @@ import {
   randomUUID,
   sign as rsaSign,
 } from 'node:crypto';
-import { aConversation, aUser, bearer, registerUser, type RegisteredUser } from '../factories';
+import { aConversation, bearer, registerUser, type RegisteredUser } from '../factories';
 import { bootApp, TEST_JWT_SECRET, type TestApp } from '../support/app';
 import { fieldsOf } from '../support/expect';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
@@ -729,21 +729,7 @@ describe('Security scenarios with the limits on (issue 13)', () => {
     await u?.close();
   });
 
-  const register = async (): Promise<RegisteredUser> => {
-    const input = aUser();
-    const res = await u
-      .api()
-      .post('/api/v1/auth/register')
-      .set(from(nextIp()))
-      .send({ ...input, confirm_password: input.password });
-    expect(res.status).toBe(201);
-    return {
-      ...input,
-      id: res.body.data.user.id,
-      accessToken: res.body.data.access_token,
-      refreshToken: res.body.data.refresh_token,
-    };
-  };
+  const register = () => registerUser(u, {}, from(nextIp()));
   const login = (username: string, password: string, ip = nextIp()) =>
     u.api().post('/api/v1/auth/login').set(from(ip)).send({ username, password });
 

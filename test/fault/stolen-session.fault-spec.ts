@@ -1,4 +1,5 @@
-import { aUser, bearer, type RegisteredUser } from '../factories';
+import type { SessionResponse } from '../../src/modules/auth/dto/session.response';
+import { bearer, registerUser, type RegisteredUser } from '../factories';
 import { bootApp, type TestApp } from '../support/app';
 import { chatWsUrl, closeAllWs, connectWs, type WsClient } from '../support/ws-client';
 
@@ -90,21 +91,7 @@ describe('A stolen session spends the default budget; the owner still takes the 
     return answers;
   };
 
-  const register = async (): Promise<RegisteredUser> => {
-    const input = aUser();
-    const res = await t
-      .api()
-      .post('/api/v1/auth/register')
-      .set(from(OWNER_IP, 'owner-browser/1.0'))
-      .send({ ...input, confirm_password: input.password });
-    expect(res.status).toBe(201);
-    return {
-      ...input,
-      id: res.body.data.user.id,
-      accessToken: res.body.data.access_token,
-      refreshToken: res.body.data.refresh_token,
-    };
-  };
+  const register = () => registerUser(t, {}, from(OWNER_IP, 'owner-browser/1.0'));
 
   const openSocket = async (token: string): Promise<WsClient> => {
     const ws = await connectWs(chatWsUrl(t.url, `?token=${encodeURIComponent(token)}`), {
@@ -136,6 +123,28 @@ describe('A stolen session spends the default budget; the owner still takes the 
     return answers;
   };
 
+  /** The thief floods while the owner lists the sessions: the thief gets exactly the budget, the owner every answer. */
+  const theftUnderWay = async (owner: RegisteredUser, thiefToken: string) => {
+    const thiefFlood = flood(thiefToken);
+    const duringFlood = await ownerDuringFlood(owner, thiefFlood);
+    const thiefAnswers = await thiefFlood;
+    expect(thiefAnswers.filter((a) => a.status === 200)).toHaveLength(DEFAULT_LIMIT);
+    expect(thiefAnswers.filter((a) => a.status === 429)).toHaveLength(FLOOD - DEFAULT_LIMIT);
+    expect(duringFlood.every((a) => a.status === 200)).toBe(true);
+    return { thiefAnswers, duringFlood };
+  };
+
+  /** The owner's session list (sent from the owner's address). */
+  const sessionsOf = async (owner: RegisteredUser): Promise<SessionResponse[]> => {
+    const listed = await t
+      .api()
+      .get('/api/v1/auth/sessions')
+      .set(from(OWNER_IP, 'owner'))
+      .set(bearer(owner.accessToken));
+    expect(listed.status).toBe(200);
+    return listed.body.data.sessions as SessionResponse[];
+  };
+
   it('second login of the same account: the owner lists the sessions, revokes the thief and logs out while the default budget is spent', async () => {
     const owner = await register();
     const login = await t
@@ -147,9 +156,7 @@ describe('A stolen session spends the default budget; the owner still takes the 
     const thief = login.body.data as { access_token: string };
     const socket = await openSocket(thief.access_token);
 
-    const thiefFlood = flood(thief.access_token);
-    const duringFlood = await ownerDuringFlood(owner, thiefFlood);
-    const thiefAnswers = await thiefFlood;
+    const { thiefAnswers, duringFlood } = await theftUnderWay(owner, thief.access_token);
     const thiefStatuses = countBy(thiefAnswers.map((a) => `${a.status} ${a.code ?? ''}`.trim()));
 
     // The whole default budget went to the thief: the owner's ordinary request is refused too.
@@ -160,23 +167,9 @@ describe('A stolen session spends the default budget; the owner still takes the 
       from(OWNER_IP, 'owner'),
     );
     expect(ownerOrdinary).toMatchObject({ status: 429, code: 'RATE_LIMIT_EXCEEDED' });
-    expect(thiefAnswers.filter((a) => a.status === 200)).toHaveLength(DEFAULT_LIMIT);
-    expect(thiefAnswers.filter((a) => a.status === 429)).toHaveLength(FLOOD - DEFAULT_LIMIT);
-    expect(duringFlood.every((a) => a.status === 200)).toBe(true);
 
     // The owner finds the thief's session (its client and address) and ends it.
-    const listed = await t
-      .api()
-      .get('/api/v1/auth/sessions')
-      .set(from(OWNER_IP, 'owner'))
-      .set(bearer(owner.accessToken));
-    expect(listed.status).toBe(200);
-    const sessions = listed.body.data.sessions as {
-      id: string;
-      user_agent: string;
-      ip: string;
-      current: boolean;
-    }[];
+    const sessions = await sessionsOf(owner);
     expect(sessions).toHaveLength(2);
     const stolen = sessions.find((s) => !s.current)!;
     expect(stolen).toMatchObject({ user_agent: 'thief-bot/1.0', ip: THIEF_IP });
@@ -243,20 +236,10 @@ describe('A stolen session spends the default budget; the owner still takes the 
     const thief = refreshed.body.data as { access_token: string };
     const socket = await openSocket(thief.access_token);
 
-    const thiefFlood = flood(thief.access_token);
-    const duringFlood = await ownerDuringFlood(owner, thiefFlood);
-    const thiefAnswers = await thiefFlood;
-    expect(thiefAnswers.filter((a) => a.status === 200)).toHaveLength(DEFAULT_LIMIT);
-    expect(duringFlood.every((a) => a.status === 200)).toBe(true);
+    const { thiefAnswers, duringFlood } = await theftUnderWay(owner, thief.access_token);
 
     // One session, shared: the list shows where it was last refreshed from.
-    const listed = await t
-      .api()
-      .get('/api/v1/auth/sessions')
-      .set(from(OWNER_IP, 'owner'))
-      .set(bearer(owner.accessToken));
-    expect(listed.status).toBe(200);
-    expect(listed.body.data.sessions).toEqual([
+    expect(await sessionsOf(owner)).toEqual([
       expect.objectContaining({ current: true, user_agent: 'thief-bot/1.0', ip: THIEF_IP }),
     ]);
 
