@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { SessionResponse } from '../../src/modules/auth/dto/session.response';
 import { bearer, registerUser, type RegisteredUser } from '../factories';
 import { bootApp, type TestApp } from '../support/app';
@@ -15,8 +16,10 @@ const DEFAULT_LIMIT = 100;
 const FLOOD = 400;
 const IN_FLIGHT = 16;
 
-const OWNER_IP = '10.13.0.1';
-const THIEF_IP = '10.13.0.66';
+// Fresh addresses per run: counters left in a shared Redis by another run never match.
+const NET = `10.${randomInt(0, 256)}.${randomInt(0, 256)}`;
+const OWNER_IP = `${NET}.1`;
+const THIEF_IP = `${NET}.66`;
 const from = (ip: string, userAgent: string) => ({
   'X-Forwarded-For': ip,
   'User-Agent': userAgent,
