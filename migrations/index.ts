@@ -6,6 +6,7 @@ import { AdminUsage1795563126352 } from './1795563126352-AdminUsage';
 import { GenerationLeases1795600000000 } from './1795600000000-GenerationLeases';
 import { IdempotencyRequestHash1796635700000 } from './1796635700000-IdempotencyRequestHash';
 import { SystemMessageLength1796635800000 } from './1796635800000-SystemMessageLength';
+import { SessionLastUsed1796636000000 } from './1796636000000-SessionLastUsed';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list loads under
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   GenerationLeases1795600000000,
   IdempotencyRequestHash1796635700000,
   SystemMessageLength1796635800000,
+  SessionLastUsed1796636000000,
 ];

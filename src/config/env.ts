@@ -192,6 +192,26 @@ export class Env {
   RATE_LIMIT_DEFAULT = 100;
 
   /**
+   * Per minute, per session and client IP: the routes an owner needs to take back an account
+   * (logout, change-password, GET/DELETE /auth/sessions), outside `default` so a stolen session
+   * spending that budget cannot lock the owner out of them.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_RECOVERY = 20;
+
+  /**
+   * At most one password-reset mail per address in this many seconds (0: no cooldown). Requests
+   * within it answer as usual and send nothing, so no third party can use up the owner's resets.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  PASSWORD_RESET_MAIL_COOLDOWN_SECONDS = 300;
+
+  /**
    * Proxies whose X-Forwarded-For is believed (Express `trust proxy`): a hop count, or
    * loopback/linklocal/uniquelocal/IPs/CIDRs, comma-separated. Empty: none, the client is the socket peer.
    */
@@ -324,6 +344,16 @@ export class Env {
   @Min(0)
   @Max(60_000)
   AUTH_SESSION_CACHE_MS = 5000;
+
+  /**
+   * A session's `last_used_at` is written at most once per this many seconds per process while
+   * its access tokens are used (login and refresh always write it); 0 writes on every use.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  AUTH_SESSION_TOUCH_SECONDS = 300;
 
   /**
    * Generation starts (the database work before the model is called) running at once; more

@@ -58,7 +58,9 @@ export async function startService(
     RATE_LIMIT_AUTH: '100000',
     RATE_LIMIT_MESSAGES: '100000',
     RATE_LIMIT_DEFAULT: '100000',
+    RATE_LIMIT_RECOVERY: '100000',
     LOGIN_LOCKOUT_THRESHOLD: '100000',
+    PASSWORD_RESET_MAIL_COOLDOWN_SECONDS: '0',
     LOG_FORMAT: 'json',
   };
   for (const [key, value] of Object.entries(env)) {

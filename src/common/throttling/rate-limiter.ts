@@ -7,10 +7,11 @@ export const RATE_LIMIT_STORAGE = Symbol('RateLimitStorage');
 
 /**
  * Named budgets: `auth` (auth routes, per client IP and per account name), `default` (every
- * other route, per user or per IP when anonymous) and `messages` (sending, per user, one budget
- * shared by REST sends, SSE streams and WebSocket chat_message).
+ * other route, per user or per IP when anonymous), `messages` (sending, per user, one budget
+ * shared by REST sends, SSE streams and WebSocket chat_message) and `recovery` (logout,
+ * change-password, the session list and revoke; per session and client IP).
  */
-export type RateLimitGroup = 'messages' | 'auth' | 'default';
+export type RateLimitGroup = 'messages' | 'auth' | 'default' | 'recovery';
 
 /** API.md §8 counts per minute. */
 export const RATE_LIMIT_WINDOW_MS = 60_000;
