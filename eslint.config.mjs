@@ -19,6 +19,25 @@ export default tseslint.config(
     },
   },
   {
+    // One length rule for every text field (issue 13): code points, as PostgreSQL counts.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'class-validator',
+              importNames: ['Length', 'MinLength', 'MaxLength'],
+              message:
+                'Text lengths count code points, as PostgreSQL does: use CodePointLength or MaxCodePoints (src/common/validation/text.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', '**/*.spec.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -3,6 +3,10 @@ import { Conversations1795555000000 } from './1795555000000-Conversations';
 import { QuotaCounters1795556000000 } from './1795556000000-QuotaCounters';
 import { IdempotencyKeys1795557000000 } from './1795557000000-IdempotencyKeys';
 import { AdminUsage1795563126352 } from './1795563126352-AdminUsage';
+import { GenerationLeases1795600000000 } from './1795600000000-GenerationLeases';
+import { IdempotencyRequestHash1796635700000 } from './1796635700000-IdempotencyRequestHash';
+import { SystemMessageLength1796635800000 } from './1796635800000-SystemMessageLength';
+import { SessionLastUsed1796636000000 } from './1796636000000-SessionLastUsed';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list loads under
@@ -14,4 +18,8 @@ export const MIGRATIONS = [
   QuotaCounters1795556000000,
   IdempotencyKeys1795557000000,
   AdminUsage1795563126352,
+  GenerationLeases1795600000000,
+  IdempotencyRequestHash1796635700000,
+  SystemMessageLength1796635800000,
+  SessionLastUsed1796636000000,
 ];

@@ -27,15 +27,17 @@ export interface RegisteredUser extends UserInput {
   refreshToken: string;
 }
 
-/** Registers a user over HTTP and returns its credentials and tokens. */
+/** Registers a user over HTTP (with `headers`: a client address or agent) and returns its credentials and tokens. */
 export async function registerUser(
   t: TestApp,
   overrides: Partial<UserInput> = {},
+  headers: Record<string, string> = {},
 ): Promise<RegisteredUser> {
   const input = aUser(overrides);
   const res = await t
     .api()
     .post('/api/v1/auth/register')
+    .set(headers)
     .send({ ...input, confirm_password: input.password });
   if (res.status !== 201)
     throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);

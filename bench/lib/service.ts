@@ -129,6 +129,7 @@ export function serviceEnv(extra: Record<string, string | undefined>): NodeJS.Pr
     RATE_LIMIT_AUTH: huge,
     RATE_LIMIT_MESSAGES: huge,
     RATE_LIMIT_DEFAULT: huge,
+    RATE_LIMIT_RECOVERY: huge,
     LOGIN_LOCKOUT_THRESHOLD: huge,
     QUOTA_NORMAL_DAILY_REQUESTS: huge,
     QUOTA_NORMAL_MONTHLY_REQUESTS: huge,

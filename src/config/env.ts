@@ -198,6 +198,26 @@ export class Env {
   RATE_LIMIT_RESUMES = 100;
 
   /**
+   * Per minute, per session and client IP: the routes an owner needs to take back an account
+   * (logout, change-password, GET/DELETE /auth/sessions), outside `default` so a stolen session
+   * spending that budget cannot lock the owner out of them.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_RECOVERY = 20;
+
+  /**
+   * At most one password-reset mail per address in this many seconds (0: no cooldown). Requests
+   * within it answer as usual and send nothing, so no third party can use up the owner's resets.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  PASSWORD_RESET_MAIL_COOLDOWN_SECONDS = 300;
+
+  /**
    * Proxies whose X-Forwarded-For is believed (Express `trust proxy`): a hop count, or
    * loopback/linklocal/uniquelocal/IPs/CIDRs, comma-separated. Empty: none, the client is the socket peer.
    */
@@ -273,6 +293,17 @@ export class Env {
   /** IANA time zone in which quota days and months are counted. */
   @IsTimeZone()
   QUOTA_TIMEZONE = 'UTC';
+
+  /**
+   * Fewest reply tokens a send is granted (or the send's own smaller max_tokens): when a token
+   * window cannot hold the prompt plus this many, the send is refused (429 QUOTA_EXCEEDED with
+   * tokens_needed) rather than billed a request for a reply cut after a few tokens.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(INT4_MAX)
+  QUOTA_MIN_REPLY_TOKENS = 256;
 
   /** Interval of SSE heartbeat comments, so proxies keep idle streams open. */
   @Transform(toInt)
@@ -353,6 +384,16 @@ export class Env {
   AUTH_SESSION_CACHE_MS = 5000;
 
   /**
+   * A session's `last_used_at` is written at most once per this many seconds per process while
+   * its access tokens are used (login and refresh always write it); 0 writes on every use.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  AUTH_SESSION_TOUCH_SECONDS = 300;
+
+  /**
    * Generation starts (the database work before the model is called) running at once; more
    * wait in a queue of at most ADMISSION_QUEUE_DEPTH for at most ADMISSION_MAX_WAIT_MS, and past
    * either bound are refused at once with 503 SERVICE_UNAVAILABLE and a Retry-After (nothing
@@ -417,6 +458,17 @@ export class Env {
   @Min(0)
   @Max(600_000)
   SHUTDOWN_GRACE_MS = 10_000;
+
+  /**
+   * How long a process may go silent before another replica closes the replies it was running
+   * (a killed process): it renews its lease every third of this, and each replica looks for
+   * expired ones as often.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  GENERATION_LEASE_MS = 30_000;
 
   /** Swagger UI at /api/docs and the OpenAPI document at /api/docs-json: true (default) | false. */
   @Transform(({ value }: { value: unknown }) => {

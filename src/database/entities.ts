@@ -2,6 +2,10 @@ import { PasswordResetEntity } from '../modules/auth/password-reset.entity';
 import { RefreshTokenEntity } from '../modules/auth/refresh-token.entity';
 import { SessionEntity } from '../modules/auth/session.entity';
 import { ConversationEntity } from '../modules/conversations/conversation.entity';
+import {
+  GenerationLeaseEntity,
+  GenerationOwnerEntity,
+} from '../modules/generation/generation-lease.entity';
 import { IdempotencyKeyEntity } from '../modules/generation/idempotency-key.entity';
 import { MessageEntity } from '../modules/messages/message.entity';
 import { QuotaCounterEntity } from '../modules/quota/quota-counter.entity';
@@ -16,4 +20,6 @@ export const ENTITIES = [
   MessageEntity,
   QuotaCounterEntity,
   IdempotencyKeyEntity,
+  GenerationOwnerEntity,
+  GenerationLeaseEntity,
 ];

@@ -28,6 +28,7 @@ describe('Database failures', () => {
   let embedded: EmbeddedPostgres | undefined;
   let embeddedDir: string | undefined;
   let user: RegisteredUser;
+  let viaProxyUrl: string;
 
   beforeAll(async () => {
     // The app reaches its database through a proxy we can cut: the run's PostgreSQL
@@ -45,8 +46,9 @@ describe('Database failures', () => {
     const viaProxy = new URL(target.toString());
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(port);
+    viaProxyUrl = viaProxy.toString();
     t = await bootApp({
-      DATABASE_URL: viaProxy.toString(),
+      DATABASE_URL: viaProxyUrl,
       DB_POOL_SIZE: embedded ? '1' : '4',
       DB_CONNECT_TIMEOUT_MS: '1000',
       DB_STATEMENT_TIMEOUT_MS: '1000',
@@ -128,5 +130,31 @@ describe('Database failures', () => {
       .post('/api/v1/auth/login')
       .send({ username: 'during_outage', password: 'password-123' });
     expect(login.status).toBe(401);
+  });
+  // Last: it replaces the app with one whose connect timeout is far below the pool's wait, so
+  // node-postgres's own connect timeout (`timeout expired`) is what the request meets.
+  it("answers 503 DATABASE_ERROR, not 500, when connecting times out (node-postgres's `timeout expired`)", async () => {
+    proxy.setMode('pass');
+    await t.close();
+    t = await bootApp({
+      DATABASE_URL: viaProxyUrl,
+      DB_POOL_SIZE: embedded ? '1' : '4',
+      DB_CONNECT_TIMEOUT_MS: '300',
+      DB_STATEMENT_TIMEOUT_MS: '4000',
+    });
+    expect((await me()).status).toBe(200);
+    // Pooled connections are cut; new ones are accepted and never answered.
+    proxy.setMode('refuse');
+    await new Promise((r) => setTimeout(r, 100));
+    proxy.setMode('blackhole');
+    const started = Date.now();
+    const res = await me();
+    const elapsed = Date.now() - started;
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ success: false, error: { code: 'DATABASE_ERROR' } });
+    expect(JSON.stringify(res.body)).not.toMatch(/timeout expired|stack|at \w+ \(/);
+    proxy.setMode('pass');
+    await eventually(async () => (await me()).status, 200, 15_000);
+    console.log(`database connect timeout (300 ms): 503 after ${elapsed} ms`);
   });
 });

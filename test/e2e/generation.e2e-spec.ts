@@ -586,6 +586,90 @@ describe('Sending a message: POST /conversations/:id/messages (openai provider)'
       expect(fake.chatRequests).toHaveLength(0);
     });
 
+    describe('a minimum reply (QUOTA_MIN_REPLY_TOKENS, default 256)', () => {
+      const content = 'near the end of the day';
+      const prompt = countChatTokens([{ role: 'user', content }]);
+
+      /** A user and conversation whose daily token window has `room` tokens left. */
+      async function withRoom(room: number) {
+        const user = await registerUser(t);
+        const conv = await aConversation(t, user);
+        const limit = (await fetchQuota(t, user)).daily_limit.tokens;
+        await setQuotaCounters(t, user.id, {
+          dayRequests: 7,
+          dayTokens: limit - room,
+          monthRequests: 7,
+          monthTokens: limit - room,
+        });
+        return { user, conv, limit };
+      }
+
+      it.each([
+        ['JSON', 'json'],
+        ['the SSE route', 'sse'],
+        ['stream: true', 'stream-true'],
+      ] as const)(
+        'room for the prompt and 255 reply tokens → 429 QUOTA_EXCEEDED naming daily_tokens and tokens_needed over %s; nothing sent, stored or billed',
+        async (_label, way) => {
+          const { user, conv, limit } = await withRoom(prompt + 255);
+          const path = way === 'sse' ? 'messages/stream' : 'messages';
+          const res = await t
+            .api()
+            .post(`/api/v1/conversations/${conv.id}/${path}`)
+            .set(bearer(user.accessToken))
+            .send({ content, role: 'user', ...(way === 'stream-true' ? { stream: true } : {}) });
+          expectError(res, 429, 'QUOTA_EXCEEDED');
+          expect(res.body.error.details).toMatchObject({
+            window: 'daily_tokens',
+            limit,
+            used: limit - prompt - 255,
+            tokens_needed: prompt + 256,
+            resets_at: utcResets().day,
+          });
+          expect(fake.chatRequests).toHaveLength(0);
+          expect(await messageCount(conv.id)).toBe(0);
+          expect((await fetchQuota(t, user)).usage_today).toEqual({
+            requests: 7,
+            tokens: limit - prompt - 255,
+          });
+        },
+      );
+
+      it('room for the prompt and exactly 256 → granted, the upstream asked for at most 256', async () => {
+        const { user, conv } = await withRoom(prompt + 256);
+        fake.script({ text: 'Fits.', usage: { prompt_tokens: prompt, completion_tokens: 2 } });
+        const res = await send(user, conv.id, { content, role: 'user' });
+        expect(res.status).toBe(201);
+        expect(fake.chatRequests).toHaveLength(1);
+        expect(fake.chatRequests[0].body?.max_tokens).toBe(256);
+      });
+
+      it('a send whose own max_tokens is below 256 needs only that: granted with room for it, refused one token short', async () => {
+        const granted = await withRoom(prompt + 40);
+        fake.script({ text: 'Small.', usage: { prompt_tokens: prompt, completion_tokens: 2 } });
+        const ok = await send(granted.user, granted.conv.id, {
+          content,
+          role: 'user',
+          max_tokens: 40,
+        });
+        expect(ok.status).toBe(201);
+        expect(fake.chatRequests[0].body?.max_tokens).toBe(40);
+
+        const short = await withRoom(prompt + 39);
+        const refused = await send(short.user, short.conv.id, {
+          content,
+          role: 'user',
+          max_tokens: 40,
+        });
+        expectError(refused, 429, 'QUOTA_EXCEEDED');
+        expect(refused.body.error.details).toMatchObject({
+          window: 'daily_tokens',
+          tokens_needed: prompt + 40,
+        });
+        expect(fake.chatRequests).toHaveLength(1);
+      });
+    });
+
     it('a VIP has the larger limits: shown in the quota and still able to send past the normal daily limit', async () => {
       const user = await registerUser(t);
       const conv = await aConversation(t, user);
@@ -747,6 +831,134 @@ describe('Sending a message: POST /conversations/:id/messages (openai provider)'
       expectError(res, 422, 'VALIDATION_ERROR');
       expect(fieldsOf(res)).toContain('Idempotency-Key');
       expect(await messageCount(b.id)).toBe(0);
+      expect(fake.chatRequests).toHaveLength(1);
+    });
+
+    /** A send with `key` over one of the three ways: JSON, `stream: true`, the SSE route. */
+    async function sendVia(
+      way: 'json' | 'stream-true' | 'sse',
+      conversationId: string,
+      body: Record<string, unknown>,
+      key: string,
+    ): Promise<{ status: number; code?: string; details?: any; messageId?: string }> {
+      if (way === 'json') {
+        const res = await send(user, conversationId, body, { 'Idempotency-Key': key });
+        return {
+          status: res.status,
+          code: res.body.error?.code,
+          details: res.body.error?.details,
+          messageId: res.body.data?.assistant_message?.id,
+        };
+      }
+      const path = way === 'sse' ? 'messages/stream' : 'messages';
+      const res = await readSse(`${t.url}/api/v1/conversations/${conversationId}/${path}`, {
+        headers: { ...bearer(user.accessToken), 'Idempotency-Key': key },
+        body: way === 'sse' ? body : { ...body, stream: true },
+      });
+      const start = res.frames.find((f) => f.data?.type === 'start');
+      return {
+        status: res.status,
+        code: res.json?.error?.code,
+        details: res.json?.error?.details,
+        messageId: start?.data.message_id,
+      };
+    }
+
+    it.each([
+      ['json', 'other text', { content: 'a different question' }],
+      ['json', 'another temperature', { content: 'first question', temperature: 0.2 }],
+      ['json', 'another max_tokens', { content: 'first question', max_tokens: 7 }],
+      ['stream-true', 'other text', { content: 'a different question' }],
+      ['sse', 'other text', { content: 'a different question' }],
+      ['sse', 'another model', { content: 'first question', model: 'gpt-4' }],
+    ] as const)(
+      'the same key with a different body (%s, %s) → 422 VALIDATION_ERROR on Idempotency-Key, nothing started',
+      async (way, _what, body) => {
+        const conv = await aConversation(t, user);
+        const key = `changed-${randomUUID()}`;
+        fake.script({ text: 'First.', usage: { prompt_tokens: 5, completion_tokens: 2 } });
+        const first = await sendVia(way, conv.id, { content: 'first question' }, key);
+        expect(first.messageId).toEqual(expect.stringMatching(UUID));
+        const before = await fetchQuota(t, user);
+
+        const res = await sendVia(way, conv.id, { role: 'user', ...body }, key);
+        expect([res.status, res.code]).toEqual([422, 'VALIDATION_ERROR']);
+        expect(res.details).toMatchObject({
+          field: 'Idempotency-Key',
+          reason: 'idempotency_key_mismatch',
+        });
+        expect(res.messageId).toBeUndefined();
+        expect(fake.chatRequests).toHaveLength(1);
+        expect(await messageCount(conv.id)).toBe(2);
+        expect((await fetchQuota(t, user)).usage_today).toEqual(before.usage_today);
+      },
+    );
+
+    it('the same body replayed — as JSON, `stream: true`, the SSE route, fields reordered — is the first send', async () => {
+      const conv = await aConversation(t, user);
+      const key = `same-${randomUUID()}`;
+      fake.script({ text: 'Once.', usage: { prompt_tokens: 5, completion_tokens: 2 } });
+      const body = { content: 'same question', temperature: 0.5, max_tokens: 50 };
+      const first = await sendVia('json', conv.id, body, key);
+      expect(first.status).toBe(201);
+      const reordered = {
+        max_tokens: 50,
+        role: 'user',
+        temperature: 0.5,
+        content: 'same question',
+      };
+      for (const [way, b] of [
+        ['json', body],
+        ['json', reordered],
+        ['stream-true', body],
+        ['sse', reordered],
+      ] as const) {
+        const again = await sendVia(way, conv.id, b, key);
+        // 201 with the whole reply, or 200 with its event stream (SSE).
+        expect([way, again.status, again.messageId]).toEqual([
+          way,
+          way === 'json' ? 201 : 200,
+          first.messageId,
+        ]);
+      }
+      expect(fake.chatRequests).toHaveLength(1);
+      expect(await messageCount(conv.id)).toBe(2);
+    });
+
+    it('sends of one key with different bodies at the same moment: one reply, the others 422', async () => {
+      const conv = await aConversation(t, user);
+      const before = await fetchQuota(t, user);
+      fake.script({ text: 'Raced.', chunkIntervalMs: 5 });
+      const key = `race-bodies-${randomUUID()}`;
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          send(user, conv.id, { content: `body ${i}`, role: 'user' }, { 'Idempotency-Key': key }),
+        ),
+      );
+      const statuses = results.map((r) => r.status).sort();
+      console.log(`one key, 6 bodies at once: ${statuses.join(' ')}`);
+      expect(statuses).toEqual([201, 422, 422, 422, 422, 422]);
+      for (const r of results.filter((x) => x.status === 422)) {
+        expect(r.body.error.details.field).toBe('Idempotency-Key');
+      }
+      expect(fake.chatRequests).toHaveLength(1);
+      expect(await messageCount(conv.id)).toBe(2);
+      expect((await fetchQuota(t, user)).usage_today.requests).toBe(
+        before.usage_today.requests + 1,
+      );
+    });
+
+    it('a key stored before request hashes were kept (no hash) still replays the first send', async () => {
+      const conv = await aConversation(t, user);
+      const key = `legacy-${randomUUID()}`;
+      const first = await sendVia('json', conv.id, { content: 'old key' }, key);
+      expect(first.status).toBe(201);
+      await t.sql(
+        'UPDATE idempotency_keys SET request_hash = NULL WHERE user_id = $1 AND key = $2',
+        [user.id, key],
+      );
+      const again = await sendVia('json', conv.id, { content: 'something else' }, key);
+      expect([again.status, again.messageId]).toEqual([201, first.messageId]);
       expect(fake.chatRequests).toHaveLength(1);
     });
 

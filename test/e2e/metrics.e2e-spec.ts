@@ -176,6 +176,8 @@ describe('Prometheus metrics: GET /metrics', () => {
           generation_admission_queue_depth: 'gauge',
           generation_admission_wait_seconds: 'histogram',
           generation_admission_shed_total: 'counter',
+          generation_orphans_closed_total: 'counter',
+          generation_overruns_total: 'counter',
         });
         const parsed = new Scrape(res.text);
         for (const name of [

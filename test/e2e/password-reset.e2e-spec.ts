@@ -200,6 +200,65 @@ describe('Password reset over SMTP', () => {
   });
 });
 
+describe('Password reset mail cooldown (PASSWORD_RESET_MAIL_COOLDOWN_SECONDS=2)', () => {
+  let t: TestApp;
+  let smtp: TestSmtp;
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    t = await bootApp({
+      RATE_LIMIT_AUTH: '10000',
+      SMTP_URL: smtp.url,
+      PUBLIC_URL: 'https://chat.example.com',
+      PASSWORD_RESET_MAIL_COOLDOWN_SECONDS: '2',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await smtp?.close();
+  });
+
+  const forgot = (email: string) => t.api().post('/api/v1/auth/forgot-password').send({ email });
+
+  it("sends one mail per address per window whoever asks, answering every request alike; the mailed token works, so a third party cannot use up the owner's resets", async () => {
+    const user = await registerUser(t);
+    const other = await registerUser(t);
+    // A third party asks ten times for the owner's address (any spelling), then the owner asks.
+    const answers = [];
+    for (let i = 0; i < 10; i++)
+      answers.push(await forgot(i % 2 ? user.email.toUpperCase() : user.email));
+    answers.push(await forgot(user.email));
+    const withoutTime = (body: Record<string, unknown>) => ({ ...body, timestamp: undefined });
+    for (const res of answers) {
+      expect(res.status).toBe(200);
+      expect(withoutTime(res.body)).toEqual(withoutTime(answers[0].body));
+    }
+    const mail = await smtp.waitForMessage(user.email);
+    // Another address is not held by this one's cooldown.
+    expect((await forgot(other.email)).status).toBe(200);
+    await smtp.waitForMessage(other.email);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(smtp.messagesTo(user.email)).toHaveLength(1);
+    const rows = await t.sql('SELECT 1 FROM password_resets WHERE user_id = $1', [user.id]);
+    expect(rows).toHaveLength(1);
+
+    // The one mail that went out works for the owner.
+    const token = tokenFrom(mail);
+    const reset = await t.api().post('/api/v1/auth/reset-password').send({
+      token,
+      new_password: 'owner-new-password-1',
+      confirm_password: 'owner-new-password-1',
+    });
+    expect(reset.status).toBe(200);
+
+    // After the window, the next request sends again.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await forgot(user.email)).status).toBe(200);
+    await smtp.waitForMessage(user.email);
+    expect(smtp.messagesTo(user.email)).toHaveLength(2);
+  });
+});
+
 describe('Password reset without SMTP (the default boot)', () => {
   let t: TestApp;
 

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { Response } from 'supertest';
 import { aUser, bearer, RegisteredUser } from '../factories';
@@ -62,6 +62,7 @@ describe('HTTP rate limits behind a trusted proxy (TRUST_PROXY=loopback)', () =>
     t = await bootApp({
       RATE_LIMIT_AUTH: '5',
       RATE_LIMIT_DEFAULT: '5',
+      RATE_LIMIT_RECOVERY: '3',
       TRUST_PROXY: 'loopback',
       CORS_ORIGINS: 'https://chat.example.com',
       LLM_PROVIDER: 'offline',
@@ -168,26 +169,166 @@ describe('HTTP rate limits behind a trusted proxy (TRUST_PROXY=loopback)', () =>
     expect(rateHeaders(me).remaining).toBe(3);
   });
 
-  it('never limits health probes, info, models and metrics', async () => {
+  it('never limits health probes and metrics', async () => {
     const user = await register(t, xff(nextIp()));
-    const paths = [
-      '/api/v1/health',
-      '/api/v1/health/live',
-      '/api/v1/health/ready',
-      '/api/v1/info',
-      '/api/v1/models',
-      '/metrics',
-    ];
+    const ip = nextIp();
+    const paths = ['/api/v1/health', '/api/v1/health/live', '/api/v1/health/ready', '/metrics'];
     for (const path of paths) {
       for (let i = 0; i < 8; i++) {
-        const res = await t.api().get(path).set(bearer(user.accessToken));
+        const res = await t.api().get(path).set(xff(ip)).set(bearer(user.accessToken));
         expect([path, res.status]).toEqual([path, 200]);
         expect(res.headers['ratelimit-limit']).toBeUndefined();
       }
     }
-    // The same user's default budget was not touched by any of it.
+    // Neither the user's default budget nor the address's was touched by any of it.
     const me = await t.api().get('/api/v1/users/me').set(bearer(user.accessToken));
     expect(rateHeaders(me).remaining).toBe(4);
+    expect(rateHeaders(await t.api().get('/api/v1/models').set(xff(ip))).remaining).toBe(4);
+  });
+
+  it('default: the public catalog (/models, /info) counts per client address, token or not', async () => {
+    const ip = nextIp();
+    const user = await register(t, xff(nextIp()));
+    const answers = [];
+    for (const path of ['/api/v1/models', '/api/v1/info', '/api/v1/models', '/api/v1/info']) {
+      answers.push(await t.api().get(path).set(xff(ip)));
+    }
+    // A bearer token does not make a public route count per user: it is the address's budget.
+    answers.push(await t.api().get('/api/v1/models').set(xff(ip)).set(bearer(user.accessToken)));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(answers.map((r) => rateHeaders(r).remaining)).toEqual([4, 3, 2, 1, 0]);
+    expectRefused(await t.api().get('/api/v1/info').set(xff(ip)), 'default', 5);
+    expectRefused(await t.api().get('/api/v1/models').set(xff(ip)), 'default', 5);
+    // Another address, and the user's own budget, are untouched.
+    expect((await t.api().get('/api/v1/models').set(xff(nextIp()))).status).toBe(200);
+    const me = await t.api().get('/api/v1/users/me').set(xff(ip)).set(bearer(user.accessToken));
+    expect(me.status).toBe(200);
+    expect(rateHeaders(me).remaining).toBe(4);
+  });
+
+  it('default: requests whose token fails count per client address: 401 until spent, then 429', async () => {
+    const ip = nextIp();
+    const user = await register(t, xff(nextIp()));
+    const forged = `${user.accessToken.slice(0, -4)}AAAA`;
+    const tries = [
+      t.api().get('/api/v1/users/me').set(xff(ip)).set(bearer(forged)),
+      t.api().get('/api/v1/conversations').set(xff(ip)).set(bearer('not-a-jwt')),
+      t.api().get('/api/v1/users/me').set(xff(ip)),
+      t.api().post('/api/v1/auth/logout').set(xff(ip)).set(bearer(forged)),
+      t.api().get('/api/v1/auth/sessions').set(xff(ip)).set(bearer(forged)),
+    ];
+    for (const req of tries) expectError(await req, 401, 'AUTHENTICATION_ERROR');
+    expectRefused(
+      await t.api().get('/api/v1/users/me').set(xff(ip)).set(bearer(forged)),
+      'default',
+      5,
+    );
+    // The public catalog from that address shares the spent budget.
+    expectRefused(await t.api().get('/api/v1/models').set(xff(ip)), 'default', 5);
+    // A bad token from another address is still a plain 401; the user's own token works anywhere.
+    expectError(
+      await t.api().get('/api/v1/users/me').set(xff(nextIp())).set(bearer(forged)),
+      401,
+      'AUTHENTICATION_ERROR',
+    );
+    const me = await t.api().get('/api/v1/users/me').set(xff(ip)).set(bearer(user.accessToken));
+    expect(me.status).toBe(200);
+  });
+
+  it('recovery: logout, change-password and the session routes pass with the default budget spent; they have a budget of their own per session and address', async () => {
+    const user = await register(t, xff(nextIp()));
+    const ip = nextIp();
+    const stolen = (
+      await t
+        .api()
+        .post('/api/v1/auth/login')
+        .set(xff(nextIp()))
+        .send({ username: user.username, password: user.password })
+    ).body.data as { access_token: string };
+    // The thief spends the user's default budget.
+    for (let i = 0; i < 5; i++)
+      await t.api().get('/api/v1/conversations').set(xff(ip)).set(bearer(stolen.access_token));
+    expectRefused(
+      await t.api().get('/api/v1/users/me').set(xff(ip)).set(bearer(user.accessToken)),
+      'default',
+      5,
+    );
+    // The owner's recovery routes still answer, counted by `recovery` (3 here), not `default`.
+    const sessions = await t
+      .api()
+      .get('/api/v1/auth/sessions')
+      .set(xff(ip))
+      .set(bearer(user.accessToken));
+    expect(sessions.status).toBe(200);
+    expect(rateHeaders(sessions)).toMatchObject({ limit: 3, remaining: 2 });
+    const changed = await t
+      .api()
+      .post('/api/v1/users/me/change-password')
+      .set(xff(ip))
+      .set(bearer(user.accessToken))
+      .send({
+        current_password: user.password,
+        new_password: 'another-password-1',
+        confirm_password: 'another-password-1',
+      });
+    expect(changed.status).toBe(200);
+    expect(rateHeaders(changed)).toMatchObject({ limit: 3, remaining: 1 });
+    // The password change ended the thief's session.
+    expectError(
+      await t.api().get('/api/v1/users/me').set(xff(nextIp())).set(bearer(stolen.access_token)),
+      401,
+      'AUTHENTICATION_ERROR',
+    );
+    const revoke = await t
+      .api()
+      .delete(`/api/v1/auth/sessions/${randomUUID()}`)
+      .set(xff(ip))
+      .set(bearer(user.accessToken));
+    expectError(revoke, 404, 'RESOURCE_NOT_FOUND');
+    expectRefused(
+      await t.api().post('/api/v1/auth/logout').set(xff(ip)).set(bearer(user.accessToken)),
+      'recovery',
+      3,
+    );
+    // The same session from another address has a budget of its own.
+    const out = await t
+      .api()
+      .post('/api/v1/auth/logout')
+      .set(xff(nextIp()))
+      .set(bearer(user.accessToken));
+    expect(out.status).toBe(200);
+  });
+
+  it('auth: forgot-password is refused per IP, never per e-mail (the mail cooldown holds the address instead)', async () => {
+    const email = `${unique('owner')}@example.com`;
+    // Six requests for one address from six addresses: all answered 200.
+    for (let i = 0; i < 6; i++) {
+      const res = await t
+        .api()
+        .post('/api/v1/auth/forgot-password')
+        .set(xff(nextIp()))
+        .send({ email });
+      expect([i, res.status]).toEqual([i, 200]);
+    }
+    // One address asking for six e-mails: the 6th is refused.
+    const ip = nextIp();
+    for (let i = 0; i < 5; i++) {
+      const res = await t
+        .api()
+        .post('/api/v1/auth/forgot-password')
+        .set(xff(ip))
+        .send({ email: `${unique('x')}@example.com` });
+      expect(res.status).toBe(200);
+    }
+    expectRefused(
+      await t
+        .api()
+        .post('/api/v1/auth/forgot-password')
+        .set(xff(ip))
+        .send({ email: `${unique('x')}@example.com` }),
+      'auth',
+      5,
+    );
   });
 
   it('lets browsers read the rate-limit headers (CORS exposed headers)', async () => {

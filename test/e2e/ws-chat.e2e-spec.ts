@@ -665,6 +665,25 @@ describe('WebSocket chat: /api/v1/ws/chat (API.md §6)', () => {
       expect(await rowCount(conv.id)).toBe(2);
     });
 
+    it('a request_id reused with a different body → error frame VALIDATION_ERROR, nothing started', async () => {
+      const conv = await aConversation(t, user);
+      fake.script({ text: 'first answer', chunkIntervalMs: 5 });
+      const client = await connect(user);
+      const requestId = randomUUID();
+      const frame = { type: 'chat_message', conversation_id: conv.id, request_id: requestId };
+      client.send({ ...frame, content: 'first body' });
+      const first = await client.waitForType('message_start');
+      await waitEnd(client, first.message_id as string);
+
+      client.send({ ...frame, content: 'another body' });
+      const error = await client.waitFor((f) => f.type === 'error' && f.request_id === requestId);
+      expect(error.error).toMatchObject({ code: 'VALIDATION_ERROR' });
+      await client.roundTrip();
+      expect(client.frames.filter((f) => f.type === 'message_start')).toHaveLength(1);
+      expect(fake.chatRequests).toHaveLength(1);
+      expect(await rowCount(conv.id)).toBe(2);
+    });
+
     it('different request_ids start different generations', async () => {
       const conv = await aConversation(t, user);
       fake.setDefault({ text: 'short answer', chunkIntervalMs: 5 });

@@ -42,8 +42,24 @@ import { chatWsUrl, closeAllWs, WsClient, WsFrame } from '../support/ws-client';
  *    replies in flight.
  */
 
+/**
+ * An 8 MiB reply is about a million tokens: a model that allows it, and sends that ask for it
+ * (`BULK`), so that the service's cut of replies streaming past max_tokens leaves them whole.
+ */
+const BULK_MODEL = {
+  id: 'bulk',
+  name: 'Bulk',
+  max_tokens: 2_000_000,
+  context_window: 4_000_000,
+  cost_per_1k_tokens: { input: 0, output: 0 },
+  capabilities: ['text'],
+};
+const BULK = { max_tokens: BULK_MODEL.max_tokens };
+
 /** Quotas and limits out of the way: these suites send large replies and many messages. */
 const NO_LIMITS = {
+  MODELS_JSON: JSON.stringify([BULK_MODEL]),
+  DEFAULT_MODEL: BULK_MODEL.id,
   QUOTA_NORMAL_DAILY_TOKENS: '1000000000',
   QUOTA_NORMAL_MONTHLY_TOKENS: '1000000000',
   QUOTA_NORMAL_DAILY_REQUESTS: '100000',
@@ -247,7 +263,7 @@ describe('Slow readers: an 8 MiB reply streamed to clients that do not read (ser
     const { res, stream } = await pausedSse(
       `${service.url}/api/v1/conversations/${conversationId}/messages/stream`,
       user.token,
-      { content: 'Warm up' },
+      { content: 'Warm up', ...BULK },
     );
     await readSlowly(res, stream, 1 << 20, 0);
     fastMs = Date.now() - started;
@@ -273,7 +289,7 @@ describe('Slow readers: an 8 MiB reply streamed to clients that do not read (ser
     const sender = await pausedSse(
       `${service.url}/api/v1/conversations/${conversationId}/messages/stream`,
       user.token,
-      { content: 'A long answer please' },
+      { content: 'A long answer please', ...BULK },
     );
     // Three more tabs follow the same reply from its first event (GET …/stream), as slowly.
     let messageId: string | undefined;
@@ -365,6 +381,7 @@ describe('Slow readers: an 8 MiB reply streamed to clients that do not read (ser
       type: 'chat_message',
       conversation_id: conversationId,
       content: 'Long, please',
+      ...BULK,
     });
     const stored = await storedReply(service.url, user, conversationId, 60_000);
     const generatedMs = stored.at - started;
@@ -589,7 +606,7 @@ describe('1,000 sockets dropped at once; a socket that stops reading (service pr
     const warmUp = await pausedSse(
       `${service.url}/api/v1/conversations/${await conversationOver(service.url, user)}/messages/stream`,
       user.token,
-      { content: 'Warm up' },
+      { content: 'Warm up', ...BULK },
     );
     await readSlowly(warmUp.res, warmUp.stream, 1 << 20, 0);
     expect(contentOf(warmUp.stream.events)).toBe(text);
@@ -605,7 +622,12 @@ describe('1,000 sockets dropped at once; a socket that stops reading (service pr
     const dropped = until(() => heldConnections(port, peers) === 0, 60_000, 'the drop').then(
       () => Date.now() - started,
     );
-    client.send({ type: 'chat_message', conversation_id: conversationId, content: 'Long, please' });
+    client.send({
+      type: 'chat_message',
+      conversation_id: conversationId,
+      content: 'Long, please',
+      ...BULK,
+    });
     const stored = await storedReply(service.url, user, conversationId, 60_000);
     expect({ status: stored.status, length: stored.content.length }).toEqual({
       status: 'completed',

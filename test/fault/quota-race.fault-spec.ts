@@ -280,7 +280,8 @@ describe(`Quota race: ${SENDS} concurrent sends over REST, SSE and WebSocket`, (
     const limit = (await fetchQuota(t, user)).daily_limit.tokens;
     const replyBudget = 30;
     // Room for one prompt plus its whole reply budget, and a few tokens more: too few for
-    // a second prompt (it needs PROMPT_TOKENS + 1), before or after the first one settles.
+    // a second send (it needs PROMPT_TOKENS + its own 30-token budget, below
+    // QUOTA_MIN_REPLY_TOKENS), before or after the first one settles.
     const slack = 3;
     const used = limit - (PROMPT_TOKENS + replyBudget + slack);
     await setQuotaCounters(t, user.id, { dayTokens: used, monthTokens: used });

@@ -36,11 +36,34 @@
  * | SQL metacharacters in search           | conversations.e2e-spec.ts "takes % _ quote and backslash literally", "never answers 5xx for hostile      |
  * |                                        | search text"; admin.e2e-spec.ts "searches … with LIKE characters taken literally"; here: `;--` too, in   |
  * |                                        | titles and message text, exact result sets                                                               |
+ * | Idempotency-Key, other body (issue 13) | here: "Idempotency-Key replayed with another body…" (JSON, stream: true, SSE; Bob's key gives Alice     |
+ * |                                        | nothing of Bob's); generation.e2e-spec.ts "the same key with a different body…", "sends of one key with  |
+ * |                                        | different bodies at the same moment…"; ws-chat.e2e-spec.ts "a request_id reused with a different body…"  |
+ * | malformed compressed body (issue 13)   | here: "malformed gzip/deflate/brotli bodies on every body route…" (from openapi.json);                   |
+ * |                                        | frame.e2e-spec.ts "compressed bodies (Content-Encoding)"; src/common/errors/to-app-error.spec.ts         |
+ * | database connection errors (issue 13)  | not here (this suite shares one database): database-faults.e2e-spec.ts "answers 503 DATABASE_ERROR, not  |
+ * |                                        | 500, when connecting times out…", "…refuses connections…", "…stops answering";                           |
+ * |                                        | src/common/errors/database-errors.spec.ts (every node-postgres message and socket code, causes)          |
+ * | one length rule (issue 13)             | here: "every length-limited body field counts code points…" (from openapi.json);                        |
+ * |                                        | text-length.e2e-spec.ts (each field at its limit with emoji, VS16, ZWJ; one over; the DB CHECK)          |
+ * | IDOR, sessions (issue 13)              | here: the IDOR walk fills DELETE /auth/sessions/{id} with Bob's live session id (404, Bob untouched)     |
+ * | stolen session vs recovery (13.5)      | here: "a session spending the account's default budget cannot keep the owner…"; stolen-session.fault-   |
+ * |                                        | spec.ts (figures); rate-limits.e2e-spec.ts "recovery: logout, change-password and the session routes…"   |
+ * | forgot-password budget (13.5)          | here: "forgot-password: anyone asking for the owner's address…"; password-reset.e2e-spec.ts "sends one   |
+ * |                                        | mail per address per window…"; rate-limits.e2e-spec.ts "auth: forgot-password is refused per IP…"        |
+ * | lockout per account (13.6)             | here: "login lockout is per account…"; login-lockout.e2e-spec.ts "counts the username and the e-mail…"   |
+ * | token without exp (13.6)               | here: the forged-token table's "no exp" row (HTTP, WS handshake, WS `auth` frame); auth-sessions.e2e     |
+ * | SSE of an ended session (13.6)         | here: "a session revoked by its owner: its open SSE reply ends…"; auth-sessions.e2e-spec.ts (logout,     |
+ * |                                        | resume stream, revoke, deactivation, password change)                                                    |
+ * | anonymous and bad-token floods (13.7)  | here: "a flood of invalid tokens from one address…"; rate-limits.e2e-spec.ts "default: the public        |
+ * |                                        | catalog (/models, /info) counts per client address…", "default: requests whose token fails…"             |
  */
+import { gzipSync } from 'node:zlib';
 import {
   createHmac,
   generateKeyPairSync,
   randomBytes,
+  randomInt,
   randomUUID,
   sign as rsaSign,
 } from 'node:crypto';
@@ -185,13 +208,15 @@ describe('Security scenarios', () => {
     const fillings = (op: Operation): { label: string; path: string }[] => {
       const names = op.params.filter((p) => p.in === 'path').map((p) => p.name);
       const victimOf = (name: string, which: 'done' | 'live'): string =>
-        name === 'messageId' || op.path.startsWith('/api/v1/messages')
-          ? which === 'live'
-            ? bobs.streaming
-            : bobs.reply
-          : which === 'live'
-            ? bobs.streamingConv
-            : bobs.conversation;
+        op.path.startsWith('/api/v1/auth/sessions')
+          ? String(claimsOf(bob.accessToken).sid)
+          : name === 'messageId' || op.path.startsWith('/api/v1/messages')
+            ? which === 'live'
+              ? bobs.streaming
+              : bobs.reply
+            : which === 'live'
+              ? bobs.streamingConv
+              : bobs.conversation;
       const out: { label: string; path: string }[] = [];
       for (const which of ['done', 'live'] as const) {
         out.push({
@@ -239,7 +264,9 @@ describe('Security scenarios', () => {
         [bobs.streaming],
       );
       expect(status).toBe('streaming');
+      // Bob's session was not revoked (DELETE /auth/sessions/{Bob's session}): his stream goes on.
       expect(bobStream!.ended).toBe(false);
+      expect((await api('GET', '/api/v1/users/me', bob.accessToken)).status).toBe(200);
     });
 
     it("answers an unknown id exactly like Bob's (same status and body, timestamp aside)", async () => {
@@ -365,6 +392,14 @@ describe('Security scenarios', () => {
         },
       ],
       ['the refresh token as access token', () => alice.refreshToken],
+      [
+        'no exp (right secret): a token that would never expire',
+        () => {
+          const rest: Partial<ReturnType<typeof claims>> = claims();
+          delete rest.exp;
+          return hs256({ alg: 'HS256', typ: 'JWT' }, rest, TEST_JWT_SECRET);
+        },
+      ],
     ];
 
     it.each(forgeries)('%s', async (name, build) => {
@@ -581,6 +616,36 @@ describe('Security scenarios', () => {
     );
   });
 
+  describe('streams of an ended session (issue 13)', () => {
+    it("a session revoked by its owner: its open SSE reply ends with an error event AUTHENTICATION_ERROR; the owner's other session is untouched", async () => {
+      const second = await api('POST', '/api/v1/auth/login', undefined, {
+        username: alice.username,
+        password: alice.password,
+      });
+      expect(second.status).toBe(200);
+      const token = second.body.data.access_token as string;
+      fake.script({ text: 'ALICE-LIVE '.repeat(400), chunkIntervalMs: 20 });
+      const stream = await openSse(
+        `${t.url}/api/v1/conversations/${aliceConversation}/messages/stream`,
+        { method: 'POST', headers: bearer(token), body: { content: 'a long one' } },
+      );
+      await stream.waitFor((f) => f.data?.type === 'content');
+      const revoked = await api(
+        'DELETE',
+        `/api/v1/auth/sessions/${String(claimsOf(token).sid)}`,
+        alice.accessToken,
+      );
+      expect(revoked.status).toBe(200);
+      await stream.untilEnd(5000);
+      expect(stream.events.at(-1)).toMatchObject({
+        type: 'error',
+        error: { code: 'AUTHENTICATION_ERROR' },
+      });
+      expect((await api('GET', '/api/v1/users/me', token)).status).toBe(401);
+      expect((await api('GET', '/api/v1/users/me', alice.accessToken)).status).toBe(200);
+    });
+  });
+
   describe('user enumeration', () => {
     const SAMPLES = 9;
     const timed = async (fn: () => Promise<{ status: number; body: unknown }>) => {
@@ -646,5 +711,302 @@ describe('Security scenarios', () => {
         true,
       );
     });
+  });
+  describe('issue 13, item 6: request edge cases', () => {
+    const withBody = operations().filter((op) => op.body?.properties);
+
+    /** A path of `op` with its ids filled with Alice's own (the body parser answers first anyway). */
+    const alicePath = (op: Operation) =>
+      op.path.replace('{id}', aliceConversation).replace('{messageId}', randomUUID());
+
+    it("Idempotency-Key replayed with another body → 422 on every way of sending; Bob's key gives Alice nothing of Bob's", async () => {
+      const key = `sec-${randomUUID()}`;
+      const url = (path: string) => `${t.url}/api/v1/conversations/${aliceConversation}/${path}`;
+      fake.script({ text: 'alice first' });
+      const first = await api(
+        'POST',
+        `/api/v1/conversations/${aliceConversation}/messages`,
+        alice.accessToken,
+        { content: 'ALICE-1' },
+      ).set('Idempotency-Key', key);
+      expect(first.status).toBe(201);
+      const calls = fake.chatRequests.length;
+      const tries: { way: string; status: number; code?: string }[] = [];
+      const json = await api(
+        'POST',
+        `/api/v1/conversations/${aliceConversation}/messages`,
+        alice.accessToken,
+        { content: 'ALICE-2' },
+      ).set('Idempotency-Key', key);
+      tries.push({ way: 'json', status: json.status, code: json.body?.error?.code });
+      for (const [way, path, body] of [
+        ['stream: true', 'messages', { content: 'ALICE-2', stream: true }],
+        ['sse', 'messages/stream', { content: 'ALICE-2' }],
+      ] as const) {
+        const res = await openSse(url(path), {
+          method: 'POST',
+          headers: { ...bearer(alice.accessToken), 'Idempotency-Key': key },
+          body,
+        });
+        await res.untilEnd(5000);
+        tries.push({ way, status: res.status, code: res.json?.error?.code });
+      }
+      expect(tries).toEqual(
+        ['json', 'stream: true', 'sse'].map((way) => ({
+          way,
+          status: 422,
+          code: 'VALIDATION_ERROR',
+        })),
+      );
+      expect(fake.chatRequests.length).toBe(calls);
+
+      // Bob sends with a key; Alice replays that key with Bob's very body: her own new send.
+      const shared = `shared-${randomUUID()}`;
+      fake.script({ text: 'BOB-SECRET-KEYED' });
+      const bobSend = await api(
+        'POST',
+        `/api/v1/conversations/${bobs.conversation}/messages`,
+        bob.accessToken,
+        { content: 'BOB-SECRET-KEYED-Q' },
+      ).set('Idempotency-Key', shared);
+      expect(bobSend.status).toBe(201);
+      fake.script({ text: 'alice own reply' });
+      const alices = await api(
+        'POST',
+        `/api/v1/conversations/${aliceConversation}/messages`,
+        alice.accessToken,
+        { content: 'BOB-SECRET-KEYED-Q' },
+      ).set('Idempotency-Key', shared);
+      expect(alices.status).toBe(201);
+      expect(alices.body.data.assistant_message.id).not.toBe(
+        bobSend.body.data.assistant_message.id,
+      );
+      expect(alices.body.data.assistant_message.content).toBe('alice own reply');
+      console.log(
+        `[security] Idempotency-Key with another body: ${tries.map((x) => `${x.way} ${x.status}`).join(', ')}; upstream calls unchanged`,
+      );
+    });
+
+    it('malformed gzip/deflate/brotli bodies on every body route → 400 in the envelope, unsupported encodings 415, never 500', async () => {
+      const good = gzipSync(Buffer.from('{"title":"x"}'));
+      const bodies: [string, string, Buffer][] = [
+        ['gzip', 'garbage', Buffer.from('definitely not gzip')],
+        ['gzip', 'cut short', good.subarray(0, good.length - 10)],
+        ['deflate', 'garbage', Buffer.from('definitely not deflate')],
+        ['br', 'garbage', Buffer.from('definitely not brotli, no')],
+        ['compress', 'unsupported', good],
+      ];
+      const seen: Record<number, number> = {};
+      for (const op of withBody) {
+        for (const [encoding, what, bytes] of bodies) {
+          const m = op.method.toLowerCase() as 'post' | 'put' | 'patch' | 'delete';
+          const request = t.api()[m](alicePath(op));
+          const res = await request
+            .set(bearer(alice.accessToken))
+            .set('Content-Type', 'application/json')
+            .set('Content-Encoding', encoding)
+            .serialize((b: Buffer) => b as unknown as string)
+            .send(bytes);
+          const expected = encoding === 'compress' ? 415 : 400;
+          expect({
+            route: `${op.method} ${op.path} (${encoding}, ${what})`,
+            status: res.status,
+            code: res.body?.error?.code,
+          }).toEqual({
+            route: `${op.method} ${op.path} (${encoding}, ${what})`,
+            status: expected,
+            code: 'VALIDATION_ERROR',
+          });
+          expect(res.headers['x-request-id']).toBeTruthy();
+          expect(res.text).not.toMatch(/Z_DATA_ERROR|Z_BUF_ERROR|zlib|"stack"/);
+          seen[res.status] = (seen[res.status] ?? 0) + 1;
+        }
+      }
+      console.log(
+        `[security] compressed bodies on ${withBody.length} routes: ${Object.entries(seen)
+          .map(([status, n]) => `${n} × ${status}`)
+          .join(', ')}`,
+      );
+    });
+
+    it('every length-limited body field counts code points: one over its maxLength in VS16 hearts → 422 naming it', async () => {
+      // '❤️' is two code points; class-validator's Length counted it as one, so a value of
+      // maxLength + 1 code points passed as about half that before issue 13.
+      const hearts = (n: number) => '❤\uFE0F'.repeat(Math.floor(n / 2)) + (n % 2 ? 'x' : '');
+      const admin = await registerUser(t);
+      await t.sql(`UPDATE users SET role = 'admin' WHERE id = $1`, [admin.id]);
+      const walked: string[] = [];
+      for (const op of withBody) {
+        const props = Object.entries(op.body!.properties ?? {}).filter(
+          ([, p]) => deref(p)?.type === 'string' && typeof deref(p)?.maxLength === 'number',
+        );
+        const token = op.path.includes('/admin/') ? admin.accessToken : alice.accessToken;
+        const path = op.path
+          .replace('{id}', op.path.includes('/admin/users') ? alice.id : aliceConversation)
+          .replace('{messageId}', randomUUID());
+        for (const [field, p] of props) {
+          const max = deref(p)!.maxLength!;
+          const res = await api(op.method, path, op.secured ? token : undefined, {
+            ...minimalBody(op.body),
+            [field]: hearts(max + 1),
+          });
+          expect({
+            route: `${op.method} ${op.path}`,
+            field,
+            status: res.status,
+            code: res.body?.error?.code,
+          }).toEqual({
+            route: `${op.method} ${op.path}`,
+            field,
+            status: 422,
+            code: 'VALIDATION_ERROR',
+          });
+          expect(fieldsOf(res)).toContain(field);
+          walked.push(`${op.method} ${op.path} ${field} (${max})`);
+        }
+      }
+      console.log(`[security] code-point limits refused one over on:\n  ${walked.join('\n  ')}`);
+      expect(walked.length).toBeGreaterThanOrEqual(15);
+    });
+  });
+});
+
+/**
+ * Issue 13 (items 5, 6 and 7), with the contract's limits small enough to reach: a second boot of
+ * its own (rate limits, lockout and the reset-mail cooldown are off in the suite above).
+ */
+describe('Security scenarios with the limits on (issue 13)', () => {
+  let u: TestApp;
+  // A fresh /16 per run: counters left in a shared Redis (other runs, other suites) never match.
+  const net = `10.${randomInt(0, 256)}`;
+  let hostCounter = 0;
+  const nextIp = () => `${net}.${Math.floor(++hostCounter / 250)}.${hostCounter % 250}`;
+  const from = (ip: string) => ({ 'X-Forwarded-For': ip });
+
+  beforeAll(async () => {
+    u = await bootApp({
+      TRUST_PROXY: 'loopback',
+      RATE_LIMIT_DEFAULT: '10',
+      RATE_LIMIT_RECOVERY: '5',
+      RATE_LIMIT_AUTH: '5',
+      LOGIN_LOCKOUT_THRESHOLD: '3',
+      LOGIN_LOCKOUT_BASE_SECONDS: '60',
+      PASSWORD_RESET_MAIL_COOLDOWN_SECONDS: '60',
+      LLM_PROVIDER: 'offline',
+      OPENAI_API_KEY: undefined,
+    });
+  });
+  afterAll(async () => {
+    await u?.close();
+  });
+
+  const register = () => registerUser(u, {}, from(nextIp()));
+  const login = (username: string, password: string, ip = nextIp()) =>
+    u.api().post('/api/v1/auth/login').set(from(ip)).send({ username, password });
+
+  it('login lockout is per account: failures through the username lock the e-mail too (no extra guesses through the alias)', async () => {
+    const user = await register();
+    for (let i = 0; i < 3; i++)
+      expect((await login(user.username, 'wrong-password-1')).status).toBe(401);
+    const viaEmail = await login(user.email, user.password);
+    expect(viaEmail.status).toBe(429);
+    expect(viaEmail.body.error.details.group).toBe('login_lockout');
+    expect((await login(user.email.toUpperCase(), 'wrong-password-1')).status).toBe(429);
+  });
+
+  it("a session spending the account's default budget cannot keep the owner from logout, change-password and the session routes", async () => {
+    const owner = await register();
+    const stolen = (await login(owner.username, owner.password)).body.data.access_token as string;
+    const ip = nextIp();
+    for (let i = 0; i < 12; i++)
+      await u.api().get('/api/v1/conversations').set(from(ip)).set(bearer(stolen));
+    const blocked = await u.api().get('/api/v1/users/me').set(bearer(owner.accessToken));
+    expect(blocked.status).toBe(429);
+    const sessions = await u.api().get('/api/v1/auth/sessions').set(bearer(owner.accessToken));
+    expect(sessions.status).toBe(200);
+    const sid = String(claimsOf(stolen).sid);
+    expect((sessions.body.data.sessions as { id: string }[]).map((x) => x.id)).toContain(sid);
+    const revoked = await u
+      .api()
+      .delete(`/api/v1/auth/sessions/${sid}`)
+      .set(bearer(owner.accessToken));
+    expect(revoked.status).toBe(200);
+    expect((await u.api().get('/api/v1/users/me').set(from(ip)).set(bearer(stolen))).status).toBe(
+      401,
+    );
+    const changed = await u
+      .api()
+      .post('/api/v1/users/me/change-password')
+      .set(bearer(owner.accessToken))
+      .send({
+        current_password: owner.password,
+        new_password: 'a-new-password-13',
+        confirm_password: 'a-new-password-13',
+      });
+    expect(changed.status).toBe(200);
+    expect(
+      (await u.api().post('/api/v1/auth/logout').set(bearer(owner.accessToken)).send()).status,
+    ).toBe(200);
+  });
+
+  it("forgot-password: anyone asking for the owner's address, from any number of addresses, gets the same 200 and never a 429; one reset per window is issued (timing printed)", async () => {
+    const owner = await register();
+    const forgot = (email: string) =>
+      u.api().post('/api/v1/auth/forgot-password').set(from(nextIp())).send({ email });
+    const answers = [];
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      let started = performance.now();
+      answers.push(await forgot(owner.email));
+      known.push(performance.now() - started);
+      started = performance.now();
+      answers.push(await forgot(`ghost_${randomBytes(4).toString('hex')}@example.com`));
+      unknown.push(performance.now() - started);
+    }
+    for (const res of answers) {
+      expect(res.status).toBe(200);
+      expect({ ...res.body, timestamp: 0 }).toEqual({ ...answers[0].body, timestamp: 0 });
+    }
+    const rows = await u.sql('SELECT 1 FROM password_resets WHERE user_id = $1', [owner.id]);
+    expect(rows).toHaveLength(1);
+    console.log(
+      `[security] forgot-password with the cooldown, 9 + 9 requests from 18 addresses: 1 reset issued; ` +
+        `medians known ${median(known).toFixed(1)} ms (first one mails), unknown ${median(unknown).toFixed(1)} ms`,
+    );
+    // One address is still refused past its own budget (auth, 5/min).
+    const ip = nextIp();
+    const statuses = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (
+          await u
+            .api()
+            .post('/api/v1/auth/forgot-password')
+            .set(from(ip))
+            .send({ email: owner.email })
+        ).status,
+      );
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  it('a flood of invalid tokens from one address: 401 until the default budget is spent, then 429; probes still answer, other addresses still get 401', async () => {
+    const ip = nextIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      const res = await u
+        .api()
+        .get('/api/v1/conversations')
+        .set(from(ip))
+        .set(bearer(`forged.${randomBytes(8).toString('hex')}.token`));
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([...Array<number>(10).fill(401), ...Array<number>(4).fill(429)]);
+    expect((await u.api().get('/api/v1/models').set(from(ip))).status).toBe(429);
+    expect((await u.api().get('/api/v1/health/live').set(from(ip))).status).toBe(200);
+    expect((await u.api().get('/metrics').set(from(ip))).status).toBe(200);
+    expect(
+      (await u.api().get('/api/v1/conversations').set(from(nextIp())).set(bearer('forged'))).status,
+    ).toBe(401);
   });
 });

@@ -102,18 +102,38 @@ describe(QuotaService.name, () => {
 
     it('bounds the grant by what is left and says how many completion tokens fit', async () => {
       const user = await registerUser(t);
-      await setCounters(user.id, { dt: 9950, mt: 9950 });
-      const r = await quota.reserve(normal(user), 10, 100);
-      expect(r.grantedTokens).toBe(50);
-      expect(r.maxCompletionTokens).toBe(40);
+      await setCounters(user.id, { dt: 9600, mt: 9600 });
+      const r = await quota.reserve(normal(user), 10, 1000);
+      expect(r.grantedTokens).toBe(400);
+      expect(r.maxCompletionTokens).toBe(390);
     });
 
-    it('refuses when the prompt alone does not fit, naming the token window', async () => {
+    it('grants down to the prompt plus QUOTA_MIN_REPLY_TOKENS (256), not one token less', async () => {
       const user = await registerUser(t);
-      await setCounters(user.id, { dt: 9995, mt: 9995 });
+      await setCounters(user.id, { dt: 10_000 - 266, mt: 10_000 - 266 });
+      const r = await quota.reserve(normal(user), 10, 1000);
+      expect([r.grantedTokens, r.maxCompletionTokens]).toEqual([266, 256]);
+
+      const short = await registerUser(t);
+      await setCounters(short.id, { dt: 10_000 - 265, mt: 10_000 - 265 });
+      await expect(quota.reserve(normal(short), 10, 1000)).rejects.toMatchObject({
+        code: 'QUOTA_EXCEEDED',
+        details: { window: 'daily_tokens', tokens_needed: 266 },
+      });
+      const [row] = await t.sql(
+        'SELECT day_requests, day_tokens FROM quota_counters WHERE user_id = $1',
+        [short.id],
+      );
+      expect(row).toEqual({ day_requests: 0, day_tokens: 10_000 - 265 });
+    });
+
+    it('refuses when the prompt and the reply budget (below the minimum) do not fit, naming the token window', async () => {
+      const user = await registerUser(t);
+      await setCounters(user.id, { dt: 9950, mt: 9950 });
+      // 50 left: the prompt (10) and this send's own 100-token budget need 110.
       await expect(quota.reserve(normal(user), 10, 100)).rejects.toMatchObject({
         code: 'QUOTA_EXCEEDED',
-        details: { window: 'daily_tokens', tokens_needed: 11 },
+        details: { window: 'daily_tokens', tokens_needed: 110 },
       });
     });
 

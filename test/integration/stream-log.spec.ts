@@ -130,6 +130,28 @@ describe.each(backends)('StreamLog (%s)', (_name, make) => {
       expect(ttl).toBeLessThanOrEqual(60);
     });
 
+    it('gives a reader that joins a stream already followed every event from its start, on one connection', async () => {
+      const id = randomUUID();
+      const other = randomUUID();
+      await log.append(id, start(id));
+      await log.append(other, start(other));
+      const first = collect(await log.follow(id, 0));
+      const elsewhere = collect(await log.follow(other, 0));
+      for (let i = 0; i < 10; i++) await log.append(id, content(String(i)));
+      // The shared read is under way (blocked) past event 11; the newcomer needs 1…11 too.
+      await new Promise((r) => setTimeout(r, 30));
+      const late = collect(await log.follow(id, 0));
+      await new Promise((r) => setTimeout(r, 30));
+      expect((log as RedisStreamLog).readers).toBe(3);
+      await log.append(id, end);
+      await log.append(other, end);
+      const seqs = Array.from({ length: 12 }, (_, i) => i + 1);
+      expect((await first).map((e) => e.seq)).toEqual(seqs);
+      expect((await late).map((e) => e.seq)).toEqual(seqs);
+      expect((await elsewhere).map((e) => e.seq)).toEqual([1, 2]);
+      expect((log as RedisStreamLog).readers).toBe(0);
+    });
+
     it('is shared: a second client reads what the first one wrote', async () => {
       const other = createRedis(process.env.REDIS_URL!);
       try {

@@ -49,6 +49,9 @@ export async function bootApp(
     WS_RATE_LIMIT_PINGS: '1000000',
     WS_RATE_LIMIT_FRAMES: '1000000',
     WS_MAX_SOCKETS_PER_USER: '100000',
+    RATE_LIMIT_RECOVERY: '100000',
+    // Suites ask for several reset mails in a row; the cooldown's own tests set it.
+    PASSWORD_RESET_MAIL_COOLDOWN_SECONDS: '0',
     LOGIN_LOCKOUT_THRESHOLD: '100000',
     // Quiet test output; `LOG_LEVEL=debug npm test -- …` shows the apps' logs. Suites that
     // assert on logs run the service as a child process and read its stdout.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -73,6 +73,22 @@ export function heldConnections(port: number, peers?: ReadonlySet<number>): numb
       e.state !== '0A' &&
       e.inode !== 0 &&
       (peers === undefined || peers.has(e.remotePort)),
+  ).length;
+}
+
+/** Established TCP connections of process `pid` to `port` (e.g. its Redis connections). */
+export function connectionsOf(pid: number, port: number): number {
+  const inodes = new Set<number>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match) inodes.add(Number(match[1]));
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return tcpEntries().filter(
+    (e) => e.remotePort === port && e.state === '01' && inodes.has(e.inode),
   ).length;
 }
 

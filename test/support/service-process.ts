@@ -62,7 +62,9 @@ export async function startService(
     WS_RATE_LIMIT_PINGS: '1000000',
     WS_RATE_LIMIT_FRAMES: '1000000',
     WS_MAX_SOCKETS_PER_USER: '100000',
+    RATE_LIMIT_RECOVERY: '100000',
     LOGIN_LOCKOUT_THRESHOLD: '100000',
+    PASSWORD_RESET_MAIL_COOLDOWN_SECONDS: '0',
     LOG_FORMAT: 'json',
   };
   for (const [key, value] of Object.entries(env)) {

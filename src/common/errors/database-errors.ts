@@ -1,23 +1,38 @@
 import { QueryFailedError, TypeORMError } from 'typeorm';
 
-const CONNECTION_ERROR_CODES = new Set([
+/** Socket-level codes (Node's net/dns) of a connection to the database that failed or was lost. */
+export const CONNECTION_ERROR_CODES: readonly string[] = [
   'ECONNREFUSED',
   'ECONNRESET',
+  'ECONNABORTED',
   'ETIMEDOUT',
   'EPIPE',
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',
-]);
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENETRESET',
+];
 
-const CONNECTION_MESSAGES = [
+/**
+ * What node-postgres and its pool say, without a code, when a connection cannot be made or is
+ * lost (pg/lib/client.js, pg/lib/connection.js, pg-pool/index.js): connect timeout
+ * (`timeout expired`), the pool's wait, a closed or broken client, a lost socket, TLS refused.
+ */
+export const CONNECTION_MESSAGES: readonly string[] = [
+  'timeout expired',
   'Connection terminated',
   'timeout exceeded when trying to connect',
   'Query read timeout',
   'Client has encountered a connection error',
+  'Client was closed and is not queryable',
   'Connection is not established',
   'Cannot use a pool after calling end',
   'connect ECONNREFUSED',
+  'The server does not support SSL connections',
+  'There was an error establishing an SSL connection',
 ];
 
 function codeOf(error: unknown): string | undefined {
@@ -51,6 +66,13 @@ const APPLICATION_FAULT_CLASSES = ['22', '23'];
  * run): it becomes DATABASE_ERROR (503), never a 500 with SQL in it.
  */
 export function isDatabaseError(error: unknown): boolean {
+  return isDatabaseErrorAt(error, 0);
+}
+
+/** Causes and aggregated errors are looked through, this deep at most. */
+const MAX_CAUSE_DEPTH = 4;
+
+function isDatabaseErrorAt(error: unknown, depth: number): boolean {
   const state = sqlStateOf(error) ?? codeOf(error);
   if (
     state &&
@@ -61,7 +83,7 @@ export function isDatabaseError(error: unknown): boolean {
   }
   if (error instanceof QueryFailedError || error instanceof TypeORMError) return true;
   const code = codeOf(error);
-  if (code && CONNECTION_ERROR_CODES.has(code)) return true;
+  if (code && CONNECTION_ERROR_CODES.includes(code)) return true;
   // pg's own errors carry a five-character SQLSTATE and a severity.
   if (
     code &&
@@ -71,7 +93,15 @@ export function isDatabaseError(error: unknown): boolean {
     return true;
   }
   const message = error instanceof Error ? error.message : '';
-  return CONNECTION_MESSAGES.some((m) => message.includes(m));
+  if (CONNECTION_MESSAGES.some((m) => message.includes(m))) return true;
+  if (depth >= MAX_CAUSE_DEPTH || !(error instanceof Error)) return false;
+  // pg-pool wraps a client's failure (`cause`); Node's happy-eyeballs connect raises an
+  // AggregateError of one failure per address.
+  if (error.cause !== undefined && isDatabaseErrorAt(error.cause, depth + 1)) return true;
+  return (
+    error instanceof AggregateError &&
+    error.errors.some((inner) => isDatabaseErrorAt(inner, depth + 1))
+  );
 }
 
 export const UNIQUE_VIOLATION = '23505';

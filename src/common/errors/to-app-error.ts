@@ -16,6 +16,33 @@ const BODY_PARSER_TYPES = new Set([
   'stream.encoding.set',
 ]);
 
+/**
+ * A request body whose Content-Encoding could not be undone (gzip, deflate or brotli data that
+ * is corrupt or cut short): body-parser hands zlib's own error on with a 400 and no `type`.
+ * zlib's codes are Z_* (Z_DATA_ERROR, Z_BUF_ERROR), brotli's ERR__ERROR_* (ERR__ERROR_FORMAT_…).
+ */
+function isUndecodableBody(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { status, code } = error as { status?: unknown; code?: unknown };
+  return (
+    typeof status === 'number' &&
+    status >= 400 &&
+    status < 500 &&
+    typeof code === 'string' &&
+    (code.startsWith('Z_') || code.startsWith('ERR__ERROR_'))
+  );
+}
+
+/**
+ * Any other client error of the HTTP stack (http-errors marks its 4xx `expose`): a 4xx for the
+ * client, never a 500 because it arrived in a shape not listed above.
+ */
+function isExposedClientError(error: unknown): error is { status: number } {
+  if (typeof error !== 'object' || error === null) return false;
+  const { status, expose } = error as { status?: unknown; expose?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500 && expose === true;
+}
+
 function isBodyParserError(error: unknown): error is BodyParserError {
   if (typeof error !== 'object' || error === null) return false;
   const { type, status } = error as Partial<BodyParserError>;
@@ -56,6 +83,9 @@ export function toAppError(error: unknown): AppError | null {
         );
     }
   }
+  if (isUndecodableBody(error)) {
+    return new AppError('VALIDATION_ERROR', 'error.malformed_encoding', undefined, 'malformed');
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     if (status === 404) return new AppError('RESOURCE_NOT_FOUND', 'error.route_not_found');
@@ -74,5 +104,13 @@ export function toAppError(error: unknown): AppError | null {
     return null;
   }
   if (isDatabaseError(error)) return new AppError('DATABASE_ERROR', 'error.database');
+  if (isExposedClientError(error)) {
+    return new AppError(
+      'VALIDATION_ERROR',
+      'error.bad_request',
+      undefined,
+      variantOfStatus(error.status),
+    );
+  }
   return null;
 }

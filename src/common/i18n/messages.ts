@@ -13,6 +13,8 @@ const MESSAGES = {
     zh: '如果该邮箱已注册，重置密码的链接已发送',
   },
   'auth.password_reset': { en: 'Password has been reset', zh: '密码已重置' },
+  'auth.sessions': { en: 'Sessions retrieved', zh: '获取会话列表成功' },
+  'auth.session_revoked': { en: 'Session ended', zh: '会话已结束' },
   'users.profile': { en: 'Profile retrieved', zh: '获取用户信息成功' },
   'users.updated': { en: 'Profile updated', zh: '用户信息已更新' },
   'users.password_changed': { en: 'Password changed', zh: '密码已修改' },
@@ -63,9 +65,17 @@ const MESSAGES = {
   'error.validation': { en: 'Input validation failed', zh: '输入验证失败' },
   'error.bad_request': { en: 'Malformed request', zh: '请求格式错误' },
   'error.malformed_json': { en: 'Malformed JSON in request body', zh: '请求体 JSON 格式错误' },
+  'error.malformed_encoding': {
+    en: 'Request body could not be decompressed (Content-Encoding)',
+    zh: '请求体无法解压（Content-Encoding）',
+  },
   'error.payload_too_large': { en: 'Request body is too large', zh: '请求体过大' },
   'error.authentication': { en: 'Authentication required', zh: '需要身份验证' },
   'error.invalid_token': { en: 'Invalid or expired token', zh: '令牌无效或已过期' },
+  'error.session_ended': {
+    en: 'The session of this stream has ended',
+    zh: '此数据流所属的会话已结束',
+  },
   'error.invalid_credentials': { en: 'Invalid username or password', zh: '用户名或密码错误' },
   'error.invalid_refresh_token': {
     en: 'Invalid or expired refresh token',
@@ -141,6 +151,10 @@ const MESSAGES = {
   'issue.idempotency_key_reused': {
     en: 'This Idempotency-Key was used for another conversation',
     zh: '该 Idempotency-Key 已用于其他对话',
+  },
+  'issue.idempotency_key_body_mismatch': {
+    en: 'This Idempotency-Key was used with a different request body',
+    zh: '该 Idempotency-Key 已用于不同的请求内容',
   },
   'issue.idempotency_key_invalid': {
     en: 'Idempotency-Key must be 1–200 visible characters',

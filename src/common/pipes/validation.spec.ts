@@ -1,6 +1,7 @@
 import type { ArgumentMetadata } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+import { CodePointLength } from '../validation/text';
 import { AppError, FieldIssue } from '../errors/app-error';
 import { AppValidationPipe, toFieldIssues, translateConstraint } from './validation';
 import { httpStatusOf } from '../errors/error-codes';
@@ -9,13 +10,13 @@ const CJK = /[\u4e00-\u9fff]/;
 
 class InnerDto {
   @IsString()
-  @Length(1, 5)
+  @CodePointLength(1, 5)
   name!: string;
 }
 
 class SampleBodyDto {
   @IsString()
-  @Length(3, 10)
+  @CodePointLength(3, 10)
   title!: string;
 
   @IsOptional()

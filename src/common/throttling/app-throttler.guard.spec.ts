@@ -4,6 +4,7 @@ import { ThrottlerStorageService } from '@nestjs/throttler';
 import { AppError } from '../errors/app-error';
 import { accountNamesOf, AppThrottlerGuard } from './app-throttler.guard';
 import { RateLimiter } from './rate-limiter';
+import { RecoveryRateLimit } from './throttle.decorators';
 
 class SomeController {
   handler(): void {}
@@ -11,7 +12,7 @@ class SomeController {
 
 interface FakeRequest {
   ip: string;
-  user?: { id: string };
+  user?: { id: string; sessionId?: string };
   body?: unknown;
   socket: { remoteAddress?: string };
 }
@@ -61,6 +62,48 @@ describe(AppThrottlerGuard.name, () => {
       guard.canActivate(httpContext({ ip, user: { id: 'user-1' }, socket: {} }, headers)),
     ).resolves.toBe(true);
     expect(headers['RateLimit-Remaining']).toBe('1');
+  });
+
+  it('counts a recovery route per session and client IP, outside the default budget', async () => {
+    class RecoveryController {
+      @RecoveryRateLimit()
+      handler(): void {}
+    }
+    const guard = new AppThrottlerGuard(
+      {
+        throttlers: [
+          { name: 'default', limit: 1, ttl: 60_000 },
+          { name: 'recovery', limit: 2, ttl: 60_000 },
+        ],
+      },
+      storage,
+      new Reflector(),
+      new RateLimiter(storage),
+    );
+    await guard.onModuleInit();
+    const headers: Record<string, string> = {};
+    const user = { id: `user-${Math.random()}`, sessionId: `s-${Math.random()}` };
+    const recovery = (ip: string, sessionId = user.sessionId) =>
+      guard.canActivate({
+        ...httpContext({ ip, user: { ...user, sessionId }, socket: {} }, headers),
+        getHandler: () => RecoveryController.prototype.handler,
+        getClass: () => RecoveryController,
+      } as unknown as ExecutionContext);
+    // The user's default budget is spent…
+    await guard.canActivate(httpContext({ ip: '192.0.2.1', user, socket: {} }, headers));
+    await expect(
+      guard.canActivate(httpContext({ ip: '192.0.2.1', user, socket: {} }, headers)),
+    ).rejects.toMatchObject({ details: { group: 'default' } });
+    // …the recovery route still passes, twice per session and address.
+    await expect(recovery('192.0.2.1')).resolves.toBe(true);
+    await expect(recovery('192.0.2.1')).resolves.toBe(true);
+    await expect(recovery('192.0.2.1')).rejects.toMatchObject({
+      code: 'RATE_LIMIT_EXCEEDED',
+      details: { group: 'recovery', limit: 2 },
+    });
+    // The same session from another address, and another session, have budgets of their own.
+    await expect(recovery('198.51.100.9')).resolves.toBe(true);
+    await expect(recovery('192.0.2.1', 'another-session')).resolves.toBe(true);
   });
 
   it('lets WebSocket contexts through (chat_message has the messages budget)', async () => {

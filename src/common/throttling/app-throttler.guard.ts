@@ -11,7 +11,11 @@ import {
 } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
-import { AUTH_RATE_LIMIT } from './throttle.decorators';
+import {
+  AUTH_RATE_LIMIT,
+  type AuthRateLimitKeys,
+  RECOVERY_RATE_LIMIT,
+} from './throttle.decorators';
 import { writeRateLimitHeaders, tightest } from './rate-limit-headers';
 import { RateLimiter, RateLimitGroup, RateLimitState } from './rate-limiter';
 
@@ -19,7 +23,17 @@ const THROTTLER_SKIP = 'THROTTLER:SKIP';
 /** Longest account name counted as given (longer ones are cut: they cannot exist anyway). */
 const MAX_NAME_LENGTH = 320;
 
-type GuardRequest = Request & { user?: { id?: string } };
+type GuardRequest = Request & { user?: { id?: string; sessionId?: string } };
+
+/** The client address as the rate limits count it (`req.ip`: X-Forwarded-For only from TRUST_PROXY). */
+export function clientIpOf(req: Request): string {
+  return normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+}
+
+/** The `default` budget's key of a request: its user, or its client address when anonymous. */
+export function defaultKeyOf(req: GuardRequest): string {
+  return req.user?.id ? `user:${req.user.id}` : `ip:${clientIpOf(req)}`;
+}
 
 /** The account names an auth request tries (username and/or e-mail), lower-cased. */
 export function accountNamesOf(body: unknown): string[] {
@@ -38,9 +52,11 @@ const digest = (text: string) => createHash('sha256').update(text).digest('hex')
 
 /**
  * The HTTP rate limits (API.md §8), registered as a global guard AFTER the JWT guard so that
- * `default` is keyed by the authenticated user (by client IP when anonymous). `auth` applies only
- * to routes marked @AuthRateLimit(), with two counters: the client IP and each account name tried;
- * either one over refuses. Routes with @SkipThrottle() (probes, message sending) skip `default`.
+ * `default` is keyed by the authenticated user (by client IP when anonymous; a request whose
+ * token fails is counted there by the JWT guard). `auth` applies only to routes marked
+ * @AuthRateLimit(), with two counters: the client IP and each account name tried; either one
+ * over refuses. `recovery` applies only to @RecoveryRateLimit() routes, per session and client
+ * IP. Routes with @SkipThrottle() (probes, message sending, auth and recovery) skip `default`.
  * WebSocket contexts pass: a chat_message is counted by the `messages` budget in GenerationService.
  * The client IP is `req.ip`, which honours X-Forwarded-For only from TRUST_PROXY.
  */
@@ -69,15 +85,26 @@ export class AppThrottlerGuard extends ThrottlerGuard {
       const limit = await this.numberOf(throttler.limit, context);
       const windowMs = await this.numberOf(throttler.ttl, context);
       if (name === 'auth') {
-        if (!this.reflector.getAllAndOverride<boolean>(AUTH_RATE_LIMIT, targets)) continue;
+        const keys = this.reflector.getAllAndOverride<AuthRateLimitKeys | undefined>(
+          AUTH_RATE_LIMIT,
+          targets,
+        );
+        if (!keys) continue;
         const route = `${context.getClass().name}.${context.getHandler().name}`;
-        states.push(await this.hit('auth', `${route}:ip:${this.clientIp(req)}`, limit, windowMs));
+        states.push(await this.hit('auth', `${route}:ip:${clientIpOf(req)}`, limit, windowMs));
+        if (keys === 'ip') continue;
         for (const account of accountNamesOf(req.body)) {
           states.push(await this.hit('auth', `${route}:name:${digest(account)}`, limit, windowMs));
         }
+      } else if (name === 'recovery') {
+        if (!this.reflector.getAllAndOverride<boolean>(RECOVERY_RATE_LIMIT, targets)) continue;
+        // Per session AND address: a thief holding a copy of the same session elsewhere spends
+        // a budget of its own, not the owner's.
+        const session = req.user?.sessionId ?? 'none';
+        const key = `session:${session}:ip:${clientIpOf(req)}`;
+        states.push(await this.hit('recovery', key, limit, windowMs));
       } else if (name === 'default') {
-        const who = req.user?.id ? `user:${req.user.id}` : `ip:${this.clientIp(req)}`;
-        states.push(await this.hit('default', who, limit, windowMs));
+        states.push(await this.hit('default', defaultKeyOf(req), limit, windowMs));
       }
     }
 
@@ -95,10 +122,6 @@ export class AppThrottlerGuard extends ThrottlerGuard {
   private windowOf(group: RateLimitGroup): number | undefined {
     const throttler = this.throttlers.find((t) => t.name === group);
     return typeof throttler?.ttl === 'number' ? throttler.ttl : undefined;
-  }
-
-  private clientIp(req: Request): string {
-    return normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown');
   }
 
   private async numberOf(

@@ -54,6 +54,7 @@ function createRateLimitRedis(url: string): Redis {
         throttlers: [
           { name: 'auth', limit: config.env.RATE_LIMIT_AUTH, ttl: RATE_LIMIT_WINDOW_MS },
           { name: 'default', limit: config.env.RATE_LIMIT_DEFAULT, ttl: RATE_LIMIT_WINDOW_MS },
+          { name: 'recovery', limit: config.env.RATE_LIMIT_RECOVERY, ttl: RATE_LIMIT_WINDOW_MS },
         ],
       }),
     }),

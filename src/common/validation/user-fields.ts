@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsString, Matches } from 'class-validator';
+import { CodePointLength, MaxCodePoints } from './text';
 
 /** Letters (any script), digits, `_`, `.`, `-`; no `@`, so a username never looks like an e-mail. */
 export const USERNAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
@@ -15,7 +16,7 @@ const trimmed = Transform(({ value }: { value: unknown }) =>
 export const IsUsername = () =>
   applyDecorators(
     IsString(),
-    Length(3, 50),
+    CodePointLength(3, 50),
     Matches(USERNAME_PATTERN, { message: 'username may contain only letters, digits, _ . and -' }),
     ApiProperty({
       type: String,
@@ -32,7 +33,7 @@ export const IsEmailAddress = () =>
       typeof value === 'string' ? value.trim().toLowerCase() : value,
     ),
     IsString(),
-    MaxLength(254),
+    MaxCodePoints(254),
     IsEmail(),
     ApiProperty({
       type: String,
@@ -46,7 +47,7 @@ export const IsEmailAddress = () =>
 export const IsNewPassword = () =>
   applyDecorators(
     IsString(),
-    Length(PASSWORD_MIN, PASSWORD_MAX),
+    CodePointLength(PASSWORD_MIN, PASSWORD_MAX),
     ApiProperty({
       type: String,
       format: 'password',

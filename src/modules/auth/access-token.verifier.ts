@@ -3,6 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { isUUID } from 'class-validator';
 import { AppError } from '../../common/errors/app-error';
 import type { AuthUser } from './auth-user';
+import { SessionActivity } from './session-activity';
 import { SessionCache } from './session-cache';
 import { SessionsRepository } from './sessions.repository';
 
@@ -22,12 +23,24 @@ export class AccessTokenVerifier {
     private readonly jwt: JwtService,
     private readonly sessions: SessionsRepository,
     private readonly cache: SessionCache,
+    private readonly activity: SessionActivity,
   ) {}
 
-  /** Checks claims already verified for signature and expiry (HS256 only). */
+  /**
+   * Checks claims already verified for signature and expiry (HS256 only). A token without a
+   * numeric `exp` is refused: the verifier checks an expiry only when one is there, and a token
+   * that never expires would outlive every rotation.
+   */
   async resolve(payload: Record<string, unknown>): Promise<AuthUser> {
-    const { sub, sid, typ } = payload;
-    if (typ !== 'access' || typeof sub !== 'string' || typeof sid !== 'string' || !isUUID(sid)) {
+    const { sub, sid, typ, exp } = payload;
+    if (
+      typ !== 'access' ||
+      typeof sub !== 'string' ||
+      typeof sid !== 'string' ||
+      !isUUID(sid) ||
+      typeof exp !== 'number' ||
+      !Number.isFinite(exp)
+    ) {
       throw AppError.unauthenticated('error.invalid_token');
     }
     return this.sessionUser(sub, sid);
@@ -44,6 +57,7 @@ export class AccessTokenVerifier {
     if (!session || session.userId !== userId)
       throw AppError.unauthenticated('error.invalid_token');
     if (!session.isActive) throw AppError.forbidden('error.account_inactive');
+    this.activity.used(session.sessionId);
     return {
       id: session.userId,
       sessionId: session.sessionId,
@@ -64,6 +78,6 @@ export class AccessTokenVerifier {
       throw AppError.unauthenticated('error.invalid_token');
     }
     const user = await this.resolve(payload);
-    return { user, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : Date.now() };
+    return { user, expiresAt: (payload.exp as number) * 1000 };
   }
 }

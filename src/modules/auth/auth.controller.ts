@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiBodyErrors,
@@ -6,13 +6,16 @@ import {
   ApiErrorResponses,
   ApiProtected,
   ApiRateLimited,
+  ApiUuidParam,
 } from '../../common/openapi/decorators';
+import { ParseUuidPipe } from '../../common/pipes/uuid.pipe';
 import { Client, CurrentUser } from '../../common/decorators/current-user.decorator';
 import { Public, ResponseMessage } from '../../common/decorators/http.decorators';
-import { AuthRateLimit } from '../../common/throttling/throttle.decorators';
+import { AuthRateLimit, RecoveryRateLimit } from '../../common/throttling/throttle.decorators';
 import type { AuthUser, ClientInfo } from './auth-user';
 import { AuthService } from './auth.service';
 import { AuthResultModel, TokenPairModel } from './dto/auth.model';
+import { SessionListModel } from './dto/session.model';
 import {
   ForgotPasswordDto,
   LoginDto,
@@ -62,10 +65,11 @@ export class AuthController {
   @ApiEnvelopedResponse(TokenPairModel)
   @ApiBodyErrors()
   @ApiErrorResponses(401, 403, 503)
-  refresh(@Body() dto: RefreshDto) {
-    return this.auth.refresh(dto);
+  refresh(@Body() dto: RefreshDto, @Client() client: ClientInfo) {
+    return this.auth.refresh(dto, client);
   }
 
+  @RecoveryRateLimit()
   @Post('logout')
   @HttpCode(200)
   @ResponseMessage('auth.logged_out')
@@ -77,14 +81,52 @@ export class AuthController {
     return this.auth.logout(user, dto);
   }
 
+  @RecoveryRateLimit()
+  @Get('sessions')
+  @ResponseMessage('auth.sessions')
+  @ApiOperation({
+    summary: "The caller's sessions (signed-in devices)",
+    description:
+      'Sessions not ended and not expired, with the client and address of their login or latest ' +
+      'refresh; `current` marks the one of this token. Counted by its own small budget, not by ' +
+      '`default`.',
+  })
+  @ApiProtected()
+  @ApiEnvelopedResponse(SessionListModel)
+  listSessions(@CurrentUser() user: AuthUser) {
+    return this.auth.listSessions(user);
+  }
+
+  @RecoveryRateLimit()
+  @Delete('sessions/:id')
+  @HttpCode(200)
+  @ResponseMessage('auth.session_revoked')
+  @ApiOperation({
+    summary: "End one of the caller's sessions",
+    description:
+      'Its access and refresh tokens stop working at once, its WebSockets close (4401) and its ' +
+      "event streams end with an `error` event AUTHENTICATION_ERROR. Another user's session, " +
+      'an unknown or an ended one: 404.',
+  })
+  @ApiUuidParam('id', 'Session id (from GET /auth/sessions)')
+  @ApiProtected()
+  @ApiEnvelopedResponse(null)
+  @ApiErrorResponses(400, 404)
+  revokeSession(@CurrentUser() user: AuthUser, @Param('id', ParseUuidPipe) id: string) {
+    return this.auth.revokeSession(user, id);
+  }
+
   @Public()
-  @AuthRateLimit()
+  @AuthRateLimit({ byName: false })
   @Post('forgot-password')
   @HttpCode(200)
   @ResponseMessage('auth.reset_requested')
   @ApiOperation({
     summary: 'E-mail a password reset link',
-    description: 'The same answer whether or not the e-mail is known.',
+    description:
+      'The same answer whether or not the e-mail is known. Limited per client IP (429); per ' +
+      'address, at most one mail goes out per PASSWORD_RESET_MAIL_COOLDOWN_SECONDS — a request ' +
+      'within it gets the same answer and sends nothing.',
   })
   @ApiEnvelopedResponse(null)
   @ApiBodyErrors()

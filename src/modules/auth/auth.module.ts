@@ -16,6 +16,8 @@ import { PasswordController } from './password.controller';
 import { PasswordHasher } from './password-hasher';
 import { PasswordResetEntity } from './password-reset.entity';
 import { PasswordResetsRepository } from './password-resets.repository';
+import { ResetMailCooldown } from './reset-mail-cooldown';
+import { SessionActivity } from './session-activity';
 import { SessionCache } from './session-cache';
 import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
@@ -44,6 +46,8 @@ import { TokenService } from './token.service';
     AccessTokenVerifier,
     SessionCache,
     LoginLockout,
+    ResetMailCooldown,
+    SessionActivity,
     {
       provide: AuthModuleOptions,
       inject: [AppConfig, AccessTokenVerifier],

@@ -16,9 +16,11 @@ import type {
   ResetPasswordDto,
 } from './dto/auth.dto';
 import { AuthResponse, TokenPairResponse, toTokenPair } from './dto/auth.response';
-import { LoginLockout } from './login-lockout';
+import { SessionListResponse, toSessionResponse } from './dto/session.response';
+import { LoginLockout, lockoutSubjectOf } from './login-lockout';
 import { PasswordHasher } from './password-hasher';
 import { PasswordResetsRepository } from './password-resets.repository';
+import { ResetMailCooldown } from './reset-mail-cooldown';
 import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
 
@@ -35,6 +37,7 @@ export class AuthService {
     private readonly mail: MailService,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly lockout: LoginLockout,
+    private readonly resetMailCooldown: ResetMailCooldown,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo): Promise<AuthResponse> {
@@ -52,27 +55,43 @@ export class AuthService {
   }
 
   async login(dto: LoginDto, client: ClientInfo): Promise<AuthResponse> {
-    // A locked name is refused before any lookup or password check, the same way whether or not
-    // the account exists (the lock is on the name as typed), so a right password does not pass.
-    await this.lockout.assertNotLocked(dto.username);
     const user = await this.users.findByLoginWithHash(dto.username);
+    // Failures count against the account, whichever of its names was typed (an unknown name
+    // against itself, locked the same way). A locked subject is refused before the password is
+    // checked, so a right password does not pass.
+    const subject = lockoutSubjectOf(
+      user?.id ?? (await this.accountOfPaddedName(dto.username)),
+      dto.username,
+    );
+    await this.lockout.assertNotLocked(subject);
     // Unknown accounts verify against a dummy hash: same answer, about the same time.
     const valid = await this.hasher.verify(user?.passwordHash, dto.password);
     if (!user || !valid) {
-      await this.lockout.recordFailure(dto.username);
+      await this.lockout.recordFailure(subject);
       throw AppError.unauthenticated('error.invalid_credentials');
     }
     if (!user.isActive) throw AppError.forbidden('error.account_inactive');
     const pair = await this.tx.run((tx) => this.openSession(user.id, client, tx));
-    await this.lockout.reset(dto.username);
+    await this.lockout.reset(subject);
     return { ...pair, user: toUserResponse(user) };
+  }
+
+  /**
+   * A name typed with spaces around it logs in as nothing, but counts against the account the
+   * trimmed name is: otherwise the lockout would treat ` alice` apart from `alice` only when alice
+   * exists (for an unknown name both are one name), telling which names are accounts.
+   */
+  private async accountOfPaddedName(login: string): Promise<string | undefined> {
+    const trimmed = login.trim();
+    if (trimmed === login || trimmed === '') return undefined;
+    return (await this.users.findByLoginWithHash(trimmed))?.id;
   }
 
   /**
    * Rotates a refresh token. Each works once; a concurrent refresh with the same token
    * within the grace gets the same successor; any other reuse ends the whole session.
    */
-  async refresh(dto: RefreshDto): Promise<TokenPairResponse> {
+  async refresh(dto: RefreshDto, client: ClientInfo = {}): Promise<TokenPairResponse> {
     const tokenHash = this.tokens.hashToken(dto.refresh_token);
     const outcome = await this.tx.run(async (tx) => {
       const token = await this.sessions.lockRefreshToken(tokenHash, tx);
@@ -93,6 +112,7 @@ export class AuthService {
           this.tokens.seal(successor),
           tx,
         );
+        await this.sessions.markRefreshed(token.sessionId, client, tx);
         return {
           kind: 'rotated' as const,
           userId: token.userId,
@@ -148,9 +168,30 @@ export class AuthService {
     return null;
   }
 
+  /** The caller's sessions that can still be used, the one making the request marked `current`. */
+  async listSessions(user: AuthUser): Promise<SessionListResponse> {
+    const sessions = await this.sessions.listActive(user.id);
+    return { sessions: sessions.map((s) => toSessionResponse(s, user.sessionId)) };
+  }
+
+  /**
+   * Ends one of the caller's sessions (the current one too: that is a logout): its tokens stop
+   * working, its WebSockets close with 4401 and its SSE streams end with an error event, on every
+   * replica. Another user's session, an unknown or an ended one: 404.
+   */
+  async revokeSession(user: AuthUser, sessionId: string): Promise<null> {
+    const revoked = await this.sessions.revokeOwned(sessionId, user.id, 'revoked_by_owner');
+    if (!revoked) throw AppError.notFound();
+    await this.bus.publish('session.revoked', { userId: user.id, sessionIds: [sessionId] });
+    return null;
+  }
+
   async forgotPassword(dto: ForgotPasswordDto): Promise<null> {
+    // The cooldown is taken for every address, known or not, before the lookup: the same work
+    // and the same answer either way.
+    const mayMail = await this.resetMailCooldown.take(dto.email);
     const user = await this.users.findActiveByEmail(dto.email);
-    if (!user) return null;
+    if (!user || !mayMail) return null;
     const token = this.tokens.newOpaqueToken();
     const ttl = this.config.passwordResetTtlSeconds;
     await this.resets.create(

@@ -5,6 +5,8 @@ import type { Request } from 'express';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import { IS_PUBLIC } from '../../common/decorators/http.decorators';
 import { AppError } from '../../common/errors/app-error';
+import { clientIpOf } from '../../common/throttling/app-throttler.guard';
+import { RateLimiter } from '../../common/throttling/rate-limiter';
 import { AppConfig } from '../../config/app-config';
 import { AccessTokenVerifier } from './access-token.verifier';
 import type { AuthUser } from './auth-user';
@@ -66,13 +68,16 @@ export function accessTokenAuthOptions(
 /**
  * Applied globally: every HTTP route needs a valid access token unless marked @Public().
  * A missing token is AUTHENTICATION_ERROR 'error.authentication'; a bad, expired or revoked
- * one 'error.invalid_token'; an inactive user AUTHORIZATION_ERROR (from the verifier).
+ * one 'error.invalid_token'; an inactive user AUTHORIZATION_ERROR (from the verifier). Each
+ * AUTHENTICATION_ERROR is counted in the client address's `default` budget (429 once spent).
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard() {
   constructor(
     private readonly reflector: Reflector,
     options: AuthModuleOptions,
+    private readonly limiter: RateLimiter,
+    private readonly config: AppConfig,
   ) {
     super(options);
   }
@@ -84,7 +89,29 @@ export class JwtAuthGuard extends AuthGuard() {
       context.getClass(),
     ]);
     if (isPublic) return true;
-    return (await super.canActivate(context)) as boolean;
+    try {
+      return (await super.canActivate(context)) as boolean;
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'AUTHENTICATION_ERROR') {
+        await this.countRefusal(context.switchToHttp().getRequest<Request>());
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A request refused for its token (missing, forged, expired, revoked) is anonymous traffic:
+   * it spends its address's `default` budget (the rate-limit guard, which runs after this one,
+   * never sees it), and once that is spent the answer is 429 instead of 401, so a flood of bad
+   * tokens from one address is held like any other anonymous flood.
+   */
+  private async countRefusal(req: Request): Promise<void> {
+    const state = await this.limiter.hit(
+      'default',
+      `ip:${clientIpOf(req)}`,
+      this.config.env.RATE_LIMIT_DEFAULT,
+    );
+    if (state.exceeded) throw this.limiter.refuse(state);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { AppConfig } from '../../config/app-config';
 import { validateEnv } from '../../config/env';
-import { LoginLockout, lockMsFor, lockoutNameOf } from './login-lockout';
+import { LoginLockout, lockMsFor, lockoutNameOf, lockoutSubjectOf } from './login-lockout';
 
 describe(lockMsFor.name, () => {
   const policy = { threshold: 5, baseMs: 30_000, maxMs: 900_000 };
@@ -25,14 +25,26 @@ describe(LoginLockout.name, () => {
   it('treats names case- and space-insensitively, in memory without Redis', async () => {
     const lockout = new LoginLockout(config, null);
     expect(lockoutNameOf('  Alice ')).toBe('alice');
-    await lockout.recordFailure('Alice');
-    await expect(lockout.assertNotLocked('alice')).resolves.toBeUndefined();
-    expect(await lockout.recordFailure(' ALICE')).toBe(30_000);
-    await expect(lockout.assertNotLocked('alice')).rejects.toMatchObject({
+    const name = (typed: string) => lockoutSubjectOf(undefined, typed);
+    await lockout.recordFailure(name('Alice'));
+    await expect(lockout.assertNotLocked(name('alice'))).resolves.toBeUndefined();
+    expect(await lockout.recordFailure(name(' ALICE'))).toBe(30_000);
+    await expect(lockout.assertNotLocked(name('alice'))).rejects.toMatchObject({
       code: 'RATE_LIMIT_EXCEEDED',
       details: { group: 'login_lockout', retry_after: 30 },
     });
-    await lockout.reset('alice');
-    await expect(lockout.assertNotLocked('Alice')).resolves.toBeUndefined();
+    await lockout.reset(name('alice'));
+    await expect(lockout.assertNotLocked(name('Alice'))).resolves.toBeUndefined();
+  });
+
+  it('keeps one counter per account whatever name was typed, apart from names that are no account', async () => {
+    const lockout = new LoginLockout(config, null);
+    expect(lockoutSubjectOf('u-1', 'alice')).toBe(lockoutSubjectOf('u-1', 'alice@example.com'));
+    expect(lockoutSubjectOf('u-1', 'alice')).not.toBe(lockoutSubjectOf(undefined, 'alice'));
+    await lockout.recordFailure(lockoutSubjectOf('u-1', 'alice'));
+    expect(await lockout.recordFailure(lockoutSubjectOf('u-1', 'ALICE@example.com'))).toBe(30_000);
+    await expect(
+      lockout.assertNotLocked(lockoutSubjectOf(undefined, 'alice')),
+    ).resolves.toBeUndefined();
   });
 });

@@ -17,6 +17,15 @@ export function lockoutNameOf(login: string): string {
   return login.trim().toLowerCase();
 }
 
+/**
+ * What one lockout counter is kept for: the account when the name (username or e-mail) is one,
+ * so both names of an account share a counter; otherwise the name as typed, so an unknown name
+ * is locked exactly like an account.
+ */
+export function lockoutSubjectOf(accountId: string | undefined, login: string): string {
+  return accountId ? `account:${accountId}` : `name:${lockoutNameOf(login)}`;
+}
+
 interface Policy {
   threshold: number;
   baseMs: number;
@@ -50,10 +59,11 @@ interface MemoryEntry {
 }
 
 /**
- * Progressive lockout of login names after repeated failures (brute force): from the
- * threshold-th failure on, the name is locked for base seconds, doubling per further failure up to
- * max. Kept in Redis when configured (shared by replicas), in memory otherwise and whenever Redis
- * fails. Names are hashed: the store never holds what was typed.
+ * Progressive lockout after repeated failed logins (brute force), per subject (lockoutSubjectOf:
+ * the account, or an unknown name as typed): from the threshold-th failure on, the subject is
+ * locked for base seconds, doubling per further failure up to max. Kept in Redis when configured
+ * (shared by replicas), in memory otherwise and whenever Redis fails. Subjects are hashed: the
+ * store never holds what was typed.
  */
 @Injectable()
 export class LoginLockout implements OnApplicationShutdown {
@@ -74,9 +84,9 @@ export class LoginLockout implements OnApplicationShutdown {
     };
   }
 
-  /** Throws RATE_LIMIT_EXCEEDED (429, Retry-After) while the name is locked. */
-  async assertNotLocked(login: string): Promise<void> {
-    const remainingMs = await this.lockedForMs(login);
+  /** Throws RATE_LIMIT_EXCEEDED (429, Retry-After) while the subject is locked. */
+  async assertNotLocked(subject: string): Promise<void> {
+    const remainingMs = await this.lockedForMs(subject);
     if (remainingMs > 0) {
       this.metrics?.rateLimitRejected('login_lockout');
       throw new AppError('RATE_LIMIT_EXCEEDED', 'error.login_locked', {
@@ -86,8 +96,8 @@ export class LoginLockout implements OnApplicationShutdown {
     }
   }
 
-  async lockedForMs(login: string): Promise<number> {
-    const { lock } = this.keysOf(login);
+  async lockedForMs(subject: string): Promise<number> {
+    const { lock } = this.keysOf(subject);
     return this.fallback.run(
       async () => Math.max(0, await this.client().pttl(lock)),
       () => {
@@ -97,9 +107,9 @@ export class LoginLockout implements OnApplicationShutdown {
     );
   }
 
-  /** Counts a failed login for the name; returns the lock it now has in ms (0: none). */
-  async recordFailure(login: string): Promise<number> {
-    const { failures, lock } = this.keysOf(login);
+  /** Counts a failed login for the subject; returns the lock it now has in ms (0: none). */
+  async recordFailure(subject: string): Promise<number> {
+    const { failures, lock } = this.keysOf(subject);
     const { threshold, baseMs, maxMs } = this.policy;
     return this.fallback.run(
       async () =>
@@ -129,9 +139,9 @@ export class LoginLockout implements OnApplicationShutdown {
     );
   }
 
-  /** A successful login: the name starts afresh. */
-  async reset(login: string): Promise<void> {
-    const { failures, lock } = this.keysOf(login);
+  /** A successful login: the subject starts afresh. */
+  async reset(subject: string): Promise<void> {
+    const { failures, lock } = this.keysOf(subject);
     await this.fallback.run(
       async () => {
         await this.client().del(failures, lock);
@@ -150,8 +160,8 @@ export class LoginLockout implements OnApplicationShutdown {
     return this.redis as Redis;
   }
 
-  private keysOf(login: string): { failures: string; lock: string } {
-    const id = createHash('sha256').update(lockoutNameOf(login)).digest('hex').slice(0, 32);
+  private keysOf(subject: string): { failures: string; lock: string } {
+    const id = createHash('sha256').update(subject).digest('hex').slice(0, 32);
     return { failures: `lockout:{${id}}:failures`, lock: `lockout:{${id}}:lock` };
   }
 

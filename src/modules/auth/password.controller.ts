@@ -8,6 +8,7 @@ import {
 } from '../../common/openapi/decorators';
 import { CurrentUser } from '../../common/decorators/current-user.decorator';
 import { ResponseMessage } from '../../common/decorators/http.decorators';
+import { RecoveryRateLimit } from '../../common/throttling/throttle.decorators';
 import { ChangePasswordDto } from '../users/dto/change-password.dto';
 import type { AuthUser } from './auth-user';
 import { AuthService } from './auth.service';
@@ -20,6 +21,7 @@ import { AuthService } from './auth.service';
 export class PasswordController {
   constructor(private readonly auth: AuthService) {}
 
+  @RecoveryRateLimit()
   @Post('change-password')
   @HttpCode(200)
   @ResponseMessage('users.password_changed')

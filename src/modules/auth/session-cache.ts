@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { EVENT_BUS, type BusEvents, type EventBus } from '../../redis/event-bus';
+import { endsSession } from './session-ended';
 import type { ActiveSession } from './sessions.repository';
 
 /** Most sessions kept; the oldest entry goes first past it. */
@@ -101,10 +102,7 @@ export class SessionCache implements OnModuleInit, OnModuleDestroy {
     const sessions = this.byUser.get(e.userId);
     if (!sessions) return;
     for (const sessionId of [...sessions]) {
-      const ended =
-        e.sessionIds?.includes(sessionId) ||
-        (e.allExcept !== undefined && sessionId !== e.allExcept);
-      if (ended) this.drop(sessionId);
+      if (endsSession(e, { userId: e.userId, sessionId })) this.drop(sessionId);
     }
   }
 

@@ -15,6 +15,7 @@ export const REVOKE_REASONS = [
   'password_change',
   'password_reset',
   'deactivated',
+  'revoked_by_owner',
 ] as const;
 export type RevokeReason = (typeof REVOKE_REASONS)[number];
 
@@ -46,4 +47,8 @@ export class SessionEntity {
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip!: string | null;
+
+  /** Login, each refresh, and at most once per AUTH_SESSION_TOUCH_SECONDS of use. */
+  @Column({ name: 'last_used_at', type: 'timestamptz', default: () => 'now()' })
+  lastUsedAt!: Date;
 }

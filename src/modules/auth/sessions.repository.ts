@@ -15,6 +15,15 @@ export interface ActiveSession {
   isVip: boolean;
 }
 
+/** A session as its owner sees it in the list. */
+export interface SessionSummary {
+  id: string;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: Date;
+  lastUsedAt: Date;
+}
+
 /** A refresh token row, locked for rotation, with the state of its session. */
 export interface LockedRefreshToken {
   id: string;
@@ -42,6 +51,56 @@ export class SessionsRepository {
       }),
     );
     return saved.id;
+  }
+
+  /** Marks the session used now, unless it was within the last `minAgeSeconds`. */
+  async touch(sessionId: string, minAgeSeconds: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE sessions SET last_used_at = now()
+        WHERE id = $1 AND revoked_at IS NULL
+          AND last_used_at <= now() - make_interval(secs => $2)`,
+      [sessionId, minAgeSeconds],
+    );
+  }
+
+  /**
+   * The user's sessions that can still be used: not revoked, with a refresh token not yet expired
+   * (an access token never outlives the refresh token issued with it). Most recently used first.
+   */
+  async listActive(userId: string): Promise<SessionSummary[]> {
+    const rows: {
+      id: string;
+      user_agent: string | null;
+      ip: string | null;
+      created_at: Date;
+      last_used_at: Date;
+    }[] = await this.dataSource.query(
+      `SELECT s.id, s.user_agent, s.ip, s.created_at, s.last_used_at
+         FROM sessions s
+        WHERE s.user_id = $1 AND s.revoked_at IS NULL
+          AND EXISTS (SELECT 1 FROM refresh_tokens rt
+                       WHERE rt.session_id = s.id AND rt.expires_at > now())
+        ORDER BY s.last_used_at DESC, s.created_at DESC`,
+      [userId],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      userAgent: row.user_agent,
+      ip: row.ip,
+      createdAt: new Date(row.created_at),
+      lastUsedAt: new Date(row.last_used_at),
+    }));
+  }
+
+  /** Revokes one live session of the user; false when there is none such (unknown, another user's, ended). */
+  async revokeOwned(sessionId: string, userId: string, reason: RevokeReason): Promise<boolean> {
+    const result = await this.dataSource
+      .getRepository(SessionEntity)
+      .update(
+        { id: sessionId, userId, revokedAt: IsNull() },
+        { revokedAt: () => 'now()', revokeReason: reason },
+      );
+    return (result.affected ?? 0) > 0;
   }
 
   /** One indexed lookup per authenticated request: the session, if not revoked, and its user. */
@@ -112,6 +171,22 @@ export class SessionsRepository {
           : { userId, revokedAt: IsNull() },
         { revokedAt: () => 'now()', revokeReason: reason },
       );
+  }
+
+  /** A refresh: the session was used now, from this address and client (when known). */
+  async markRefreshed(
+    sessionId: string,
+    meta: { userAgent?: string; ip?: string },
+    tx: Tx,
+  ): Promise<void> {
+    await tx.getRepository(SessionEntity).update(
+      { id: sessionId },
+      {
+        lastUsedAt: () => 'now()',
+        ...(meta.userAgent !== undefined ? { userAgent: meta.userAgent.slice(0, 255) } : {}),
+        ...(meta.ip !== undefined ? { ip: meta.ip.slice(0, 64) } : {}),
+      },
+    );
   }
 
   async addRefreshToken(

@@ -10,11 +10,18 @@ import {
 } from 'typeorm';
 import { UserEntity } from '../users/user.entity';
 
+/** A system message's limit in characters (code points, as char_length counts; API.md §8's message limit). */
+export const MAX_SYSTEM_MESSAGE_CHARS = 10_000;
+
 @Entity({ name: 'conversations' })
 // Trigram GIN index for ILIKE search; defined in the migration (an operator class TypeORM cannot express).
 @Index('conversations_title_trgm_idx', { synchronize: false })
 @Index('conversations_user_activity_idx', ['userId', 'updatedAt', 'id'])
 @Check('conversations_message_count_ck', `"message_count" >= 0`)
+@Check(
+  'conversations_system_message_length_ck',
+  `"system_message" IS NULL OR char_length("system_message") <= ${MAX_SYSTEM_MESSAGE_CHARS}`,
+)
 export class ConversationEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

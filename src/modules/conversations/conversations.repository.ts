@@ -131,9 +131,20 @@ export class ConversationsRepository {
     return this.conversations.findOneBy({ id, userId });
   }
 
-  async deleteOwned(id: string, userId: string): Promise<boolean> {
-    const result = await this.conversations.delete({ id, userId });
-    return (result.affected ?? 0) > 0;
+  /**
+   * Deletes an owned conversation (its messages go with it); null when it is not the user's,
+   * else the replies that were streaming in it (their generations must be stopped).
+   */
+  async deleteOwned(id: string, userId: string): Promise<{ streaming: string[] } | null> {
+    const rows = await this.conversations.query<{ streaming: string[] | null }[]>(
+      `WITH d AS (DELETE FROM conversations WHERE id = $1 AND user_id = $2 RETURNING id)
+       SELECT array(SELECT m.id FROM messages m
+                     WHERE m.conversation_id = d.id AND m.status = 'streaming') AS streaming
+         FROM d`,
+      [id, userId],
+    );
+    const row = rows[0];
+    return row ? { streaming: row.streaming ?? [] } : null;
   }
 
   /** Keeps message_count and updated_at right when messages are added (+n) or removed (-n). */

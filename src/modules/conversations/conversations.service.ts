@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppError, fieldIssue } from '../../common/errors/app-error';
 import { Pagination, paginationOf } from '../../common/http/pagination';
+import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
 import type { AuthUser } from '../auth/auth-user';
 import { ModelsCatalog } from '../llm/models.catalog';
 import { MessagesRepository } from '../messages/messages.repository';
@@ -25,6 +26,7 @@ export class ConversationsService {
     private readonly conversations: ConversationsRepository,
     private readonly messages: MessagesRepository,
     private readonly models: ModelsCatalog,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
   ) {}
 
   async list(
@@ -77,8 +79,16 @@ export class ConversationsService {
     return null;
   }
 
+  /**
+   * Deletes the conversation and stops its running replies, wherever they run: the provider
+   * call is aborted and only what was produced is billed.
+   */
   async delete(actor: AuthUser, id: string): Promise<null> {
-    if (!(await this.conversations.deleteOwned(id, actor.id))) throw AppError.notFound();
+    const deleted = await this.conversations.deleteOwned(id, actor.id);
+    if (!deleted) throw AppError.notFound();
+    await Promise.all(
+      deleted.streaming.map((messageId) => this.bus.publish('generation.stop', { messageId })),
+    );
     return null;
   }
 

@@ -7,6 +7,7 @@ import { LLM_PROVIDER, LlmMessage, LlmProvider } from '../llm/llm-provider';
 import type { MessageEntity } from '../messages/message.entity';
 import { MetricsService } from '../metrics/metrics.service';
 import { QuotaService, Reservation } from '../quota/quota.service';
+import { countTextTokens } from '../llm/tokenizer';
 import type { GenerationEventBody } from './generation-events';
 import { SendRepository } from './send.repository';
 import { STREAM_LOG, StreamLog } from './stream-log';
@@ -32,6 +33,48 @@ export interface GenerationCall {
 interface Running {
   controller: AbortController;
   done: Promise<void>;
+  /** The reply's text so far (checkpointed by GenerationLeases when the log is not shared). */
+  progress: { content: string };
+}
+
+/**
+ * Tokens a reply may stream past its reserved max_tokens before it is cut: room for the
+ * difference between a model's own tokenizer and the one counting here, so that a compliant
+ * provider is never cut; a provider that ignores max_tokens is cut shortly after it.
+ */
+export function overrunAllowance(maxTokens: number): number {
+  return Math.max(8, Math.ceil(maxTokens / 20));
+}
+
+/**
+ * Counts a reply's completion tokens as it streams, cheaply: a token is at least one UTF-8
+ * byte, so nothing is tokenized until the bytes alone pass the limit; from then on each chunk
+ * is counted, and the whole text again before a cut is decided (chunk edges split tokens).
+ */
+export class CompletionMeter {
+  private bytes = 0;
+  private estimate = 0;
+  private counting = false;
+  /** The exact count, once one was made. */
+  counted?: number;
+
+  constructor(private readonly limit: number) {}
+
+  /** Adds a chunk (`content`: the whole text so far); true once the reply is past the limit. */
+  add(text: string, content: string): boolean {
+    if (!this.counting) {
+      this.bytes += Buffer.byteLength(text);
+      if (this.bytes <= this.limit) return false;
+      this.counting = true;
+      this.estimate = countTextTokens(content);
+    } else {
+      this.estimate += countTextTokens(text);
+    }
+    if (this.estimate <= this.limit) return false;
+    this.counted = countTextTokens(content);
+    this.estimate = this.counted;
+    return this.counted > this.limit;
+  }
 }
 
 /**
@@ -72,6 +115,16 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
     return this.running.size;
   }
 
+  /** The replies running here. */
+  ids(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** Each running reply's text so far. */
+  progress(): { id: string; content: string }[] {
+    return [...this.running].map(([id, r]) => ({ id, content: r.progress.content }));
+  }
+
   /**
    * Starts generation `id` in the background (its start event first) and answers the stored
    * reply once it is closed (null when it could not be stored: gone, or the database failed).
@@ -82,11 +135,12 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
     call: GenerationCall,
   ): Promise<MessageEntity | null> {
     const controller = new AbortController();
+    const progress = { content: '' };
     const reply = this.log
       .append(id, start)
-      .then(() => this.generate(id, call, controller.signal))
+      .then(() => this.generate(id, call, controller.signal, progress))
       .finally(() => this.running.delete(id));
-    this.running.set(id, { controller, done: reply.then(() => undefined) });
+    this.running.set(id, { controller, done: reply.then(() => undefined), progress });
     if (this.cutOff) controller.abort(SHUTDOWN_CUT);
     return reply;
   }
@@ -137,6 +191,7 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
     id: string,
     call: GenerationCall,
     signal: AbortSignal,
+    progress: { content: string },
   ): Promise<MessageEntity | null> {
     let content = '';
     let terminal: GenerationEventBody;
@@ -144,22 +199,40 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
     const metered = this.metrics.generationStarted(call.model);
     try {
       let usage = { promptTokens: 0, completionTokens: 0 };
-      for await (const event of this.provider.stream({ ...call, signal })) {
+      // A provider that ignores max_tokens is cut (and billed no more than was reserved).
+      const limit = Math.min(call.maxTokens, call.reservation.maxCompletionTokens);
+      const meter = new CompletionMeter(limit + overrunAllowance(limit));
+      const overrun = new AbortController();
+      const upstream = AbortSignal.any([signal, overrun.signal]);
+      for await (const event of this.provider.stream({ ...call, signal: upstream })) {
         if (event.type === 'delta') {
-          if (!event.text) continue;
+          if (!event.text || overrun.signal.aborted) continue;
           metered.firstToken();
           content += event.text;
+          progress.content = content;
           await this.log.append(id, { type: 'content', content: event.text });
+          if (meter.add(event.text, content)) {
+            this.logger.warn(
+              `generation ${id}: the provider streamed past max_tokens ${limit}; cut`,
+            );
+            this.metrics.generationOverran(call.model);
+            overrun.abort();
+          }
         } else {
           usage = event;
         }
       }
+      usage = billable(usage, content, limit, meter.counted);
       if (signal.aborted && signal.reason === SHUTDOWN_CUT) {
         throw new AppError('SERVICE_UNAVAILABLE', 'error.shutting_down');
       }
       const stopped = signal.aborted;
       metered.finished(usage, stopped);
-      const total = usage.promptTokens + usage.completionTokens;
+      // Never past what was reserved: the window cannot be overspent whatever the usage says.
+      const total = Math.min(
+        usage.promptTokens + usage.completionTokens,
+        call.reservation.grantedTokens,
+      );
       stored = await this.close(
         id,
         {
@@ -212,17 +285,34 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
   }
 
   /** sends.close, retried with backoff while the database is unreachable (bounded; not past the shutdown deadline). */
-  private async close(
-    ...args: Parameters<SendRepository['close']>
-  ): ReturnType<SendRepository['close']> {
+  private async close(...args: Parameters<SendRepository['close']>): Promise<MessageEntity | null> {
     const deadline = Date.now() + CLOSE_RETRY_MS;
     for (let delay = 100; ; delay = Math.min(2 * delay, 2000)) {
       try {
-        return await this.sends.close(...args);
+        return (await this.sends.close(...args))?.message ?? null;
       } catch (error) {
         if (!isDatabaseError(error) || this.cutOff || Date.now() + delay > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }
+}
+
+/**
+ * The usage to store and bill: the provider's, but completion tokens at most `limit` (a cut
+ * reply, or a provider that ignores max_tokens), and never fewer than this process counts
+ * when the reported figure is implausibly low for the text (a wrong `usage`).
+ */
+function billable(
+  usage: { promptTokens: number; completionTokens: number },
+  content: string,
+  limit: number,
+  counted?: number,
+): { promptTokens: number; completionTokens: number } {
+  let completion = usage.completionTokens;
+  // Text runs about four characters a token; far more per reported token is not believable.
+  if (counted !== undefined || content.length > 8 * (completion + 16)) {
+    completion = Math.max(completion, counted ?? countTextTokens(content));
+  }
+  return { promptTokens: usage.promptTokens, completionTokens: Math.min(completion, limit) };
 }

@@ -4,6 +4,7 @@ import {
   Get,
   Headers,
   HttpCode,
+  Inject,
   Param,
   Post,
   Query,
@@ -34,7 +35,9 @@ import {
 import { MessageModel } from '../messages/dto/message.model';
 import { ParseUuidPipe } from '../../common/pipes/uuid.pipe';
 import { AppConfig } from '../../config/app-config';
+import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
 import type { AuthUser } from '../auth/auth-user';
+import { watchSessionEnd } from '../auth/session-ended';
 import { ResumeQueryDto } from './dto/resume.dto';
 import { SendResultModel } from './dto/send-result.model';
 import { SendMessageDto } from './dto/send-message.dto';
@@ -66,8 +69,10 @@ const IdempotencyKeyHeader = () =>
     name: 'Idempotency-Key',
     required: false,
     description:
-      'Printable ASCII, 1–200 characters. A retry with the same key answers with the first ' +
-      "send's reply instead of starting another (400 when malformed).",
+      'Printable ASCII, 1–200 characters. A retry with the same key and the same body answers ' +
+      "with the first send's reply instead of starting another (400 when malformed; 422 when " +
+      'the key was used with another body or conversation). `stream` is not part of the body ' +
+      'compared: a send retried as a stream is the same send.',
   });
 
 @ApiTags('messages')
@@ -78,11 +83,25 @@ export class GenerationController {
   constructor(
     private readonly generation: GenerationService,
     private readonly config: AppConfig,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly resumes: ResumeBudget,
   ) {}
 
-  private sseOptions(req: ContextRequest) {
-    return { ...contextOf(req), heartbeatMs: this.config.env.SSE_HEARTBEAT_MS };
+  private sseOptions(req: ContextRequest, sessionEnded: AbortSignal) {
+    return { ...contextOf(req), heartbeatMs: this.config.env.SSE_HEARTBEAT_MS, sessionEnded };
+  }
+
+  /** Streams while the caller's session lives: its end (on any replica) ends the stream. */
+  private async whileSessionLives(
+    user: AuthUser,
+    stream: (sessionEnded: AbortSignal) => Promise<void>,
+  ): Promise<void> {
+    const watch = watchSessionEnd(this.bus, { userId: user.id, sessionId: user.sessionId });
+    try {
+      await stream(watch.signal);
+    } finally {
+      watch.stop();
+    }
   }
 
   /** Starts the reply of a send (either route) and says where the `messages` budget stands. */
@@ -98,15 +117,25 @@ export class GenerationController {
     return started;
   }
 
-  /** The started reply as Server-Sent Events, from its first event. */
-  private streamReply(
-    started: StartedGeneration,
+  /**
+   * Starts the reply and streams it as Server-Sent Events from its first event. The session is
+   * watched from before the start, so one ended while the send waits for admission still ends
+   * the stream.
+   */
+  private startAndStream(
+    user: AuthUser,
+    conversationId: string,
+    dto: SendMessageDto,
+    key: string | undefined,
     req: ContextRequest,
     res: Response,
   ): Promise<void> {
-    return streamSse(res, this.sseOptions(req), (signal) =>
-      this.generation.eventsOf(started, signal),
-    );
+    return this.whileSessionLives(user, async (ended) => {
+      const started = await this.start(user, conversationId, dto, key, res);
+      await streamSse(res, this.sseOptions(req, ended), (signal) =>
+        this.generation.eventsOf(started, signal),
+      );
+    });
   }
 
   /** Sends a message and answers with the whole reply (201), or as the stream below with `stream: true`. */
@@ -130,8 +159,8 @@ export class GenerationController {
     @Req() req: ContextRequest,
     @Res() res: Response,
   ): Promise<void> {
+    if (dto.stream) return this.startAndStream(user, conversationId, dto, key, req, res);
     const started = await this.start(user, conversationId, dto, key, res);
-    if (dto.stream) return this.streamReply(started, req, res);
     // @Res() takes this route out of Nest's reply (the SSE branch writes the response itself),
     // so the whole-reply answer is wrapped here with the envelope interceptor's own function.
     const result = await this.generation.result(started);
@@ -160,8 +189,7 @@ export class GenerationController {
     @Req() req: ContextRequest,
     @Res() res: Response,
   ): Promise<void> {
-    const started = await this.start(user, conversationId, dto, key, res);
-    await this.streamReply(started, req, res);
+    await this.startAndStream(user, conversationId, dto, key, req, res);
   }
 
   /** Resumes a reply's stream after Last-Event-ID (or ?after=N): replays what was missed, then live. */
@@ -194,8 +222,10 @@ export class GenerationController {
     const after = resumePoint(lastEventId, query.after);
     // One budget with the WebSocket `resume` frame (not `default`): refused before the stream opens.
     writeRateLimitHeaders(res, await this.resumes.consume(user.id));
-    await streamSse(res, this.sseOptions(req), (signal) =>
-      this.generation.follow(user, messageId, after, signal, conversationId),
+    await this.whileSessionLives(user, (ended) =>
+      streamSse(res, this.sseOptions(req, ended), (signal) =>
+        this.generation.follow(user, messageId, after, signal, conversationId),
+      ),
     );
   }
 

@@ -8,6 +8,8 @@ import { GenerationService } from './generation.service';
 import { GenerationRunners } from './generation-runner';
 import { SendOpener } from './send-opener';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
+import { GenerationLeases } from './generation-leases';
+import { GenerationLeasesRepository } from './generation-leases.repository';
 import { IdempotencyRepository } from './idempotency.repository';
 import { SendRepository } from './send.repository';
 import type Redis from 'ioredis';
@@ -34,6 +36,8 @@ const LOCAL_COPY_TTL_MS = 30 * 1000;
   providers: [
     GenerationService,
     GenerationRunners,
+    GenerationLeases,
+    GenerationLeasesRepository,
     SendOpener,
     IdempotencyRepository,
     SendRepository,

@@ -9,7 +9,13 @@ import { MessageResponse, toMessageResponse } from '../messages/dto/message.resp
 import { MessagesRepository } from '../messages/messages.repository';
 import { AdmissionGate } from './admission-gate';
 import type { SendMessageDto } from './dto/send-message.dto';
-import type { GenerationEvent, GenerationEventBody, Usage } from './generation-events';
+import {
+  isTerminal,
+  type GenerationEvent,
+  type GenerationEventBody,
+  type Usage,
+} from './generation-events';
+import { GenerationLeases } from './generation-leases';
 import { GenerationRunners } from './generation-runner';
 import { EarlierSend, isOpened, SendOpener } from './send-opener';
 import { STREAM_LOG, StreamLog } from './stream-log';
@@ -18,6 +24,12 @@ export { DEFAULT_REPLY_TOKENS } from './send-opener';
 
 /** How long a stop waits for a generation running elsewhere to end. */
 const STOP_WAIT_MS = 10_000;
+/**
+ * How long a follower of another process's generation waits without an event before it
+ * checks the stored reply: one that is no longer `streaming` ends the follow with its stored
+ * outcome (its writer died and the log never got an end).
+ */
+export const FOLLOW_CHECK_MS = 15_000;
 
 export interface StartedGeneration {
   conversationId: string;
@@ -56,7 +68,11 @@ export class GenerationService implements BeforeApplicationShutdown {
     @Inject(STREAM_LOG) private readonly log: StreamLog,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly shutdown: ShutdownService,
+    private readonly leases: GenerationLeases,
   ) {}
+
+  /** See FOLLOW_CHECK_MS (tests shorten it). */
+  followCheckMs = FOLLOW_CHECK_MS;
 
   /**
    * Checks and reserves everything, stores the user message and an empty streaming reply,
@@ -75,7 +91,7 @@ export class GenerationService implements BeforeApplicationShutdown {
     if (idempotencyKey === undefined) this.shutdown.assertAccepting();
     const opened = await this.admission.run(async () => {
       if (idempotencyKey !== undefined) {
-        const earlier = await this.opener.earlier(actor, conversationId, idempotencyKey);
+        const earlier = await this.opener.earlier(actor, conversationId, idempotencyKey, dto);
         if (earlier) return earlier;
         this.shutdown.assertAccepting();
       }
@@ -123,7 +139,71 @@ export class GenerationService implements BeforeApplicationShutdown {
     if (!message || message.role !== 'assistant') throw AppError.notFound();
     if (conversationId !== undefined && message.conversationId !== conversationId)
       throw AppError.notFound();
-    return (await this.log.follow(messageId, after, signal)) ?? replayFromStore(message, after);
+    return (await this.live(messageId, after, signal)) ?? replayFromStore(message, after);
+  }
+
+  /**
+   * The log's follow; where it reads another process's writes, watched: after
+   * FOLLOW_CHECK_MS without an event (or when the log ends without a terminal event) the
+   * stored reply is read, and one that is no longer `streaming` ends the follow with its
+   * stored outcome, numbered after the last event passed on.
+   */
+  private async live(
+    messageId: string,
+    after: number,
+    signal?: AbortSignal,
+  ): Promise<AsyncIterable<GenerationEvent> | null> {
+    if (!this.log.remote?.(messageId)) return this.log.follow(messageId, after, signal);
+    const inner = new AbortController();
+    const forward = () => inner.abort();
+    signal?.addEventListener('abort', forward, { once: true });
+    const live = await this.log.follow(messageId, after, inner.signal);
+    if (!live) {
+      signal?.removeEventListener('abort', forward);
+      return null;
+    }
+    const messages = this.messages;
+    const checkMs = this.followCheckMs;
+    return (async function* () {
+      let last = after;
+      let seen = 0;
+      let checked = 0;
+      let settled: MessageEntity | undefined;
+      const settledNow = async () => {
+        const message = await messages.findById(messageId).catch(() => null);
+        return message && message.status !== 'streaming' ? message : undefined;
+      };
+      const timer = setInterval(() => {
+        if (seen !== checked) {
+          checked = seen;
+          return;
+        }
+        void settledNow().then((message) => {
+          if (!message) return;
+          settled = message;
+          inner.abort();
+        });
+      }, checkMs);
+      timer.unref();
+      try {
+        for await (const event of live) {
+          seen++;
+          last = event.seq;
+          yield event;
+          if (isTerminal(event)) return;
+        }
+        if (signal?.aborted) return;
+        settled ??= await settledNow();
+        if (!settled) return;
+        for await (const event of replayFromStore(settled, 0)) {
+          if (isTerminal(event)) yield { ...event, seq: last + 1 };
+        }
+      } finally {
+        clearInterval(timer);
+        signal?.removeEventListener('abort', forward);
+        inner.abort();
+      }
+    })();
   }
 
   /**
@@ -135,7 +215,7 @@ export class GenerationService implements BeforeApplicationShutdown {
     after: number,
     signal?: AbortSignal,
   ): Promise<AsyncIterable<GenerationEvent>> {
-    const live = await this.log.follow(messageId, after, signal);
+    const live = await this.live(messageId, after, signal);
     if (live) return live;
     const message = await this.messages.findById(messageId);
     if (!message) throw AppError.notFound();
@@ -192,7 +272,12 @@ export class GenerationService implements BeforeApplicationShutdown {
   async stop(actor: AuthUser, messageId: string): Promise<MessageResponse> {
     const message = await this.messages.findOwned(messageId, actor.id);
     if (!message || message.role !== 'assistant') throw AppError.notFound();
-    if (!(await this.runners.stop(messageId)) && message.status === 'streaming') {
+    const here = await this.runners.stop(messageId);
+    if (
+      !here &&
+      message.status === 'streaming' &&
+      !(await this.leases.closeIfOrphaned(messageId))
+    ) {
       // Running on another replica: ask it to stop, and wait for the end in the shared log.
       await this.bus.publish('generation.stop', { messageId });
       const events = await this.log.follow(messageId, 0, AbortSignal.timeout(STOP_WAIT_MS));
@@ -208,11 +293,11 @@ export class GenerationService implements BeforeApplicationShutdown {
 
   /**
    * Lets running generations finish within SHUTDOWN_GRACE_MS, then cuts off the rest (see
-   * GenerationRunners.drain). Runs once; later calls (the gateway's) share it. New starts are
+   * GenerationRunners.drain), then ends this process's lease. Runs once; later calls (the gateway's) share it. New starts are
    * refused meanwhile (ShutdownService).
    */
   drain(): Promise<void> {
-    this.drained ??= this.runners.drain(this.shutdown.graceMs);
+    this.drained ??= this.runners.drain(this.shutdown.graceMs).then(() => this.leases.stop());
     return this.drained;
   }
 }

@@ -23,6 +23,10 @@ export class IdempotencyKeyEntity {
   @Column({ name: 'assistant_message_id', type: 'uuid' })
   assistantMessageId!: string;
 
+  /** SHA-256 (hex) of the send's canonical body (sendRequestHash); null for keys stored before it was kept. */
+  @Column({ name: 'request_hash', type: 'char', length: 64, nullable: true })
+  requestHash!: string | null;
+
   @ManyToOne(() => MessageEntity, { onDelete: 'CASCADE' })
   @JoinColumn({
     name: 'assistant_message_id',

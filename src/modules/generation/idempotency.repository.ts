@@ -27,11 +27,12 @@ export class IdempotencyRepository {
    */
   async claim(record: Omit<IdempotencyKeyEntity, 'createdAt'>, tx: Tx): Promise<boolean> {
     const rows: unknown[] = await tx.query(
-      `INSERT INTO idempotency_keys AS k (user_id, key, conversation_id, user_message_id, assistant_message_id)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO idempotency_keys AS k (user_id, key, conversation_id, user_message_id, assistant_message_id, request_hash)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (user_id, key) DO UPDATE SET
          conversation_id = EXCLUDED.conversation_id, user_message_id = EXCLUDED.user_message_id,
-         assistant_message_id = EXCLUDED.assistant_message_id, created_at = now()
+         assistant_message_id = EXCLUDED.assistant_message_id, request_hash = EXCLUDED.request_hash,
+         created_at = now()
        WHERE k.created_at < now() - interval '24 hours'
        RETURNING k.key`,
       [
@@ -40,6 +41,7 @@ export class IdempotencyRepository {
         record.conversationId,
         record.userMessageId,
         record.assistantMessageId,
+        record.requestHash,
       ],
     );
     return rows.length > 0;

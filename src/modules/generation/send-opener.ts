@@ -11,7 +11,9 @@ import type { MessageEntity } from '../messages/message.entity';
 import { QuotaService, Reservation } from '../quota/quota.service';
 import { buildContext } from './context-builder';
 import type { SendMessageDto } from './dto/send-message.dto';
+import { GenerationLeases } from './generation-leases';
 import { IdempotencyRepository } from './idempotency.repository';
+import { sendRequestHash } from './send-request-hash';
 import { OpenedSend, OpenSend, SendContext, SendRepository } from './send.repository';
 
 /** Reply budget when a send names no max_tokens (never above the model's own limit). */
@@ -55,14 +57,28 @@ export class SendOpener {
     private readonly models: ModelsCatalog,
     private readonly rateLimiter: RateLimiter,
     private readonly config: AppConfig,
+    private readonly leases: GenerationLeases,
   ) {}
 
-  /** The send an Idempotency-Key already names, if any (422 when it named another conversation). */
-  async earlier(actor: AuthUser, conversationId: string, key: string): Promise<EarlierSend | null> {
+  /**
+   * The send an Idempotency-Key already names, if any. 422 when the key named another request:
+   * another conversation, or another body (its canonical hash differs) — like Stripe, a key
+   * is one request, never an alias for whatever was sent first. Nothing is started then.
+   */
+  async earlier(
+    actor: AuthUser,
+    conversationId: string,
+    key: string,
+    dto: SendMessageDto,
+  ): Promise<EarlierSend | null> {
     const earlier = await this.idempotency.findLive(actor.id, key);
     if (!earlier) return null;
     if (earlier.conversationId !== conversationId) {
-      throw AppError.validation([fieldIssue('Idempotency-Key', 'issue.idempotency_key_reused')]);
+      throw idempotencyMismatch('issue.idempotency_key_reused');
+    }
+    // A key stored before hashes were kept (null) replays as it always did.
+    if (earlier.requestHash !== null && earlier.requestHash !== sendRequestHash(dto)) {
+      throw idempotencyMismatch('issue.idempotency_key_body_mismatch');
     }
     return earlier;
   }
@@ -97,7 +113,7 @@ export class SendOpener {
     const send: OpenSend = { ...rows, reserve: plan.input };
     try {
       const { granted, reservation } = await this.quota.reserveWith(plan, () =>
-        this.store(send, actor, conversationId, idempotencyKey),
+        this.store(send, actor, conversationId, idempotencyKey, dto),
       );
       return {
         user: granted.user,
@@ -111,7 +127,7 @@ export class SendOpener {
       };
     } catch (error) {
       if (error instanceof IdempotencyConflict && idempotencyKey !== undefined) {
-        const replay = await this.earlier(actor, conversationId, idempotencyKey);
+        const replay = await this.earlier(actor, conversationId, idempotencyKey, dto);
         if (replay) return replay;
       }
       // Deleted between the ownership check and the insert: it is gone, not a server fault.
@@ -152,6 +168,8 @@ export class SendOpener {
       content: dto.content,
       model: modelId,
       tokensUsed: context.newMessageTokens,
+      owner: this.leases.owner,
+      promptTokens: context.promptTokens,
     };
     const call = { messages: context.messages, model: modelId, temperature: dto.temperature };
     return { rows, call, promptTokens: context.promptTokens, replyBudget };
@@ -163,6 +181,7 @@ export class SendOpener {
     actor: AuthUser,
     conversationId: string,
     idempotencyKey: string | undefined,
+    dto: SendMessageDto,
   ): Promise<OpenedSend | null> {
     if (idempotencyKey === undefined) return this.sends.open(send);
     return this.tx.run(async (tx) => {
@@ -175,6 +194,7 @@ export class SendOpener {
           conversationId,
           userMessageId: opened.user.id,
           assistantMessageId: opened.assistant.id,
+          requestHash: sendRequestHash(dto),
         },
         tx,
       );
@@ -182,6 +202,16 @@ export class SendOpener {
       return opened;
     });
   }
+}
+
+/** 422 naming the Idempotency-Key, with a reason a client can branch on. */
+function idempotencyMismatch(
+  key: 'issue.idempotency_key_reused' | 'issue.idempotency_key_body_mismatch',
+): AppError {
+  return new AppError('VALIDATION_ERROR', 'error.validation', {
+    ...fieldIssue('Idempotency-Key', key),
+    reason: 'idempotency_key_mismatch',
+  });
 }
 
 export function isOpened(x: OpenedGeneration | EarlierSend): x is OpenedGeneration {

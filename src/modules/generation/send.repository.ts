@@ -29,12 +29,22 @@ export interface OpenSend {
   content: string;
   model: string;
   tokensUsed: number;
+  /** The process that will run the reply (its lease names it; see GenerationLeases). */
+  owner: string;
+  /** The prompt's tokens, kept with the lease to settle the reply if its owner dies. */
+  promptTokens: number;
 }
 
 export interface OpenedSend {
   granted: number;
   user: MessageEntity;
   assistant: MessageEntity;
+}
+
+export interface ClosedReply {
+  message: MessageEntity;
+  /** False when the reply had been closed before (by its owner, or by a sweeper). */
+  closed: boolean;
 }
 
 export interface ReplyOutcome {
@@ -89,7 +99,7 @@ export class SendRepository {
 
   /**
    * Reserves the quota and, only if granted, stores the user message and the empty streaming
-   * reply and counts them on the conversation — one statement, so a refusal or a failure
+   * reply, counts them on the conversation and takes the reply's lease — one statement, so a refusal or a failure
    * (the conversation deleted meanwhile: a foreign-key error) leaves nothing behind, not even
    * the reservation. Null when the quota refused.
    */
@@ -111,7 +121,12 @@ export class SendRepository {
              SELECT u.conversation_id, u.user_id, u.id, 'assistant', '', 'streaming', u.model FROM u
              RETURNING ${COLUMNS}),
        c AS (UPDATE conversations SET message_count = message_count + 2, updated_at = now()
-              WHERE id = ${conversation} AND EXISTS (SELECT 1 FROM a))
+              WHERE id = ${conversation} AND EXISTS (SELECT 1 FROM a)),
+       l AS (INSERT INTO generation_leases
+               (message_id, owner, user_id, day, month, granted, prompt_tokens)
+             SELECT a.id, ${p.add(send.owner, 'varchar')}, a.user_id, ${p.add(send.reserve.day, 'date')},
+                    ${p.add(send.reserve.month, 'date')}, q.last_grant, ${p.add(send.promptTokens, 'int')}
+               FROM a, q)
        SELECT 1 AS k, q.last_grant AS granted, ${columnsOf('u')} FROM q, u
        UNION ALL
        SELECT 2 AS k, q.last_grant AS granted, ${columnsOf('a')} FROM q, a`,
@@ -129,21 +144,22 @@ export class SendRepository {
 
   /**
    * Stores a reply's outcome, touches its conversation and settles its quota, in one
-   * statement. The stored reply, or null when it is gone (its conversation was deleted;
-   * the quota is settled all the same).
+   * statement. The stored reply (`closed`: by this call), or null when it is gone (its
+   * conversation was deleted; the quota is settled all the same).
    */
   async close(
     messageId: string,
     outcome: ReplyOutcome,
     settlement: Settlement,
-  ): Promise<MessageEntity | null> {
+  ): Promise<ClosedReply | null> {
     const p = new SqlParams();
     const id = p.add(messageId, 'uuid');
-    // Closes once: a retry after a lost answer (the first try committed) changes nothing and
-    // settles nothing again. A reply that is gone (conversation deleted) is still settled.
-    const settle = `${settleSql(p, settlement)}
-        AND (EXISTS (SELECT 1 FROM m) OR NOT EXISTS (SELECT 1 FROM messages WHERE id = ${id}))`;
-    const rows = await queryPrepared<MessageRow>(
+    // Closes once: the reply's lease is taken by the one statement that settles it, so a retry
+    // after a lost answer (the first try committed), or a sweeper racing its owner, changes
+    // nothing and settles nothing again. A reply that is gone (conversation deleted) is still
+    // settled: the lease has no foreign key.
+    const settle = `${settleSql(p, settlement)} AND EXISTS (SELECT 1 FROM l)`;
+    const rows = await queryPrepared<MessageRow & { closed: boolean }>(
       this.dataSource,
       `WITH m AS (UPDATE messages SET content = ${p.add(outcome.content, 'text')},
                     status = ${p.add(outcome.status, 'varchar')},
@@ -153,14 +169,17 @@ export class SendRepository {
                     updated_at = now()
                   WHERE id = ${id} AND status = 'streaming'
                   RETURNING ${COLUMNS}),
+       l AS (DELETE FROM generation_leases WHERE message_id = ${id} RETURNING 1),
        c AS (UPDATE conversations SET updated_at = now()
               WHERE id IN (SELECT conversation_id FROM m)),
        s AS (${settle})
-       SELECT ${COLUMNS} FROM m
+       SELECT true AS closed, ${COLUMNS} FROM m
        UNION ALL
-       SELECT ${COLUMNS} FROM messages WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM m)`,
+       SELECT false AS closed, ${COLUMNS} FROM messages
+        WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM m)`,
       p.values,
     );
-    return rows[0] ? messageFromRow(rows[0]) : null;
+    const row = rows[0];
+    return row ? { message: messageFromRow(row), closed: row.closed } : null;
   }
 }

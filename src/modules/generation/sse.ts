@@ -84,21 +84,45 @@ function drained(res: Response, gone: AbortSignal, ms: number): Promise<boolean>
 }
 
 /**
+ * The last frame of a stream whose session ended (logout, revoked, deactivated): no `id:`, so a
+ * client that signs in again resumes after the last event it really got.
+ */
+export function sessionEndedFrame(lang: Lang): string {
+  const error = { code: 'AUTHENTICATION_ERROR', message: t('error.session_ended', lang) };
+  return `data: ${JSON.stringify({ type: 'error', error })}\n\n`;
+}
+
+/**
  * Writes generation events as Server-Sent Events (`id:` = event number, so a client can
- * resume with Last-Event-ID), with heartbeat comments, until the terminal event or the
- * client going away. The generation itself goes on either way. A client that does not read
+ * resume with Last-Event-ID), with heartbeat comments, until the terminal event, the
+ * client going away, or `sessionEnded` (then an `error` event AUTHENTICATION_ERROR ends the
+ * stream). The generation itself goes on either way. A client that does not read
  * holds up only its own reader (the log keeps every event), not the process's memory; one
  * that has read nothing for SLOW_READER_MS is dropped and may resume with Last-Event-ID.
  */
 export async function streamSse(
   res: Response,
-  options: { requestId: string; lang: Lang; heartbeatMs: number },
+  options: { requestId: string; lang: Lang; heartbeatMs: number; sessionEnded?: AbortSignal },
   events: (signal: AbortSignal) => Promise<AsyncIterable<GenerationEvent>>,
 ): Promise<void> {
-  const { requestId, lang, heartbeatMs } = options;
-  const gone = new AbortController();
-  res.on('close', () => gone.abort());
-  const iterable = await events(gone.signal);
+  const { requestId, lang, heartbeatMs, sessionEnded } = options;
+  // `stop` ends this reader: the client left, or its session ended.
+  const stop = new AbortController();
+  let clientGone = false;
+  res.on('close', () => {
+    clientGone = true;
+    stop.abort();
+  });
+  const onSessionEnded = () => stop.abort();
+  if (sessionEnded?.aborted) stop.abort();
+  else sessionEnded?.addEventListener('abort', onSessionEnded, { once: true });
+  let iterable: AsyncIterable<GenerationEvent>;
+  try {
+    iterable = await events(stop.signal);
+  } catch (error) {
+    sessionEnded?.removeEventListener('abort', onSessionEnded);
+    throw error;
+  }
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -110,17 +134,22 @@ export async function streamSse(
   write(null);
   res.flushHeaders();
   const heartbeat = setInterval(() => write(': heartbeat\n\n'), heartbeatMs);
+  let terminal = false;
   try {
     for await (const event of iterable) {
-      if (gone.signal.aborted) break;
+      if (stop.signal.aborted) break;
+      terminal = event.type === 'end' || event.type === 'error';
       const flushed = write(sseFrame(event, lang));
-      if (!flushed && !(await drained(res, gone.signal, SLOW_READER_MS))) {
+      if (!flushed && !(await drained(res, stop.signal, SLOW_READER_MS))) {
         res.destroy();
         break;
       }
     }
+    if (sessionEnded?.aborted && !terminal && !clientGone && !res.destroyed)
+      write(sessionEndedFrame(lang));
   } finally {
     clearInterval(heartbeat);
+    sessionEnded?.removeEventListener('abort', onSessionEnded);
     res.end();
   }
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { RedisFallback } from '../../common/throttling/redis-fallback';
 import { isTerminal, type GenerationEvent, type GenerationEventBody } from './generation-events';
+import { SharedStreamReader } from './shared-stream-reader';
 
 /**
  * The numbered events of generations. The one writer of a generation appends; readers
@@ -9,6 +10,8 @@ import { isTerminal, type GenerationEvent, type GenerationEventBody } from './ge
  * process; in Redis (Streams) shared by replicas.
  */
 export interface StreamLog {
+  /** Whether other processes read this log (Redis): what a lost process streamed survives it. */
+  readonly shared: boolean;
   append(generationId: string, event: GenerationEventBody): Promise<GenerationEvent>;
   /** Events after `after`, then live ones, ending after the terminal event or on `signal`; null when unknown. */
   follow(
@@ -24,6 +27,21 @@ export interface StreamLog {
    * replicas hear of a generation only once they can read it.
    */
   announce?(channel: string, message: string): void;
+  /** Whether following the generation reads another process's writes (its writer may die). */
+  remote?(generationId: string): boolean;
+  /** Where shared: what the log holds of a generation whose writer is gone (null: nothing). */
+  orphan?(generationId: string): Promise<OrphanTail | null>;
+  /** Where shared: appends the terminal `event` (numbered by the caller) for a lost writer. */
+  endOrphan?(generationId: string, event: GenerationEvent): Promise<void>;
+}
+
+/** The shared log's copy of a generation whose writer is gone. */
+export interface OrphanTail {
+  /** The text of its content events, in order. */
+  content: string;
+  lastSeq: number;
+  /** Whether a terminal event is already there. */
+  ended: boolean;
 }
 
 export const STREAM_LOG = Symbol('StreamLog');
@@ -36,6 +54,7 @@ interface Stream {
 
 /** Keeps each generation's events in memory until `ttlMs` after its end. */
 export class MemoryStreamLog implements StreamLog {
+  readonly shared = false;
   private readonly streams = new Map<string, Stream>();
 
   constructor(private readonly ttlMs: number) {}
@@ -117,9 +136,6 @@ export interface Announcement {
   message: string;
 }
 
-/** How long a reader blocks on Redis before checking that the stream still exists. */
-const BLOCK_MS = 5000;
-
 /**
  * The log in Redis Streams (`gen:<id>`), so a generation running on one replica streams to
  * readers on any replica. Each entry holds one event as JSON; event numbers are given by the
@@ -127,13 +143,33 @@ const BLOCK_MS = 5000;
  * writer dies without ending one).
  */
 export class RedisStreamLog implements StreamLog {
+  readonly shared = true;
   private readonly written = new Map<string, number>();
+  /** Every reader of this process shares one blocking connection. */
+  private readonly reader: SharedStreamReader;
 
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
     private readonly orphanTtlSeconds = 24 * 3600,
-  ) {}
+    blockMs?: number,
+  ) {
+    this.reader = new SharedStreamReader(redis, blockMs);
+  }
+
+  remote(): boolean {
+    return true;
+  }
+
+  /** Readers following through Redis now. */
+  get readers(): number {
+    return this.reader.size;
+  }
+
+  /** Ends the readers and closes their connection (after the shutdown drain). */
+  onApplicationShutdown(): void {
+    this.reader.close();
+  }
 
   private key(generationId: string): string {
     return `gen:${generationId}`;
@@ -147,6 +183,25 @@ export class RedisStreamLog implements StreamLog {
 
   flush(): Promise<void> {
     return Promise.resolve();
+  }
+
+  async orphan(generationId: string): Promise<OrphanTail | null> {
+    const entries = await this.redis.xrange(this.key(generationId), '-', '+');
+    if (entries.length === 0) return null;
+    const tail: OrphanTail = { content: '', lastSeq: 0, ended: false };
+    for (const [, fields] of entries) {
+      const event = JSON.parse(fields[1]) as GenerationEvent;
+      // A stream written anew repeats events: each number counts once.
+      if (event.seq <= tail.lastSeq) continue;
+      tail.lastSeq = event.seq;
+      if (event.type === 'content') tail.content += event.content;
+      if (isTerminal(event)) tail.ended = true;
+    }
+    return tail;
+  }
+
+  endOrphan(generationId: string, event: GenerationEvent): Promise<void> {
+    return this.write(generationId, event);
   }
 
   /** Writes an event numbered by the caller (the tiered log numbers them in memory). */
@@ -200,54 +255,7 @@ export class RedisStreamLog implements StreamLog {
   ): Promise<AsyncIterable<GenerationEvent> | null> {
     const key = this.key(generationId);
     if ((await this.redis.exists(key)) === 0) return null;
-    const redis = this.redis;
-    return (async function* () {
-      // Blocking reads hold their connection: each reader gets its own, without the shared
-      // client's command timeout (shorter than a block) but given up a little after each block.
-      const reader = redis.duplicate({ commandTimeout: undefined, blockingTimeout: BLOCK_MS });
-      reader.on('error', () => undefined);
-      let disconnected = false;
-      // Once only: a second disconnect leaves an ioredis reconnect timer behind.
-      const stop = () => {
-        if (!disconnected) reader.disconnect();
-        disconnected = true;
-      };
-      signal?.addEventListener('abort', stop, { once: true });
-      try {
-        let lastId = '0-0';
-        // Each event number is passed on once: a stream written anew, or an event written
-        // twice (ioredis resends a write whose answer a dropped connection lost), repeats some.
-        let passed = after;
-        while (!signal?.aborted) {
-          let batch: [string, [string, string[]][]][] | null;
-          try {
-            batch = await reader.xread('COUNT', 500, 'BLOCK', BLOCK_MS, 'STREAMS', key, lastId);
-          } catch (error) {
-            if (signal?.aborted) return;
-            throw error;
-          }
-          if (!batch) {
-            if ((await redis.exists(key)) === 0) return;
-            continue;
-          }
-          for (const [, entries] of batch) {
-            for (const [id, fields] of entries) {
-              lastId = id;
-              const event = JSON.parse(fields[1]) as GenerationEvent;
-              // Already seen by the reader, but an end is still the end.
-              if (event.seq > passed) {
-                passed = event.seq;
-                yield event;
-              }
-              if (isTerminal(event)) return;
-            }
-          }
-        }
-      } finally {
-        signal?.removeEventListener('abort', stop);
-        stop();
-      }
-    })();
+    return this.reader.follow(key, after, signal);
   }
 }
 
@@ -278,6 +286,7 @@ interface Batch {
  * events), and readers elsewhere take up from there.
  */
 export class TieredStreamLog implements StreamLog {
+  readonly shared = true;
   private readonly logger = new Logger('StreamLog');
   /** Events waiting for the next write. */
   private next: Batch | null = null;
@@ -290,7 +299,7 @@ export class TieredStreamLog implements StreamLog {
 
   constructor(
     private readonly local: MemoryStreamLog,
-    private readonly shared: RedisStreamLog,
+    private readonly sharedLog: RedisStreamLog,
     /** Skips Redis at once while it is down (and for a moment after a failure). */
     private readonly redis: RedisFallback,
     private readonly retryMs = 1000,
@@ -330,13 +339,29 @@ export class TieredStreamLog implements StreamLog {
     if (this.local.has(generationId)) return this.local.follow(generationId, after, signal);
     // Another replica's (or an older) generation; with Redis away, the caller replays the store.
     return this.redis.run(
-      () => this.shared.follow(generationId, after, signal),
+      () => this.sharedLog.follow(generationId, after, signal),
       () => null,
     );
   }
 
   async flush(): Promise<void> {
     await Promise.all([this.writing?.written, this.next?.written]);
+  }
+
+  orphan(generationId: string): Promise<OrphanTail | null> {
+    return this.sharedLog.orphan(generationId);
+  }
+
+  remote(generationId: string): boolean {
+    return !this.local.has(generationId);
+  }
+
+  onApplicationShutdown(): void {
+    this.sharedLog.onApplicationShutdown();
+  }
+
+  endOrphan(generationId: string, event: GenerationEvent): Promise<void> {
+    return this.sharedLog.endOrphan(generationId, event);
   }
 
   /** Starts the next write now, or once the one under way is done and the interval has passed. */
@@ -378,7 +403,7 @@ export class TieredStreamLog implements StreamLog {
     );
     const copied = await this.redis.run(
       async () => {
-        await this.shared.writeBatch(writes, announcements);
+        await this.sharedLog.writeBatch(writes, announcements);
         return true;
       },
       () => false,
@@ -406,7 +431,7 @@ export class TieredStreamLog implements StreamLog {
       await new Promise((resolve) => setTimeout(resolve, this.retryMs).unref());
       const copied = await this.redis.run(
         async () => {
-          await this.shared.rewrite(generationId, this.local.events(generationId));
+          await this.sharedLog.rewrite(generationId, this.local.events(generationId));
           return true;
         },
         () => false,

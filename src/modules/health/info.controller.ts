@@ -1,7 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { SkipThrottle } from '@nestjs/throttler';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiRawResponse } from '../../common/openapi/decorators';
+import { ApiRateLimited, ApiRawResponse } from '../../common/openapi/decorators';
 import { Public, RawResponse } from '../../common/decorators/http.decorators';
 import { appVersion } from '../../common/app-version';
 import { AppConfig } from '../../config/app-config';
@@ -12,7 +11,9 @@ import { InfoModel } from './health.model';
 /** API.md §7: what this deployment is and can do, reported truthfully; no envelope. */
 @Public()
 @RawResponse()
-@SkipThrottle() // static deployment facts, polled by clients and probes: never rate limited
+// Counted by client address under `default` like any anonymous traffic (API.md §8); the
+// probes are /health*.
+@ApiRateLimited()
 @ApiTags('system')
 @Controller('info')
 export class InfoController {

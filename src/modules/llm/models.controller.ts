@@ -1,5 +1,4 @@
 import { Controller, Get } from '@nestjs/common';
-import { SkipThrottle } from '@nestjs/throttler';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopedResponse, ApiRateLimited } from '../../common/openapi/decorators';
 import { Public, ResponseMessage } from '../../common/decorators/http.decorators';
@@ -7,7 +6,8 @@ import { ModelResponse, toModelResponse } from './dto/model.response';
 import { ModelListModel } from './dto/model.model';
 import { ModelsCatalog } from './models.catalog';
 
-@SkipThrottle() // the static catalog, fetched by every client at start: never rate limited
+// Public, so counted by client address under `default` (API.md §8: everything that is not auth
+// or sending), like any anonymous traffic.
 @ApiTags('models')
 @ApiRateLimited()
 @Controller('models')

@@ -136,7 +136,21 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly orphansClosed = new Counter({
+    name: 'generation_orphans_closed_total',
+    help: 'Replies of a lost process (its lease expired) closed by the sweeper of this process.',
+    registers: [this.registry],
+  });
+
+  private readonly overruns = new Counter({
+    name: 'generation_overruns_total',
+    help: 'Replies cut because the provider streamed past the reserved max_tokens.',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+
   constructor(health: HealthService) {
+    this.orphansClosed.inc(0);
     for (const reason of ['queue_full', 'wait_timeout']) this.admissionSheds.inc({ reason }, 0);
     // Known windows start at 0, so rate() over them works before the first rejection.
     for (const window of QUOTA_WINDOWS) this.quotaRejections.inc({ window }, 0);
@@ -217,6 +231,16 @@ export class MetricsService {
     shed: (reason: string) => this.admissionSheds.inc({ reason }),
     queueDepth: (depth: number) => this.admissionQueue.set(depth),
   };
+
+  /** A reply of a lost process closed by the sweeper (GenerationLeases). */
+  generationOrphaned(): void {
+    this.orphansClosed.inc();
+  }
+
+  /** A reply cut at its reserved max_tokens: the provider ignored the limit. */
+  generationOverran(model: string): void {
+    this.overruns.inc({ model });
+  }
 
   rateLimitRejected(group: string): void {
     this.rateLimitRejections.inc({ group });

@@ -19,7 +19,7 @@ export interface ReserveInput {
   limits: QuotaLimits;
   /** Tokens wanted: prompt plus the reply budget. */
   wantTokens: number;
-  /** Fewest tokens worth granting: the prompt plus one reply token. */
+  /** Fewest tokens worth granting: the prompt plus the minimum reply (QuotaService.plan). */
   minTokens: number;
 }
 

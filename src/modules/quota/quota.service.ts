@@ -69,11 +69,14 @@ export class QuotaService {
 
   /**
    * What reserving a reply means for this user now: one request and `promptTokens +
-   * replyBudget` tokens (bounded by what is left, at least the prompt and one reply token).
+   * replyBudget` tokens, bounded by what is left — but never fewer than the prompt and a
+   * minimum reply (QUOTA_MIN_REPLY_TOKENS, or the send's own smaller budget): a send that
+   * would be granted a reply of a few tokens is refused instead of billed a request for it.
    * Run it with `reserve`, or inside a larger statement with `reserveSql` (a send does).
    */
   plan(user: QuotaUser, promptTokens: number, replyBudget: number): QuotaPlan {
     const windows = quotaWindows(new Date(), this.config.env.QUOTA_TIMEZONE);
+    const budget = Math.max(1, replyBudget);
     return {
       promptTokens,
       windows,
@@ -82,8 +85,8 @@ export class QuotaService {
         day: windows.day,
         month: windows.month,
         limits: this.limitsFor(user),
-        wantTokens: promptTokens + Math.max(1, replyBudget),
-        minTokens: promptTokens + 1,
+        wantTokens: promptTokens + budget,
+        minTokens: promptTokens + Math.min(budget, this.config.env.QUOTA_MIN_REPLY_TOKENS),
       },
     };
   }
@@ -115,8 +118,8 @@ export class QuotaService {
 
   /**
    * Holds one request and `promptTokens + replyBudget` tokens (bounded by what is left).
-   * Throws QUOTA_EXCEEDED naming the window and when it resets when there is no room for
-   * the prompt and at least one reply token.
+   * Throws QUOTA_EXCEEDED naming the window, when it resets and the tokens needed when there
+   * is no room for the prompt and the minimum reply (see `plan`).
    */
   async reserve(user: QuotaUser, promptTokens: number, replyBudget: number): Promise<Reservation> {
     const plan = this.plan(user, promptTokens, replyBudget);

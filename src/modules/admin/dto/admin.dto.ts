@@ -7,11 +7,10 @@ import {
   IsOptional,
   IsString,
   Matches,
-  MaxLength,
   ValidateIf,
 } from 'class-validator';
 import { QueryBoolean, QueryInt } from '../../../common/validation/query';
-import { NoNulCharacter } from '../../../common/validation/text';
+import { MaxCodePoints, NoNulCharacter } from '../../../common/validation/text';
 import { IsEmailAddress, IsNewPassword, IsUsername } from '../../../common/validation/user-fields';
 import { USER_ROLES, type UserRole } from '../../users/user.entity';
 
@@ -33,7 +32,7 @@ export class ListUsersQueryDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(254)
+  @MaxCodePoints(254)
   @NoNulCharacter()
   search?: string;
 

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
+import { CodePointLength, MaxCodePoints } from '../../../common/validation/text';
 import { Match } from '../../../common/validation/match.decorator';
 import {
   IsEmailAddress,
@@ -34,19 +35,19 @@ export class LoginDto {
     example: 'alice',
   })
   @IsString()
-  @Length(1, 254)
+  @CodePointLength(1, 254)
   username!: string;
 
   @ApiProperty({ type: String, format: 'password', minLength: 1, maxLength: PASSWORD_MAX })
   @IsString()
-  @Length(1, PASSWORD_MAX)
+  @CodePointLength(1, PASSWORD_MAX)
   password!: string;
 }
 
 export class RefreshDto {
   @ApiProperty({ type: String, minLength: 1, maxLength: 512 })
   @IsString()
-  @Length(1, 512)
+  @CodePointLength(1, 512)
   refresh_token!: string;
 }
 
@@ -58,7 +59,7 @@ export class LogoutDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(512)
+  @MaxCodePoints(512)
   refresh_token?: string;
 }
 
@@ -70,7 +71,7 @@ export class ForgotPasswordDto {
 export class ResetPasswordDto {
   @ApiProperty({ type: String, minLength: 1, maxLength: 512, description: 'From the e-mail.' })
   @IsString()
-  @Length(1, 512)
+  @CodePointLength(1, 512)
   token!: string;
 
   @IsNewPassword()

@@ -1,17 +1,19 @@
 import { Equals, IsInt, IsString, IsUUID, Min, ValidateBy, ValidateIf } from 'class-validator';
+import { codePointLength } from '../../../common/validation/text';
 import { SendMessageDto } from '../../generation/dto/send-message.dto';
 import type { ClientFrameType } from '../ws-events';
 
 /**
  * What a frame's `request_id` may be to be echoed back (and, on chat_message, kept as the
- * idempotency key): a string of 1 to 200 UTF-16 units without U+0000. Any other value is not
+ * idempotency key): a string of 1 to 200 characters (code points, as the key's column counts)
+ * without U+0000. Any other value is not
  * echoed; on chat_message it is refused.
  */
 export function isRequestId(value: unknown): value is string {
   return (
     typeof value === 'string' &&
     value.length > 0 &&
-    value.length <= 200 &&
+    codePointLength(value) <= 200 &&
     !value.includes('\u0000')
   );
 }

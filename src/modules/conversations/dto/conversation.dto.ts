@@ -1,8 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, ValidateIf } from 'class-validator';
 import { QueryBoolean, QueryInt } from '../../../common/validation/query';
-import { CodePointLength, NoNulCharacter } from '../../../common/validation/text';
+import { CodePointLength, MaxCodePoints, NoNulCharacter } from '../../../common/validation/text';
+import { MAX_SYSTEM_MESSAGE_CHARS } from '../conversation.entity';
 
 const trim = Transform(({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim() : value,
@@ -32,7 +33,7 @@ export class ListConversationsQueryDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   @NoNulCharacter()
   search?: string;
 }
@@ -59,13 +60,13 @@ export class CreateConversationDto {
   })
   @IsOptional()
   @IsString()
-  @Length(1, 100)
+  @CodePointLength(1, 100)
   model?: string;
 
-  @ApiPropertyOptional({ type: String, maxLength: 10_000 })
+  @ApiPropertyOptional({ type: String, maxLength: MAX_SYSTEM_MESSAGE_CHARS })
   @IsOptional()
   @IsString()
-  @MaxLength(10_000)
+  @MaxCodePoints(MAX_SYSTEM_MESSAGE_CHARS)
   @NoNulCharacter()
   system_message?: string;
 }

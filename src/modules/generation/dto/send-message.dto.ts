@@ -1,15 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Length,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 import { CodePointLength, NoNulCharacter } from '../../../common/validation/text';
 import { MAX_USER_MESSAGE_CHARS } from '../../messages/message.entity';
 
@@ -35,7 +25,7 @@ export class SendMessageDto {
   })
   @IsOptional()
   @IsString()
-  @Length(1, 100)
+  @CodePointLength(1, 100)
   model?: string;
 
   @ApiPropertyOptional({ type: Number, minimum: 0, maximum: 2, example: 0.7 })

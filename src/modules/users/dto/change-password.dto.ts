@@ -1,12 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
+import { IsString } from 'class-validator';
+import { CodePointLength } from '../../../common/validation/text';
 import { Match } from '../../../common/validation/match.decorator';
 import { IsNewPassword, PASSWORD_MAX } from '../../../common/validation/user-fields';
 
 export class ChangePasswordDto {
   @ApiProperty({ type: String, format: 'password', minLength: 1, maxLength: PASSWORD_MAX })
   @IsString()
-  @Length(1, PASSWORD_MAX)
+  @CodePointLength(1, PASSWORD_MAX)
   current_password!: string;
 
   @IsNewPassword()

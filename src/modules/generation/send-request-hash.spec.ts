@@ -1,0 +1,42 @@
+import type { SendMessageDto } from './dto/send-message.dto';
+import { sendRequestHash } from './send-request-hash';
+
+const body = (b: Partial<SendMessageDto> & Record<string, unknown>) => b as SendMessageDto;
+
+describe(sendRequestHash.name, () => {
+  const base = body({ content: 'hello', temperature: 0.5, max_tokens: 100, model: 'gpt-4' });
+
+  it('is a SHA-256 in hex', () => {
+    expect(sendRequestHash(base)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('ignores field order, an explicit default role, and how the answer is delivered', () => {
+    const same = [
+      body({ model: 'gpt-4', max_tokens: 100, temperature: 0.5, content: 'hello' }),
+      body({ ...base, role: 'user' }),
+      body({ ...base, stream: true }),
+      body({ ...base, stream: false }),
+      // A WebSocket chat_message carries its own fields besides the body.
+      body({ ...base, type: 'chat_message', request_id: 'r-1', conversation_id: 'c-1' }),
+    ];
+    for (const b of same) expect(sendRequestHash(b)).toBe(sendRequestHash(base));
+  });
+
+  it.each<[string, Partial<SendMessageDto>]>([
+    ['content', { content: 'hello!' }],
+    ['content with a trailing space', { content: 'hello ' }],
+    ['temperature', { temperature: 0.6 }],
+    ['max_tokens', { max_tokens: 101 }],
+    ['model', { model: 'gpt-3.5-turbo' }],
+    ['an absent model', { model: undefined }],
+    ['an absent temperature', { temperature: undefined }],
+  ])('changes with %s', (_what, change) => {
+    expect(sendRequestHash(body({ ...base, ...change }))).not.toBe(sendRequestHash(base));
+  });
+
+  it('cannot be confused by text that looks like the next field', () => {
+    const a = body({ content: 'a","user', model: 'b' });
+    const b = body({ content: 'a', model: 'user","b' });
+    expect(sendRequestHash(a)).not.toBe(sendRequestHash(b));
+  });
+});
