@@ -96,11 +96,10 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
     writeError(error, req, res, logger),
   );
 
-  // WebSocket frames all go to the chat gateway's one handler, which parses and routes them itself
-  // (a malformed frame gets an error frame there instead of being dropped).
-  app.useWebSocketAdapter(
-    new AppWsAdapter(app, { messageParser: (data: unknown) => ({ event: 'frame', data }) }),
-  );
+  // Nest routes no WebSocket frame: the chat gateway reads its sockets' frames itself, so that
+  // each one is bounded and metered before anything else runs for it (a flood of frames must not
+  // pay Nest's guard/interceptor pipeline per frame), and parses and routes them.
+  app.useWebSocketAdapter(new AppWsAdapter(app, { messageParser: () => undefined }));
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalInterceptors(new EnvelopeInterceptor(app.get(Reflector)));

@@ -191,6 +191,12 @@ export class Env {
   @Min(1)
   RATE_LIMIT_DEFAULT = 100;
 
+  /** Resumes of a reply per user per minute, one budget for the SSE resume route and WebSocket `resume`. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_RESUMES = 100;
+
   /**
    * Per minute, per session and client IP: the routes an owner needs to take back an account
    * (logout, change-password, GET/DELETE /auth/sessions), outside `default` so a stolen session
@@ -310,6 +316,38 @@ export class Env {
   @IsInt()
   @Min(100)
   WS_HEARTBEAT_MS = 30_000;
+
+  /**
+   * WebSocket frames per user per minute, over all of the user's sockets (and replicas, with
+   * Redis): `ping` frames, and every other frame (malformed ones included).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WS_RATE_LIMIT_PINGS = 600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WS_RATE_LIMIT_FRAMES = 120;
+
+  /** Frames of one socket waiting to be handled; more are refused (RATE_LIMIT_EXCEEDED). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WS_MAX_QUEUED_FRAMES = 32;
+
+  /** Frames of one socket refused for a limit within a minute before the socket is closed (1008). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WS_MAX_REFUSALS = 20;
+
+  /** Open sockets per user (across replicas with Redis); the upgrade of one more is refused (429). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WS_MAX_SOCKETS_PER_USER = 20;
 
   /** Cap on a JSON request body, in bytes. */
   @Transform(toInt)

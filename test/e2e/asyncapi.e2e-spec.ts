@@ -6,6 +6,7 @@ import {
   CLIENT_FRAME_TYPES,
   SERVER_FRAME_TYPES,
   WS_CLOSE_GOING_AWAY,
+  WS_CLOSE_POLICY,
   WS_CLOSE_UNAUTHORIZED,
   WS_MAX_FRAME_BYTES,
 } from '../../src/modules/chat/ws-events';
@@ -81,6 +82,16 @@ describe('docs/asyncapi.yaml', () => {
     const text = (DOC.channels.chat.description as string).replace(/\s+/g, ' ');
     expect(text).toContain(`${WS_CLOSE_UNAUTHORIZED} when`);
     expect(text).toContain(`${WS_CLOSE_GOING_AWAY} when`);
+    expect(text).toContain(`${WS_CLOSE_POLICY} when`);
+    for (const key of [
+      'WS_RATE_LIMIT_PINGS',
+      'WS_RATE_LIMIT_FRAMES',
+      'WS_MAX_QUEUED_FRAMES',
+      'WS_MAX_REFUSALS',
+      'WS_MAX_SOCKETS_PER_USER',
+      'RATE_LIMIT_RESUMES',
+    ])
+      expect(text).toContain(key);
     expect(text).toContain(`1009 for a frame larger than ${WS_MAX_FRAME_BYTES / 1024} KiB`);
   });
 

@@ -45,6 +45,10 @@ export async function bootApp(
     RATE_LIMIT_AUTH: '100000',
     RATE_LIMIT_MESSAGES: '100000',
     RATE_LIMIT_DEFAULT: '100000',
+    RATE_LIMIT_RESUMES: '100000',
+    WS_RATE_LIMIT_PINGS: '1000000',
+    WS_RATE_LIMIT_FRAMES: '1000000',
+    WS_MAX_SOCKETS_PER_USER: '100000',
     RATE_LIMIT_RECOVERY: '100000',
     // Suites ask for several reset mails in a row; the cooldown's own tests set it.
     PASSWORD_RESET_MAIL_COOLDOWN_SECONDS: '0',

@@ -87,6 +87,10 @@ const MESSAGES = {
   'error.route_not_found': { en: 'Route not found', zh: '接口不存在' },
   'error.quota': { en: 'Quota exceeded', zh: '配额已用完' },
   'error.rate_limit': { en: 'Too many requests', zh: '请求过于频繁' },
+  'error.ws_queue_full': {
+    en: 'Too many frames waiting on this socket; wait for the answers before sending more',
+    zh: '该连接上待处理的帧过多，请等待响应后再发送',
+  },
   'error.login_locked': {
     en: 'Too many failed logins for this account; try again later',
     zh: '该账号登录失败次数过多，请稍后再试',

@@ -8,10 +8,13 @@ export const RATE_LIMIT_STORAGE = Symbol('RateLimitStorage');
 /**
  * Named budgets: `auth` (auth routes, per client IP and per account name), `default` (every
  * other route, per user or per IP when anonymous), `messages` (sending, per user, one budget
- * shared by REST sends, SSE streams and WebSocket chat_message) and `recovery` (logout,
- * change-password, the session list and revoke; per session and client IP).
+ * shared by REST sends, SSE streams and WebSocket chat_message), `recovery` (logout,
+ * change-password, the session list and revoke; per session and client IP), `resumes`
+ * (resuming a reply, per user, the SSE resume route and WebSocket `resume` together), and the
+ * WebSocket frame budgets per user: `ws_pings` (ping frames) and `ws_frames` (every other frame).
  */
-export type RateLimitGroup = 'messages' | 'auth' | 'default' | 'recovery';
+export type RateLimitGroup =
+  'messages' | 'auth' | 'default' | 'recovery' | 'resumes' | 'ws_pings' | 'ws_frames';
 
 /** API.md §8 counts per minute. */
 export const RATE_LIMIT_WINDOW_MS = 60_000;

@@ -35,3 +35,9 @@ export const MessageRateLimit = () => SkipThrottle({ default: true });
  */
 export const RecoveryRateLimit = () =>
   applyDecorators(SetMetadata(RECOVERY_RATE_LIMIT, true), SkipThrottle({ default: true }));
+
+/**
+ * Resuming a reply's stream: limited by the `resumes` budget (ResumeBudget, shared with the
+ * WebSocket `resume` frame), not by `default`.
+ */
+export const ResumeRateLimit = () => SkipThrottle({ default: true });

@@ -13,6 +13,7 @@ import { AppConfig } from '../../config/app-config';
 import { FallbackThrottlerStorage } from './fallback-throttler-storage';
 import { RATE_LIMIT_STORAGE, RATE_LIMIT_WINDOW_MS, RateLimiter } from './rate-limiter';
 import { RedisFallback } from './redis-fallback';
+import { ResumeBudget } from './resume-budget';
 
 /** The Redis connection of rate limits and login lockouts, or null without REDIS_URL. */
 export const RATE_LIMIT_REDIS = Symbol('RateLimitRedis');
@@ -75,8 +76,9 @@ function createRateLimitRedis(url: string): Redis {
         ),
     },
     RateLimiter,
+    ResumeBudget,
   ],
-  exports: [RATE_LIMIT_REDIS, RATE_LIMIT_STORAGE, RateLimiter],
+  exports: [RATE_LIMIT_REDIS, RATE_LIMIT_STORAGE, RateLimiter, ResumeBudget],
 })
 export class ThrottlingModule implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(RATE_LIMIT_REDIS) private readonly redis: Redis | null) {}

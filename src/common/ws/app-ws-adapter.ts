@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
 
 /** At most one warning per this period about misbehaving WebSocket clients. */
@@ -22,6 +24,19 @@ export class AppWsAdapter extends WsAdapter {
     );
     server.on('error', (error: Error) => this.wsLogger.error(error));
     return server;
+  }
+
+  /**
+   * A gateway without message handlers (the chat gateway reads its sockets itself) gets no
+   * per-message pipeline at all: nothing runs per frame on its behalf.
+   */
+  override bindMessageHandlers(
+    client: WebSocket,
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    if (handlers.length === 0) return;
+    super.bindMessageHandlers(client, handlers, transform);
   }
 
   private clientError(error: Error & { code?: string }): void {

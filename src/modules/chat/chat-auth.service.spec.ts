@@ -9,6 +9,7 @@ import type { AuthUser } from '../auth/auth-user';
 import type { AccessTokenVerifier, VerifiedAccess } from '../auth/access-token.verifier';
 import { ChatAuthService, credentialsOf } from './chat-auth.service';
 import { ChatSocket } from './chat-socket';
+import { ChatSocketSlots } from './chat-socket-slots';
 import { aHandshake, aUser, FakeWs } from './testing/chat-fakes';
 import { WS_CLOSE_UNAUTHORIZED } from './ws-events';
 import type { WsTickets } from './ws-tickets';
@@ -68,20 +69,29 @@ describe(credentialsOf.name, () => {
 
 describe(ChatAuthService.name, () => {
   const config = new AppConfig(
-    validateEnv({ JWT_SECRET: 'x'.repeat(40), CORS_ORIGINS: ALLOWED, JWT_ACCESS_TTL: '600' }),
+    validateEnv({
+      JWT_SECRET: 'x'.repeat(40),
+      CORS_ORIGINS: ALLOWED,
+      JWT_ACCESS_TTL: '600',
+      WS_MAX_SOCKETS_PER_USER: '2',
+    }),
   );
   let user: AuthUser;
   let f: ReturnType<typeof fakes>;
+  let slots: ChatSocketSlots;
   let auth: ChatAuthService;
 
   beforeEach(() => {
     user = aUser();
     f = fakes(user);
+    // The real slots without Redis: this process's count.
+    slots = new ChatSocketSlots(config, null);
     auth = new ChatAuthService(
       config,
       f.verifier,
       f.wsTickets,
       f.shutdown as unknown as ShutdownService,
+      slots,
     );
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
   });
@@ -113,7 +123,31 @@ describe(ChatAuthService.name, () => {
       f.tokens.set('good', { user, expiresAt: 1_900_000_000_000 });
       const req = upgrade('/ws?token=good', { 'accept-language': 'zh-CN' });
       expect(await verify(req)).toEqual([true, undefined]);
-      expect(auth.takeHandshake(req)).toEqual({ user, lang: 'zh', expiresAt: 1_900_000_000_000 });
+      const handshake = auth.takeHandshake(req);
+      expect(handshake).toEqual({
+        user,
+        lang: 'zh',
+        expiresAt: 1_900_000_000_000,
+        socketId: expect.any(String),
+      });
+      // The socket's slot is held under the id it will have.
+      expect(slots.countLocal(user.id)).toBe(1);
+    });
+
+    it('refuses with 429 the upgrade of a user who has WS_MAX_SOCKETS_PER_USER sockets, until one closes', async () => {
+      f.tokens.set('good', { user, expiresAt: Date.now() + 60_000 });
+      const first = upgrade('/ws?token=good');
+      expect(await verify(first)).toEqual([true, undefined]);
+      expect(await verify(upgrade('/ws?token=good'))).toEqual([true, undefined]);
+      const third = upgrade('/ws?token=good');
+      expect(await verify(third)).toEqual([false, 429]);
+      expect(auth.takeHandshake(third)).toBeUndefined();
+      // Another user is not held up by this one's sockets.
+      const other = aUser();
+      f.tokens.set('other', { user: other, expiresAt: Date.now() + 60_000 });
+      expect(await verify(upgrade('/ws?token=other'))).toEqual([true, undefined]);
+      slots.release(user.id, auth.takeHandshake(first)!.socketId!);
+      expect(await verify(upgrade('/ws?token=good'))).toEqual([true, undefined]);
     });
 
     it("accepts a ticket once, for an access token's lifetime", async () => {

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { VerifyClientCallbackAsync, WebSocketServer as WsServer } from 'ws';
 import { AppError } from '../../common/errors/app-error';
@@ -8,6 +9,7 @@ import { sanitizeUrl } from '../../common/logging/redact';
 import { AppConfig } from '../../config/app-config';
 import { AccessTokenVerifier } from '../auth/access-token.verifier';
 import type { ChatSocket, Handshake } from './chat-socket';
+import { ChatSocketSlots } from './chat-socket-slots';
 import { WS_CLOSE_UNAUTHORIZED } from './ws-events';
 import { WsTickets } from './ws-tickets';
 
@@ -46,6 +48,7 @@ export class ChatAuthService {
     private readonly verifier: AccessTokenVerifier,
     private readonly tickets: WsTickets,
     private readonly shutdown: ShutdownService,
+    private readonly slots: ChatSocketSlots,
   ) {}
 
   /** Makes the server check every upgrade (verifyClient) and accept the `bearer` subprotocol. */
@@ -57,7 +60,10 @@ export class ChatAuthService {
       protocols.has(BEARER_PROTOCOL) ? BEARER_PROTOCOL : false;
   }
 
-  /** Authenticates an upgrade: a draining replica answers 503, a foreign Origin 403, bad credentials 401. */
+  /**
+   * Authenticates an upgrade: a draining replica answers 503, a foreign Origin 403, bad
+   * credentials 401, and a user who already has WS_MAX_SOCKETS_PER_USER sockets open 429.
+   */
   verifyClient(info: VerifyInfo, done: VerifyDone): void {
     // A draining replica takes no new sockets: they would be closed with 1001 shortly.
     if (this.shutdown.draining) return done(false, 503, 'Service Unavailable');
@@ -65,16 +71,28 @@ export class ChatAuthService {
     if (origins.length > 0 && info.origin && !origins.includes(info.origin))
       return done(false, 403, 'Forbidden');
     this.authenticate(info.req).then(
-      (handshake) => {
-        this.handshakes.set(info.req, handshake);
-        done(true);
-      },
+      (handshake) => this.admit(info.req, handshake, done),
       () => {
         // The URL may carry the (bad) credentials: only its redacted form is logged.
         this.logger.log({ url: sanitizeUrl(info.req.url) }, 'websocket refused: unauthorized');
         done(false, 401, 'Unauthorized');
       },
     );
+  }
+
+  /** An authenticated upgrade takes one of its user's socket slots, or is refused with 429. */
+  private admit(req: IncomingMessage, handshake: Handshake, done: VerifyDone): Promise<void> {
+    const { user, socketId } = handshake;
+    return this.slots.acquire(user.id, socketId!).then((held) => {
+      if (!held) {
+        const max = this.config.env.WS_MAX_SOCKETS_PER_USER;
+        // Debug: a client retrying in a loop would otherwise write a line per attempt.
+        this.logger.debug({ user_id: user.id, max }, 'websocket refused: too many sockets');
+        return done(false, 429, 'Too Many Requests');
+      }
+      this.handshakes.set(req, handshake);
+      done(true);
+    });
   }
 
   /** The handshake verifyClient accepted for this upgrade, once; undefined when none was. */
@@ -118,10 +136,11 @@ export class ChatAuthService {
       if (!holder) throw AppError.unauthenticated('error.invalid_token');
       const user = await this.verifier.sessionUser(holder.userId, holder.sessionId);
       // A ticket stands for a session, not a token: the socket gets an access token's lifetime.
-      return { user, lang, expiresAt: Date.now() + this.config.accessTtlSeconds * 1000 };
+      const expiresAt = Date.now() + this.config.accessTtlSeconds * 1000;
+      return { user, lang, expiresAt, socketId: randomUUID() };
     }
     if (!token) throw AppError.unauthenticated();
     const { user, expiresAt } = await this.verifier.verify(token);
-    return { user, lang, expiresAt };
+    return { user, lang, expiresAt, socketId: randomUUID() };
   }
 }

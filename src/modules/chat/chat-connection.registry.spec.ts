@@ -1,5 +1,8 @@
+import { AppConfig } from '../../config/app-config';
+import { validateEnv } from '../../config/env';
 import type { MetricsService } from '../metrics/metrics.service';
 import { ChatConnectionRegistry } from './chat-connection.registry';
+import { ChatSocketSlots } from './chat-socket-slots';
 import { aHandshake, aUser, FakeWs } from './testing/chat-fakes';
 import { WS_CLOSE_UNAUTHORIZED } from './ws-events';
 
@@ -16,16 +19,20 @@ function fakeMetrics() {
 describe(ChatConnectionRegistry.name, () => {
   let registry: ChatConnectionRegistry;
   let gauge: { open: number };
+  let slots: ChatSocketSlots;
 
   beforeEach(() => {
     const fake = fakeMetrics();
     gauge = fake.gauge;
-    registry = new ChatConnectionRegistry(fake.metrics);
+    // The real slots without Redis (this process's count), as the upgrade takes them.
+    slots = new ChatSocketSlots(new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(40) })), null);
+    registry = new ChatConnectionRegistry(fake.metrics, slots);
   });
   afterEach(() => registry.onModuleDestroy());
 
   const connect = (handshake = aHandshake()) => {
     const ws = new FakeWs();
+    void slots.acquire(handshake.user.id, handshake.socketId!);
     return { ws, socket: registry.add(ws.asWebSocket, handshake) };
   };
 
@@ -52,10 +59,12 @@ describe(ChatConnectionRegistry.name, () => {
       expect([...registry.ofUser(user.id)]).toEqual([second.socket]);
       expect(registry.remove(first.ws.asWebSocket)).toBeUndefined();
       expect(registry.get(first.ws.asWebSocket)).toBeUndefined();
+      expect(slots.countLocal(user.id)).toBe(1);
       registry.remove(second.ws.asWebSocket);
       expect([...registry.ofUser(user.id)]).toEqual([]);
       expect([...registry.all()]).toEqual([]);
       expect(gauge.open).toBe(0);
+      expect(slots.countLocal(user.id)).toBe(0);
     });
 
     it('ignores a socket never added (refused at its connection)', () => {
@@ -86,7 +95,7 @@ describe(ChatConnectionRegistry.name, () => {
       const { socket } = connect();
       connect();
       expect(registry.anyFollowing()).toBe(false);
-      socket.following.add('m-1');
+      socket.following.set('m-1', new AbortController());
       expect(registry.anyFollowing()).toBe(true);
     });
   });
@@ -102,6 +111,20 @@ describe(ChatConnectionRegistry.name, () => {
       expect(answering.ws.pings).toBe(2);
       expect(answering.ws.terminated).toBe(false);
       expect(silent.ws.terminated).toBe(true);
+    });
+
+    it('keeps the slots of the sockets that answered past their expiry; a dropped one lapses', () => {
+      jest.useFakeTimers();
+      const answering = connect();
+      const silent = connect();
+      registry.checkAlive();
+      answering.ws.emit('pong');
+      jest.advanceTimersByTime(slots.ttlMs - 1000);
+      registry.checkAlive(); // silent is terminated: it closes later; its slot is not renewed
+      jest.advanceTimersByTime(2000);
+      expect(slots.countLocal(answering.socket.user.id)).toBe(1);
+      expect(slots.countLocal(silent.socket.user.id)).toBe(0);
+      jest.useRealTimers();
     });
   });
 

@@ -2,15 +2,17 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { WebSocket } from 'ws';
 import type { BusEvents } from '../../redis/event-bus';
 import { MetricsService } from '../metrics/metrics.service';
-import { ChatSocket, Handshake } from './chat-socket';
+import { ChatSocket, Handshake, SocketLimits } from './chat-socket';
+import { ChatSocketSlots } from './chat-socket-slots';
 import { WS_CLOSE_UNAUTHORIZED } from './ws-events';
 
 const NONE: ReadonlySet<ChatSocket> = new Set();
 
 /**
  * This process's open chat sockets, by user: a socket is added once its handshake is
- * authenticated and removed when it closes. It keeps them alive (heartbeat) and closes them
- * for the gateway (revoked sessions, shutdown).
+ * authenticated (and has its slot under WS_MAX_SOCKETS_PER_USER) and removed when it closes,
+ * giving its slot back. It keeps them alive (heartbeat, which also keeps their slots) and
+ * closes them for the gateway (revoked sessions, shutdown).
  */
 @Injectable()
 export class ChatConnectionRegistry implements OnModuleDestroy {
@@ -18,14 +20,17 @@ export class ChatConnectionRegistry implements OnModuleDestroy {
   private readonly bySocket = new WeakMap<WebSocket, ChatSocket>();
   private heartbeat?: NodeJS.Timeout;
 
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly slots: ChatSocketSlots,
+  ) {}
 
   onModuleDestroy(): void {
     clearInterval(this.heartbeat);
   }
 
-  add(ws: WebSocket, handshake: Handshake): ChatSocket {
-    const socket = new ChatSocket(ws, handshake);
+  add(ws: WebSocket, handshake: Handshake, limits?: SocketLimits): ChatSocket {
+    const socket = new ChatSocket(ws, handshake, limits);
     this.bySocket.set(ws, socket);
     let sockets = this.byUser.get(socket.user.id);
     if (!sockets) this.byUser.set(socket.user.id, (sockets = new Set()));
@@ -41,6 +46,7 @@ export class ChatConnectionRegistry implements OnModuleDestroy {
     if (!socket) return undefined;
     this.bySocket.delete(ws);
     this.metrics.wsDisconnected();
+    this.slots.release(socket.user.id, socket.id);
     socket.dispose();
     const sockets = this.byUser.get(socket.user.id);
     sockets?.delete(socket);
@@ -74,8 +80,9 @@ export class ChatConnectionRegistry implements OnModuleDestroy {
     this.heartbeat.unref();
   }
 
-  /** Pings every socket; one that did not answer the previous ping is dropped. */
+  /** Pings every socket; one that did not answer the previous ping is dropped. The others keep their slots. */
   checkAlive(): void {
+    const kept: { userId: string; socketId: string }[] = [];
     for (const socket of this.all()) {
       if (!socket.alive) {
         socket.ws.terminate();
@@ -83,7 +90,9 @@ export class ChatConnectionRegistry implements OnModuleDestroy {
       }
       socket.alive = false;
       socket.ws.ping();
+      kept.push({ userId: socket.user.id, socketId: socket.id });
     }
+    void this.slots.refresh(kept);
   }
 
   closeAll(code: number, reason: string): void {

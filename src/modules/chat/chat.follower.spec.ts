@@ -10,47 +10,90 @@ const MESSAGE = randomUUID();
 const CONVERSATION = randomUUID();
 const USER_MESSAGE = randomUUID();
 
-/** One reply's log as the in-memory stream log holds it: the same event objects for every reader. */
-function aReply(texts: string[], last: 'end' | 'error' = 'end'): GenerationEvent[] {
-  const bodies = [
-    {
-      type: 'start' as const,
-      message_id: MESSAGE,
-      conversation_id: CONVERSATION,
-      user_message_id: USER_MESSAGE,
-    },
-    ...texts.map((content) => ({ type: 'content' as const, content })),
-    last === 'end'
-      ? {
-          type: 'end' as const,
-          usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
-          stopped: false,
-        }
-      : {
-          type: 'error' as const,
-          error: {
-            code: 'OPENAI_API_ERROR' as const,
-            messageKey: 'error.internal' as const,
-          },
-        },
-  ];
-  return bodies.map((body, i) => ({ ...body, seq: i + 1 }));
+type EventBody = GenerationEvent extends infer E
+  ? E extends unknown
+    ? Omit<E, 'seq'>
+    : never
+  : never;
+
+/**
+ * One reply's log as the in-memory stream log holds it: the same event objects for every
+ * reader, read live until the terminal event or the reader's signal (like the real one, it
+ * hands over the events it has without looking at the signal between them).
+ */
+class ReplyLog {
+  readonly events: GenerationEvent[] = [];
+  private readonly waiters = new Set<() => void>();
+
+  append(...bodies: EventBody[]): void {
+    for (const body of bodies) this.events.push({ ...body, seq: this.events.length + 1 });
+    for (const wake of this.waiters) wake();
+    this.waiters.clear();
+  }
+
+  async *read(after: number, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
+    let next = after;
+    while (!signal?.aborted) {
+      while (next < this.events.length) {
+        const event = this.events[next++];
+        yield await Promise.resolve(event);
+        if (event.type === 'end' || event.type === 'error') return;
+      }
+      await new Promise<void>((resolve) => {
+        this.waiters.add(resolve);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+  }
 }
 
-/** GenerationService as the follower uses it: the log of each known reply, read from the start. */
-function fakeGeneration(logs: Map<string, GenerationEvent[]>): GenerationService {
-  const generation: Pick<GenerationService, 'followStarted'> = {
-    followStarted: (messageId: string, after: number) => {
-      const events = logs.get(messageId);
-      if (!events) return Promise.reject(AppError.notFound());
-      return Promise.resolve(
-        (async function* () {
-          for (const event of events) if (event.seq > after) yield await Promise.resolve(event);
-        })(),
-      );
+const START: EventBody = {
+  type: 'start',
+  message_id: MESSAGE,
+  conversation_id: CONVERSATION,
+  user_message_id: USER_MESSAGE,
+};
+const END: EventBody = {
+  type: 'end',
+  usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+  stopped: false,
+};
+
+function aReply(texts: string[], last: 'end' | 'error' = 'end'): ReplyLog {
+  const log = new ReplyLog();
+  log.append(
+    START,
+    ...texts.map((content): EventBody => ({ type: 'content', content })),
+    last === 'end'
+      ? END
+      : { type: 'error', error: { code: 'OPENAI_API_ERROR', messageKey: 'error.internal' } },
+  );
+  return log;
+}
+
+/**
+ * GenerationService as the follower uses it: the log of each known reply. `follow` checks
+ * ownership first (a reply in `foreign` is another user's: 404), as the real one does.
+ */
+function fakeGeneration(logs: Map<string, ReplyLog>, foreign: Set<string>) {
+  const calls = { follow: 0, followStarted: 0 };
+  const read = (messageId: string, after: number, signal?: AbortSignal) => {
+    const log = logs.get(messageId);
+    if (!log) return Promise.reject(AppError.notFound());
+    return Promise.resolve(log.read(after, signal));
+  };
+  const generation: Pick<GenerationService, 'follow' | 'followStarted'> = {
+    followStarted: (messageId, after, signal) => {
+      calls.followStarted += 1;
+      return read(messageId, after, signal);
+    },
+    follow: (_actor, messageId, after, signal) => {
+      calls.follow += 1;
+      if (foreign.has(messageId)) return Promise.reject(AppError.notFound());
+      return read(messageId, after, signal);
     },
   };
-  return generation as GenerationService;
+  return { generation: generation as GenerationService, calls };
 }
 
 /** Resolves once the socket follows nothing any more. */
@@ -61,13 +104,18 @@ async function settled(socket: ChatSocket): Promise<void> {
 }
 
 describe(ChatFollower.name, () => {
-  let logs: Map<string, GenerationEvent[]>;
+  let logs: Map<string, ReplyLog>;
+  let foreign: Set<string>;
   let follower: ChatFollower;
+  let calls: { follow: number; followStarted: number };
   let serializations: number;
 
   beforeEach(() => {
     logs = new Map([[MESSAGE, aReply(['Hel', 'lo', '!'])]]);
-    follower = new ChatFollower(fakeGeneration(logs));
+    foreign = new Set();
+    const fake = fakeGeneration(logs, foreign);
+    calls = fake.calls;
+    follower = new ChatFollower(fake.generation);
     // Every frame serialized stamps one timestamp: counting them counts serializations.
     serializations = 0;
     jest
@@ -131,7 +179,7 @@ describe(ChatFollower.name, () => {
       follower.follow(early.socket, MESSAGE, 0);
       await settled(early.socket);
       const late = aSocket();
-      follower.follow(late.socket, MESSAGE, 2, 'again');
+      follower.follow(late.socket, MESSAGE, 2);
       await settled(late.socket);
       expect(late.ws.sent).toEqual(early.ws.sent.slice(2));
       expect(serializations).toBe(1 + 4);
@@ -160,18 +208,13 @@ describe(ChatFollower.name, () => {
       expect(tabError).not.toHaveProperty('request_id');
     });
 
-    it('follows a reply once per socket, unless asked again (a resume replays it)', async () => {
+    it('follows a reply once per socket', async () => {
       const { ws, socket } = aSocket();
       follower.follow(socket, MESSAGE, 0);
       follower.follow(socket, MESSAGE, 0);
       await settled(socket);
       expect(ws.frames.map((f) => f.seq)).toEqual([1, 2, 3, 4, 5]);
-      follower.follow(socket, MESSAGE, 0);
-      follower.follow(socket, MESSAGE, 3, undefined, true);
-      await settled(socket);
-      // Two followers of the same reply now: their frames interleave, each in order.
-      const again = ws.frames.slice(5).map((f) => f.seq);
-      expect(again.sort()).toEqual([1, 2, 3, 4, 4, 5, 5]);
+      expect(calls.followStarted).toBe(1);
     });
 
     it('answers a reply it cannot read with an error frame naming it', async () => {
@@ -209,6 +252,101 @@ describe(ChatFollower.name, () => {
       ws.pendingWrites.shift()!();
       await settled(socket);
       expect(ws.sent).toHaveLength(5);
+    });
+  });
+  describe('resume', () => {
+    /** Lets the background follows run until nothing moves. */
+    const drain = async () => {
+      for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    it('checks ownership through GenerationService.follow and throws its refusal, sending nothing', async () => {
+      const { ws, socket } = aSocket();
+      foreign.add(MESSAGE);
+      await expect(follower.resume(socket, MESSAGE, 0, 'r')).rejects.toMatchObject({
+        code: 'RESOURCE_NOT_FOUND',
+      });
+      expect(socket.following.size).toBe(0);
+      expect(ws.sent).toEqual([]);
+    });
+
+    it('sends the frames after `after`, then the live ones, with the request id on message_start', async () => {
+      const live = new ReplyLog();
+      live.append(START, { type: 'content', content: 'a' });
+      logs.set(MESSAGE, live);
+      const { ws, socket } = aSocket();
+      await follower.resume(socket, MESSAGE, 0, 'again');
+      await drain();
+      live.append({ type: 'content', content: 'b' }, END);
+      await settled(socket);
+      expect(ws.frames.map((f) => f.seq)).toEqual([1, 2, 3, 4]);
+      expect(ws.frames[0].request_id).toBe('again');
+      expect(calls).toEqual({ follow: 1, followStarted: 0 });
+    });
+
+    it('replaces a follow of the same reply on the socket: no frame comes twice', async () => {
+      const live = new ReplyLog();
+      live.append(START, { type: 'content', content: 'a' });
+      logs.set(MESSAGE, live);
+      const { ws, socket } = aSocket();
+      follower.follow(socket, MESSAGE, 0);
+      await drain();
+      expect(ws.frames.map((f) => f.seq)).toEqual([1, 2]);
+      const first = socket.following.get(MESSAGE);
+      await follower.resume(socket, MESSAGE, 1);
+      await drain();
+      await follower.resume(socket, MESSAGE, 1);
+      expect(first?.signal.aborted).toBe(true);
+      expect(socket.following.size).toBe(1);
+      await drain();
+      live.append({ type: 'content', content: 'b' }, END);
+      await settled(socket);
+      // The first follow, then one replay of seq 2 per resume (the second ends the first
+      // resume's follow), then each live event once.
+      expect(ws.frames.map((f) => f.seq)).toEqual([1, 2, 2, 2, 3, 4]);
+    });
+
+    it('a replaced follow sends nothing more, not even events the log had already handed over', async () => {
+      const { ws, socket } = aSocket();
+      // The first follow is held writing message_start; the log has the whole reply.
+      ws.holdWrites = true;
+      ws.bufferedAmount = WS_HIGH_WATER_BYTES;
+      follower.follow(socket, MESSAGE, 0);
+      await drain();
+      expect(ws.sent).toHaveLength(1);
+      ws.bufferedAmount = 0;
+      await follower.resume(socket, MESSAGE, 5);
+      ws.pendingWrites.shift()!();
+      await settled(socket);
+      expect(ws.frames.map((f) => f.seq)).toEqual([1]);
+    });
+
+    it("leaves the same reply's follow on another socket running", async () => {
+      const live = new ReplyLog();
+      live.append(START);
+      logs.set(MESSAGE, live);
+      const tab = aSocket();
+      const other = aSocket();
+      follower.follow(tab.socket, MESSAGE, 0);
+      await follower.resume(other.socket, MESSAGE, 0);
+      await drain();
+      live.append({ type: 'content', content: 'x' }, END);
+      await Promise.all([settled(tab.socket), settled(other.socket)]);
+      expect(tab.ws.frames.map((f) => f.seq)).toEqual([1, 2, 3]);
+      expect(other.ws.frames.map((f) => f.seq)).toEqual([1, 2, 3]);
+    });
+
+    it('ends with the socket: nothing is sent after its close', async () => {
+      const live = new ReplyLog();
+      live.append(START);
+      logs.set(MESSAGE, live);
+      const { ws, socket } = aSocket();
+      await follower.resume(socket, MESSAGE, 0);
+      await drain();
+      socket.dispose();
+      live.append({ type: 'content', content: 'late' }, END);
+      await settled(socket);
+      expect(ws.frames.map((f) => f.seq)).toEqual([1]);
     });
   });
 });

@@ -29,36 +29,64 @@ export class ChatFollower {
   constructor(private readonly generation: GenerationService) {}
 
   /**
-   * Streams one generation's events to one socket, from event `after` on, in the background.
-   * A socket already following it is left as it is, unless `again` (a resume) asks to replay.
+   * Streams one generation's events to one socket, from event `after` on, in the background
+   * (a generation the user started, or one the bus announced for the user: its ownership is
+   * known). A socket already following it is left as it is: it gets every frame already.
    */
-  follow(
+  follow(socket: ChatSocket, messageId: string, after: number, requestId?: string): void {
+    if (socket.following.has(messageId)) return;
+    const follow = new AbortController();
+    socket.replaceFollow(messageId, follow);
+    const signal = socket.signalOf(follow);
+    // From the start event on, so frames after `after` still carry the conversation id.
+    const events = this.generation.followStarted(messageId, 0, signal);
+    void this.pump(socket, messageId, follow, signal, events, after, requestId);
+  }
+
+  /**
+   * A `resume`: the reply's frames after `after`, then the live ones, once its ownership is
+   * checked (a refusal throws here, for the frame's error). It replaces a follow of the same
+   * reply already running on the socket, which ends without another frame: one socket never
+   * gets a reply's frames twice, however often it resumes.
+   */
+  async resume(
     socket: ChatSocket,
     messageId: string,
     after: number,
     requestId?: string,
-    again = false,
-  ): void {
-    if (socket.following.has(messageId) && !again) return;
-    socket.following.add(messageId);
-    void (async () => {
-      const ids: ReplyIds = { messageId, conversationId: '' };
-      try {
-        // From the start event on, so frames after `after` still carry the conversation id.
-        // Ownership is known on every path here (the bus names the user; a resume checked it).
-        const events = await this.generation.followStarted(messageId, 0, socket.closed.signal);
-        for await (const event of events) {
-          if (event.type === 'start') ids.conversationId = event.conversation_id;
-          if (event.seq <= after) continue;
-          await socket.sendPaced(this.frameOf(event, ids, socket, requestId));
-        }
-      } catch (error) {
-        if (!socket.closed.signal.aborted)
-          socket.sendError(error, { message_id: messageId, request_id: requestId });
-      } finally {
-        socket.following.delete(messageId);
+  ): Promise<void> {
+    const follow = new AbortController();
+    const signal = socket.signalOf(follow);
+    const events = await this.generation.follow(socket.user, messageId, 0, signal);
+    socket.replaceFollow(messageId, follow);
+    void this.pump(socket, messageId, follow, signal, Promise.resolve(events), after, requestId);
+  }
+
+  /** Sends one follow's events as frames until its end, its replacement or the socket's close. */
+  private async pump(
+    socket: ChatSocket,
+    messageId: string,
+    follow: AbortController,
+    signal: AbortSignal,
+    opening: Promise<AsyncIterable<GenerationEvent>>,
+    after: number,
+    requestId?: string,
+  ): Promise<void> {
+    const ids: ReplyIds = { messageId, conversationId: '' };
+    try {
+      for await (const event of await opening) {
+        // A log hands over the events it already has without looking at the signal.
+        if (signal.aborted) break;
+        if (event.type === 'start') ids.conversationId = event.conversation_id;
+        if (event.seq <= after) continue;
+        await socket.sendPaced(this.frameOf(event, ids, socket, requestId));
       }
-    })();
+    } catch (error) {
+      if (!signal.aborted)
+        socket.sendError(error, { message_id: messageId, request_id: requestId });
+    } finally {
+      socket.endFollow(messageId, follow);
+    }
   }
 
   /** The text of an event's frame for this socket. */

@@ -1,8 +1,11 @@
 import { Logger } from '@nestjs/common';
+import { ThrottlerStorageService } from '@nestjs/throttler';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocketServer as WsServer } from 'ws';
 import { AppError } from '../../common/errors/app-error';
+import { RateLimiter } from '../../common/throttling/rate-limiter';
+import { ResumeBudget } from '../../common/throttling/resume-budget';
 import { AppConfig } from '../../config/app-config';
 import { validateEnv } from '../../config/env';
 import type { BusChannel, BusEvents, EventBus } from '../../redis/event-bus';
@@ -10,12 +13,14 @@ import type { GenerationService, StartedGeneration } from '../generation/generat
 import type { MetricsService } from '../metrics/metrics.service';
 import type { ChatAuthService } from './chat-auth.service';
 import { ChatConnectionRegistry } from './chat-connection.registry';
+import { ChatFrameBudget } from './chat-frame-budget';
 import { ChatFrameValidator } from './chat-frame.validator';
 import type { ChatSocket, Handshake } from './chat-socket';
+import { ChatSocketSlots } from './chat-socket-slots';
 import type { ChatFollower } from './chat.follower';
 import { ChatGateway } from './chat.gateway';
 import { aHandshake, aUser, FakeWs } from './testing/chat-fakes';
-import { WS_CLOSE_GOING_AWAY, WS_CLOSE_UNAUTHORIZED } from './ws-events';
+import { WS_CLOSE_GOING_AWAY, WS_CLOSE_POLICY, WS_CLOSE_UNAUTHORIZED } from './ws-events';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -37,11 +42,15 @@ function fakeBus(): EventBus {
   };
 }
 
+const storages: ThrottlerStorageService[] = [];
+afterAll(() => storages.forEach((storage) => storage.onApplicationShutdown()));
+
 /**
  * The gateway with typed fakes for what it hands work to (auth, follower, generation, bus) and
- * the real registry and frame validator (plain in-memory classes with specs of their own).
+ * the real registry, frame validator and budgets (plain in-memory classes with specs of their
+ * own; the budgets count on the throttler's in-memory storage, as without Redis).
  */
-function setup() {
+function setup(env: Record<string, string> = {}) {
   const handshakes = new Map<IncomingMessage, Handshake>();
   const auth = {
     install: jest.fn<void, [WsServer]>(),
@@ -52,6 +61,7 @@ function setup() {
   } satisfies Partial<Record<keyof ChatAuthService, unknown>>;
   const follower = {
     follow: jest.fn<void, Parameters<ChatFollower['follow']>>(),
+    resume: jest.fn((..._args: Parameters<ChatFollower['resume']>) => Promise.resolve()),
   } satisfies Partial<Record<keyof ChatFollower, unknown>>;
   const started: StartedGeneration = {
     conversationId: randomUUID(),
@@ -66,9 +76,15 @@ function setup() {
     drain: jest.fn(() => Promise.resolve()),
   } satisfies Partial<Record<keyof GenerationService, unknown>>;
   const metrics = { wsConnected: () => undefined, wsDisconnected: () => undefined };
-  const connections = new ChatConnectionRegistry(metrics as unknown as MetricsService);
   const bus = fakeBus();
-  const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(40) }));
+  const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(40), ...env }));
+  const connections = new ChatConnectionRegistry(
+    metrics as unknown as MetricsService,
+    new ChatSocketSlots(config, null),
+  );
+  const storage = new ThrottlerStorageService();
+  storages.push(storage);
+  const limiter = new RateLimiter(storage);
   const gateway = new ChatGateway(
     config,
     auth as unknown as ChatAuthService,
@@ -77,6 +93,8 @@ function setup() {
     follower as unknown as ChatFollower,
     generation as unknown as GenerationService,
     bus,
+    new ChatFrameBudget(config, limiter),
+    new ResumeBudget(config, limiter),
   );
   /** A socket through the gateway's connection handler, as an accepted upgrade. */
   const open = (handshake = aHandshake()) => {
@@ -155,7 +173,7 @@ describe(ChatGateway.name, () => {
         return Promise.resolve();
       });
       const { ws, socket } = t.open();
-      socket.following.add('m-1');
+      socket.following.set('m-1', new AbortController());
       const done = t.gateway.beforeApplicationShutdown().then(() => steps.push('closed'));
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(steps).toEqual(['drain']);
@@ -183,6 +201,13 @@ describe(ChatGateway.name, () => {
       expect(socket.user).toBe(handshake.user);
       expect([...t.connections.ofUser(handshake.user.id)]).toEqual([socket]);
       expect(t.auth.scheduleExpiry).toHaveBeenCalledWith(socket);
+    });
+
+    it("reads the socket's frames itself (no Nest message pipeline per frame)", async () => {
+      const { ws } = t.open();
+      ws.emit('message', Buffer.from('{"type":"ping"}'));
+      await tick();
+      expect(ws.frames.map((f) => f.type)).toEqual(['pong']);
     });
 
     it('closes with 4401 a socket without a handshake', () => {
@@ -262,19 +287,15 @@ describe(ChatGateway.name, () => {
       expect(ws.sent).toEqual([]);
     });
 
-    it('resumes after an ownership check, from `after` (0 when absent), replaying even if followed', async () => {
+    it('hands a resume to the follower, from `after` (0 when absent), with the request id', async () => {
       const { ws, socket } = t.open();
       const messageId = randomUUID();
       send(ws, { type: 'resume', message_id: messageId, after: 4, request_id: 'again' });
       send(ws, { type: 'resume', message_id: messageId.toUpperCase() });
       await tick();
-      expect(t.generation.follow.mock.calls).toEqual([
-        [socket.user, messageId, 0],
-        [socket.user, messageId, 0],
-      ]);
-      expect(t.follower.follow.mock.calls).toEqual([
-        [socket, messageId, 4, 'again', true],
-        [socket, messageId, 0, undefined, true],
+      expect(t.follower.resume.mock.calls).toEqual([
+        [socket, messageId, 4, 'again'],
+        [socket, messageId, 0, undefined],
       ]);
     });
 
@@ -339,6 +360,112 @@ describe(ChatGateway.name, () => {
       send(ws, { type: 'ping' });
       await tick();
       expect(ws.sent).toEqual([]);
+    });
+  });
+  describe('limits', () => {
+    const send = (ws: FakeWs, frame: unknown) =>
+      t.gateway.onFrame(ws.asWebSocket, typeof frame === 'string' ? frame : JSON.stringify(frame));
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await tick();
+    };
+    const codes = (ws: FakeWs) =>
+      ws.frames.map((f) => (f.type === 'error' ? (f.error as { code: string }).code : f.type));
+
+    it("counts every frame but ping in the user's frame budget, over all their sockets", async () => {
+      t = setup({ WS_RATE_LIMIT_FRAMES: '3', WS_RATE_LIMIT_PINGS: '100' });
+      const user = aUser();
+      const a = t.open(aHandshake({ user }));
+      const b = t.open(aHandshake({ user }));
+      const stranger = t.open();
+      send(a.ws, { type: 'stop', message_id: randomUUID() });
+      send(b.ws, 'not json');
+      send(b.ws, { type: 'ping' });
+      send(a.ws, { type: 'dance' });
+      await settle();
+      send(b.ws, { type: 'stop', message_id: randomUUID(), request_id: 'over' });
+      send(b.ws, { type: 'ping' });
+      send(stranger.ws, { type: 'stop', message_id: randomUUID() });
+      await settle();
+      // stop, malformed, unknown type: 3 frames; the 4th (a stop on the other socket) is refused.
+      expect(t.generation.stop).toHaveBeenCalledTimes(2);
+      expect(codes(b.ws)).toEqual(['VALIDATION_ERROR', 'pong', 'RATE_LIMIT_EXCEEDED', 'pong']);
+      const refused = b.ws.frames[2];
+      expect(refused).toMatchObject({
+        request_id: 'over',
+        error: { details: { group: 'ws_frames', limit: 3, window_seconds: 60 } },
+      });
+      const { retry_after } = (refused.error as { details: { retry_after: number } }).details;
+      expect(retry_after).toBeGreaterThanOrEqual(1);
+      expect(retry_after).toBeLessThanOrEqual(60);
+      expect(stranger.ws.frames).toEqual([]);
+    });
+
+    it('counts pings in a budget of their own', async () => {
+      t = setup({ WS_RATE_LIMIT_FRAMES: '100', WS_RATE_LIMIT_PINGS: '2' });
+      const { ws } = t.open();
+      for (let i = 0; i < 3; i++) send(ws, { type: 'ping' });
+      send(ws, { type: 'stop', message_id: randomUUID() });
+      await settle();
+      expect(codes(ws)).toEqual(['pong', 'pong', 'RATE_LIMIT_EXCEEDED']);
+      expect(ws.frames[2]).toMatchObject({ error: { details: { group: 'ws_pings', limit: 2 } } });
+      expect(t.generation.stop).toHaveBeenCalledTimes(1);
+    });
+
+    it('closes with 1008 a socket that goes on past WS_MAX_REFUSALS refusals, answering no more', async () => {
+      t = setup({ WS_RATE_LIMIT_PINGS: '1', WS_MAX_REFUSALS: '3' });
+      const { ws } = t.open();
+      for (let i = 0; i < 6; i++) send(ws, { type: 'ping' });
+      await settle();
+      expect(codes(ws)).toEqual(['pong', ...Array(3).fill('RATE_LIMIT_EXCEEDED')]);
+      expect(ws.closedWith).toEqual({ code: WS_CLOSE_POLICY, reason: 'rate limit exceeded' });
+    });
+
+    it('refuses, unhandled, a frame that finds WS_MAX_QUEUED_FRAMES waiting on its socket', async () => {
+      t = setup({ WS_MAX_QUEUED_FRAMES: '2', WS_MAX_REFUSALS: '2' });
+      let release = () => undefined as void;
+      t.generation.stop.mockReturnValueOnce(new Promise<void>((resolve) => (release = resolve)));
+      const { ws, socket } = t.open();
+      send(ws, { type: 'stop', message_id: randomUUID() });
+      send(ws, { type: 'ping' });
+      send(ws, { type: 'ping' });
+      expect(socket.queued).toBe(2);
+      expect(codes(ws)).toEqual(['RATE_LIMIT_EXCEEDED']);
+      expect(ws.frames[0]).toMatchObject({
+        error: { details: { group: 'ws_queue', limit: 2, retry_after: 1 } },
+      });
+      release();
+      await settle();
+      expect(codes(ws)).toEqual(['RATE_LIMIT_EXCEEDED', 'pong']);
+      expect(socket.queued).toBe(0);
+      // Refusals of any limit add up towards the close.
+      t.generation.stop.mockReturnValueOnce(new Promise<void>(() => undefined));
+      send(ws, { type: 'stop', message_id: randomUUID() });
+      for (let i = 0; i < 3; i++) send(ws, { type: 'ping' });
+      expect(ws.closedWith?.code).toBe(WS_CLOSE_POLICY);
+      // Frames still arriving on the closing socket are dropped.
+      const sent = ws.sent.length;
+      send(ws, { type: 'ping' });
+      await settle();
+      expect(ws.sent.length).toBe(sent);
+    });
+
+    it('spends the resumes budget (shared with the SSE resume route) on resume frames', async () => {
+      t = setup({ RATE_LIMIT_RESUMES: '2' });
+      const { ws } = t.open();
+      for (let i = 0; i < 3; i++)
+        send(ws, { type: 'resume', message_id: randomUUID(), request_id: `r-${i}` });
+      await settle();
+      expect(t.follower.resume).toHaveBeenCalledTimes(2);
+      expect(ws.frames).toEqual([
+        expect.objectContaining({
+          type: 'error',
+          request_id: 'r-2',
+          error: expect.objectContaining({
+            code: 'RATE_LIMIT_EXCEEDED',
+            details: expect.objectContaining({ group: 'resumes', limit: 2 }),
+          }),
+        }),
+      ]);
     });
   });
 });

@@ -9,19 +9,21 @@ import {
   OnGatewayConnection,
   OnGatewayDisconnect,
   OnGatewayInit,
-  SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket, WebSocketServer as WsServer } from 'ws';
+import { toAppError } from '../../common/errors/to-app-error';
 import { sanitizeUrl } from '../../common/logging/redact';
+import { ResumeBudget } from '../../common/throttling/resume-budget';
 import { AppConfig } from '../../config/app-config';
 import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
 import { GenerationService } from '../generation/generation.service';
 import { ChatAuthService } from './chat-auth.service';
 import { ChatConnectionRegistry } from './chat-connection.registry';
+import { ChatFrameBudget } from './chat-frame-budget';
 import { ChatFrameValidator, requestIdOf } from './chat-frame.validator';
-import type { ChatSocket } from './chat-socket';
+import type { ChatSocket, SocketLimits } from './chat-socket';
 import { ChatFollower } from './chat.follower';
 import type { ChatMessageFrameDto, ClientFrame, ResumeFrameDto } from './dto/chat-frame.dto';
 import { WS_CLOSE_GOING_AWAY, WS_CLOSE_UNAUTHORIZED, WS_MAX_FRAME_BYTES } from './ws-events';
@@ -38,6 +40,11 @@ const SHUTDOWN_FLUSH_MS = 2000;
  * The gateway routes: each frame is validated as its type's DTO and handed to what handles
  * it. Credentials are ChatAuthService's, the sockets ChatConnectionRegistry's, and sending a
  * reply's frames ChatFollower's.
+ *
+ * Every frame is bounded before it costs anything: it waits in its socket's queue of at most
+ * WS_MAX_QUEUED_FRAMES, then is counted in its user's frame budget (ChatFrameBudget; a resume
+ * also in the `resumes` budget shared with the SSE resume route). A refused frame is answered
+ * with RATE_LIMIT_EXCEEDED; a socket that goes on being refused is closed with 1008.
  */
 @WebSocketGateway({ path: WS_PATH, maxPayload: WS_MAX_FRAME_BYTES })
 export class ChatGateway
@@ -60,7 +67,14 @@ export class ChatGateway
     private readonly follower: ChatFollower,
     private readonly generation: GenerationService,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
+    private readonly budget: ChatFrameBudget,
+    private readonly resumes: ResumeBudget,
   ) {}
+
+  private get limits(): SocketLimits {
+    const { WS_MAX_QUEUED_FRAMES, WS_MAX_REFUSALS } = this.config.env;
+    return { maxQueued: WS_MAX_QUEUED_FRAMES, maxRefusals: WS_MAX_REFUSALS };
+  }
 
   onModuleInit(): void {
     this.unsubscribe.push(
@@ -105,7 +119,10 @@ export class ChatGateway
       ws.close(WS_CLOSE_UNAUTHORIZED, 'unauthorized');
       return;
     }
-    const socket = this.connections.add(ws, handshake);
+    const socket = this.connections.add(ws, handshake, this.limits);
+    // Read here, not through @SubscribeMessage: Nest's per-message pipeline (guards,
+    // interceptors, observables) would run for every frame of a flood before any limit could.
+    ws.on('message', (data: RawData) => this.onFrame(ws, data));
     this.logger.log(
       { socket_id: socket.id, user_id: socket.user.id, url: sanitizeUrl(req.url) },
       'websocket connected',
@@ -119,21 +136,35 @@ export class ChatGateway
       this.logger.log({ socket_id: socket.id, user_id: socket.user.id }, 'websocket closed');
   }
 
-  /** Every frame (the adapter's parser routes them all here); handled in order per socket. */
-  @SubscribeMessage('frame')
+  /**
+   * Every frame of an accepted socket; handled in order per socket. One that finds its socket's
+   * queue full is refused at once, unread; frames still arriving on a socket being closed are
+   * dropped.
+   */
   onFrame(ws: WebSocket, raw: RawData | string): void {
     const socket = this.connections.get(ws);
-    socket?.enqueue(() => this.handle(socket, raw));
+    if (!socket?.isOpen) return;
+    if (!socket.enqueue(() => this.handle(socket, raw))) socket.refuse(this.budget.queueFull());
   }
 
   private async handle(socket: ChatSocket, raw: RawData | string): Promise<void> {
-    // A malformed frame has no request id to echo: its error is the queue's to send.
-    const body = this.frames.parse(raw);
-    const requestId = requestIdOf(body);
+    let body: Record<string, unknown> | undefined;
+    let malformed: unknown;
     try {
+      body = this.frames.parse(raw);
+    } catch (error) {
+      malformed = error;
+    }
+    // A malformed frame is counted like any other; it has no request id to echo.
+    const requestId = body && requestIdOf(body);
+    try {
+      await this.budget.meter(socket.user.id, body?.type === 'ping' ? 'ping' : 'other');
+      if (!body) throw malformed;
       await this.route(socket, await this.frames.validate(body), requestId);
     } catch (error) {
-      socket.sendError(error, { request_id: requestId });
+      if (toAppError(error)?.code === 'RATE_LIMIT_EXCEEDED')
+        socket.refuse(error, { request_id: requestId });
+      else socket.sendError(error, { request_id: requestId });
     }
   }
 
@@ -177,8 +208,7 @@ export class ChatGateway
     frame: ResumeFrameDto,
     requestId?: string,
   ): Promise<void> {
-    const messageId = frame.message_id.toLowerCase();
-    await this.generation.follow(socket.user, messageId, 0); // ownership check
-    this.follower.follow(socket, messageId, frame.after ?? 0, requestId, true);
+    await this.resumes.consume(socket.user.id);
+    await this.follower.resume(socket, frame.message_id.toLowerCase(), frame.after ?? 0, requestId);
   }
 }

@@ -3,7 +3,9 @@ import { AuthModule } from '../auth/auth.module';
 import { GenerationModule } from '../generation/generation.module';
 import { ChatAuthService } from './chat-auth.service';
 import { ChatConnectionRegistry } from './chat-connection.registry';
+import { ChatFrameBudget } from './chat-frame-budget';
 import { ChatFrameValidator } from './chat-frame.validator';
+import { ChatSocketSlots } from './chat-socket-slots';
 import { ChatFollower } from './chat.follower';
 import { ChatGateway } from './chat.gateway';
 import { WsTicketController } from './ws-ticket.controller';
@@ -17,6 +19,8 @@ import { WsTickets } from './ws-tickets';
     ChatAuthService,
     ChatConnectionRegistry,
     ChatFrameValidator,
+    ChatFrameBudget,
+    ChatSocketSlots,
     ChatFollower,
     WsTickets,
   ],

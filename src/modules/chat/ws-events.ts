@@ -28,7 +28,8 @@ export type ServerFrame =
     }
   | {
       type: 'error';
-      error: { code: ErrorCode; message: string };
+      /** `details` only on refusals that say when to retry (RATE_LIMIT_EXCEEDED, QUOTA_EXCEEDED). */
+      error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
       conversation_id?: string;
       message_id?: string;
       request_id?: string;
@@ -57,6 +58,10 @@ export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
 /** Largest frame accepted; larger ones are refused by the socket (close 1009). */
 export const WS_MAX_FRAME_BYTES = 64 * 1024;
 
-/** Close codes: 4401 credentials missing, bad, expired or revoked; 1001 server going away. */
+/**
+ * Close codes: 4401 credentials missing, bad, expired or revoked; 1001 server going away;
+ * 1008 (policy violation) a client that kept sending past its limits after being refused.
+ */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
 export const WS_CLOSE_GOING_AWAY = 1001;
+export const WS_CLOSE_POLICY = 1008;

@@ -16,7 +16,8 @@ import type { Response } from 'express';
 import { CurrentUser } from '../../common/decorators/current-user.decorator';
 import { ResponseMessage } from '../../common/decorators/http.decorators';
 import { AppError, fieldIssue } from '../../common/errors/app-error';
-import { MessageRateLimit } from '../../common/throttling/throttle.decorators';
+import { MessageRateLimit, ResumeRateLimit } from '../../common/throttling/throttle.decorators';
+import { ResumeBudget } from '../../common/throttling/resume-budget';
 import { writeRateLimitHeaders } from '../../common/throttling/rate-limit-headers';
 import { contextOf, type ContextRequest } from '../../common/http/request-context';
 import { successEnvelope } from '../../common/http/envelope';
@@ -83,6 +84,7 @@ export class GenerationController {
     private readonly generation: GenerationService,
     private readonly config: AppConfig,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
+    private readonly resumes: ResumeBudget,
   ) {}
 
   private sseOptions(req: ContextRequest, sessionEnded: AbortSignal) {
@@ -194,7 +196,9 @@ export class GenerationController {
   @Get('conversations/:id/messages/:messageId/stream')
   @ApiOperation({
     summary: "Resume a reply's event stream",
-    description: 'Replays the events after Last-Event-ID (or ?after=N), then follows live.',
+    description:
+      'Replays the events after Last-Event-ID (or ?after=N), then follows live. Counted by the ' +
+      '`resumes` budget (RATE_LIMIT_RESUMES per minute), shared with the WebSocket `resume` frame.',
   })
   @ApiUuidParam('id', 'Conversation id')
   @ApiUuidParam('messageId', 'Assistant message id (from the start event)')
@@ -205,6 +209,7 @@ export class GenerationController {
   })
   @ApiSseResponse('The events after the given one, then live until the end.')
   @ApiErrorResponses(400, 404)
+  @ResumeRateLimit()
   async resume(
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUuidPipe) conversationId: string,
@@ -215,6 +220,8 @@ export class GenerationController {
     @Res() res: Response,
   ): Promise<void> {
     const after = resumePoint(lastEventId, query.after);
+    // One budget with the WebSocket `resume` frame (not `default`): refused before the stream opens.
+    writeRateLimitHeaders(res, await this.resumes.consume(user.id));
     await this.whileSessionLives(user, (ended) =>
       streamSse(res, this.sseOptions(req, ended), (signal) =>
         this.generation.follow(user, messageId, after, signal, conversationId),

@@ -18,8 +18,10 @@ export class FakeWs {
   holdWrites = false;
   closedWith?: { code: number; reason: string };
   terminated = false;
+  /** Set once the socket stopped reading (`pause`). */
+  paused = false;
   pings = 0;
-  private readonly listeners = new Map<string, (() => void)[]>();
+  private readonly listeners = new Map<string, ((...args: unknown[]) => void)[]>();
 
   get frames(): Record<string, unknown>[] {
     return this.sent.map((text) => JSON.parse(text) as Record<string, unknown>);
@@ -46,13 +48,18 @@ export class FakeWs {
     this.pings += 1;
   }
 
-  on(event: string, listener: () => void): this {
-    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+  pause(): void {
+    this.paused = true;
+  }
+
+  on(event: string, listener: (...args: never[]) => void): this {
+    const added = listener as (...args: unknown[]) => void;
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), added]);
     return this;
   }
 
-  emit(event: string): void {
-    for (const listener of this.listeners.get(event) ?? []) listener();
+  emit(event: string, ...args: unknown[]): void {
+    for (const listener of this.listeners.get(event) ?? []) listener(...args);
   }
 
   get asWebSocket(): WebSocket {
@@ -72,5 +79,11 @@ export function aUser(fields: Partial<AuthUser> = {}): AuthUser {
 }
 
 export function aHandshake(fields: Partial<Handshake> = {}): Handshake {
-  return { user: aUser(), lang: 'en', expiresAt: Date.now() + 60_000, ...fields };
+  return {
+    user: aUser(),
+    lang: 'en',
+    expiresAt: Date.now() + 60_000,
+    socketId: randomUUID(),
+    ...fields,
+  };
 }
