@@ -9,6 +9,13 @@
 import { Agent, request } from 'node:http';
 import WebSocket from 'ws';
 
+/**
+ * The reply budget each send asks for: the upstream's chunks (`[i|recv|sent]`) are about 15
+ * tokens each, so a 100-chunk reply is about 1,500 — past the default budget (1,024), where the
+ * service cuts a provider that streams on (issue 13). Asked for, it is a compliant reply.
+ */
+const REPLY_TOKENS = 3000;
+
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const STAMP = /\[(\d+)\|(\d+)\|(\d+)\]/g;
 
@@ -59,7 +66,7 @@ function sseStream(
       : `${job.url}/chat/completions`;
     const body = JSON.stringify(
       ours
-        ? { content: job.content }
+        ? { content: job.content, max_tokens: REPLY_TOKENS }
         : {
             model: 'gpt-3.5-turbo',
             stream: true,
@@ -356,6 +363,7 @@ async function wsActive(job: ActiveJob) {
           type: 'chat_message',
           conversation_id: job.conversationIds[i],
           content: job.content,
+          max_tokens: REPLY_TOKENS,
           request_id: `bench-${jobNo}-${i}`,
         }),
       );

@@ -45,8 +45,8 @@ describe(CompletionMeter.name, () => {
 });
 
 describe(overrunAllowance.name, () => {
-  it('allows at least 8 tokens and 5 % past max_tokens', () => {
-    expect(overrunAllowance(10)).toBe(8);
-    expect(overrunAllowance(1000)).toBe(50);
+  it('allows at least 16 tokens and a quarter past max_tokens', () => {
+    expect(overrunAllowance(10)).toBe(16);
+    expect(overrunAllowance(1000)).toBe(250);
   });
 });

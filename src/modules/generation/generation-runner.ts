@@ -39,11 +39,13 @@ interface Running {
 
 /**
  * Tokens a reply may stream past its reserved max_tokens before it is cut: room for the
- * difference between a model's own tokenizer and the one counting here, so that a compliant
- * provider is never cut; a provider that ignores max_tokens is cut shortly after it.
+ * difference between a model's own tokenizer and the one counting here (cl100k_base; models
+ * with larger vocabularies count up to a fifth fewer tokens for the same text), so that a
+ * compliant provider is never cut; a provider that ignores max_tokens is cut at most a quarter
+ * past it. Billing never passes the reservation either way.
  */
 export function overrunAllowance(maxTokens: number): number {
-  return Math.max(8, Math.ceil(maxTokens / 20));
+  return Math.max(16, Math.ceil(maxTokens / 4));
 }
 
 /**
