@@ -43,6 +43,11 @@ describe('A provider that does not keep to max_tokens', () => {
     expect(quota.usage_today.tokens).toBeLessThanOrEqual(DAILY_TOKENS);
     // The provider's connection was closed by the cut.
     expect(ctx.fake.chatRequests[0].closedByClient).toBe(true);
+    console.log(
+      `[overrun] max_tokens 100, the provider streams ${countTextTokens(LONG)} tokens and reports 5: ` +
+        `cut at ${tokens} tokens (${(reply.content as string).length} of ${LONG.length} characters), ` +
+        `billed ${res.body.data.usage.completion_tokens} completion tokens`,
+    );
   });
 
   it('never bills past the token window, streamed or not, however much is sent', async () => {
@@ -51,9 +56,10 @@ describe('A provider that does not keep to max_tokens', () => {
       usage: { prompt_tokens: 50_000, completion_tokens: 50_000 },
     });
     const user = await registerUser(ctx.t);
-    const conversation = await aConversation(ctx.t, user);
-    // No max_tokens: the reservation is bounded by what the window has left.
+    // No max_tokens: the reservation is bounded by what the window has left. A fresh
+    // conversation each time, so the prompt stays small and the window is what refuses.
     for (let i = 0; i < 3; i++) {
+      const conversation = await aConversation(ctx.t, user);
       const stream = await readSse(
         `${ctx.t.url}/api/v1/conversations/${conversation.id}/messages/stream`,
         { headers: bearer(user.accessToken), body: { content: `Again ${i}.` } },
@@ -67,6 +73,10 @@ describe('A provider that does not keep to max_tokens', () => {
     }
     const quota = await fetchQuota(ctx.t, user);
     expect(quota.usage_today.tokens).toBeLessThanOrEqual(DAILY_TOKENS);
+    console.log(
+      `[overrun] a provider reporting 50,000 + 50,000 tokens per reply: ${quota.usage_today.requests} replies, ` +
+        `${quota.usage_today.tokens} tokens billed of a ${DAILY_TOKENS}-token day`,
+    );
   });
 
   it('leaves a compliant provider alone when it stops exactly at max_tokens', async () => {

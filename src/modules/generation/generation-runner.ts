@@ -14,6 +14,8 @@ import { STREAM_LOG, StreamLog } from './stream-log';
 
 /** The abort reason of a generation still running at the shutdown deadline. */
 const SHUTDOWN_CUT = Symbol('shutdown deadline');
+/** The abort reason of a reply cut because the provider streamed past its max_tokens. */
+const OVERRUN = Symbol('past max_tokens');
 /**
  * How long a reply's closing statement (store + settle) is retried while the database is
  * unreachable: a reply must not stay 'streaming', nor its reservation stay held, because the
@@ -140,7 +142,7 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
     const progress = { content: '' };
     const reply = this.log
       .append(id, start)
-      .then(() => this.generate(id, call, controller.signal, progress))
+      .then(() => this.generate(id, call, controller, progress))
       .finally(() => this.running.delete(id));
     this.running.set(id, { controller, done: reply.then(() => undefined), progress });
     if (this.cutOff) controller.abort(SHUTDOWN_CUT);
@@ -192,7 +194,7 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
   private async generate(
     id: string,
     call: GenerationCall,
-    signal: AbortSignal,
+    controller: AbortController,
     progress: { content: string },
   ): Promise<MessageEntity | null> {
     let content = '';
@@ -204,11 +206,10 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
       // A provider that ignores max_tokens is cut (and billed no more than was reserved).
       const limit = Math.min(call.maxTokens, call.reservation.maxCompletionTokens);
       const meter = new CompletionMeter(limit + overrunAllowance(limit));
-      const overrun = new AbortController();
-      const upstream = AbortSignal.any([signal, overrun.signal]);
-      for await (const event of this.provider.stream({ ...call, signal: upstream })) {
+      const { signal } = controller;
+      for await (const event of this.provider.stream({ ...call, signal })) {
         if (event.type === 'delta') {
-          if (!event.text || overrun.signal.aborted) continue;
+          if (!event.text || signal.reason === OVERRUN) continue;
           metered.firstToken();
           content += event.text;
           progress.content = content;
@@ -218,7 +219,7 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
               `generation ${id}: the provider streamed past max_tokens ${limit}; cut`,
             );
             this.metrics.generationOverran(call.model);
-            overrun.abort();
+            controller.abort(OVERRUN);
           }
         } else {
           usage = event;
@@ -228,7 +229,8 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
       if (signal.aborted && signal.reason === SHUTDOWN_CUT) {
         throw new AppError('SERVICE_UNAVAILABLE', 'error.shutting_down');
       }
-      const stopped = signal.aborted;
+      // A reply cut for running past its budget ended as the model would have, at its length.
+      const stopped = signal.aborted && signal.reason !== OVERRUN;
       metered.finished(usage, stopped);
       // Never past what was reserved: the window cannot be overspent whatever the usage says.
       const total = Math.min(
