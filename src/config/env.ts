@@ -468,7 +468,7 @@ export class Env {
   @IsInt()
   @Min(500)
   @Max(600_000)
-  GENERATION_LEASE_MS = 30_000;
+  GENERATION_LEASE_MS = 20_000;
 
   /** Swagger UI at /api/docs and the OpenAPI document at /api/docs-json: true (default) | false. */
   @Transform(({ value }: { value: unknown }) => {
