@@ -51,6 +51,15 @@ export async function registerUser(
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
+/** POST /users/me/change-password with the access token `token` (the response, whatever it is). */
+export function changePassword(t: TestApp, token: string, current: string, next: string) {
+  return t
+    .api()
+    .post('/api/v1/users/me/change-password')
+    .set(bearer(token))
+    .send({ current_password: current, new_password: next, confirm_password: next });
+}
+
 export interface ConversationInput {
   title?: string;
   model?: string;

@@ -1,6 +1,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { SessionResponse } from '../../src/modules/auth/dto/session.response';
-import { aConversation, bearer, registerUser, type RegisteredUser } from '../factories';
+import {
+  aConversation,
+  bearer,
+  changePassword,
+  registerUser,
+  type RegisteredUser,
+} from '../factories';
 import { bootApp, TEST_JWT_SECRET, type TestApp } from '../support/app';
 import { expectError, ISO_UTC, until } from '../support/expect';
 import { fakeOpenAiEnv, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
@@ -267,15 +273,12 @@ describe('Sessions: GET and DELETE /auth/sessions; streams of an ended session',
       const second = await login(user);
       const others = await streamingSend(user.accessToken);
       const own = await streamingSend(second.access_token);
-      const res = await t
-        .api()
-        .post('/api/v1/users/me/change-password')
-        .set(bearer(second.access_token))
-        .send({
-          current_password: user.password,
-          new_password: 'a-brand-new-password-1',
-          confirm_password: 'a-brand-new-password-1',
-        });
+      const res = await changePassword(
+        t,
+        second.access_token,
+        user.password,
+        'a-brand-new-password-1',
+      );
       expect(res.status).toBe(200);
       await expectEndedBySession(others);
       await own.untilEnd(10_000);

@@ -1,8 +1,8 @@
 import type { Response } from 'supertest';
 import { aConversation, aUser, bearer, registerUser, RegisteredUser } from '../factories';
-import { bootApp, TestApp } from '../support/app';
+import type { TestApp } from '../support/app';
 import { fieldsOf } from '../support/expect';
-import { FakeOpenAi, fakeOpenAiEnv, startFakeOpenAi } from '../support/fake-openai';
+import { useFakeApp } from '../support/fake-app';
 import { chatWsUrl, closeAllWs, connectWs } from '../support/ws-client';
 
 /**
@@ -34,28 +34,22 @@ function expectRefused(res: Response, field: string, status = 422): void {
 }
 
 describe('One length rule: code points, as PostgreSQL counts (issue 13)', () => {
-  let fake: FakeOpenAi;
+  const ctx = useFakeApp(
+    {
+      // A 10,000-character message is more tokens than a day's normal quota.
+      QUOTA_NORMAL_DAILY_TOKENS: '1000000',
+      QUOTA_NORMAL_MONTHLY_TOKENS: '1000000',
+    },
+    { reset: true },
+  );
   let t: TestApp;
   let user: RegisteredUser;
 
   beforeAll(async () => {
-    fake = await startFakeOpenAi();
-    t = await bootApp({
-      ...fakeOpenAiEnv(fake),
-      // A 10,000-character message is more tokens than a day's normal quota.
-      QUOTA_NORMAL_DAILY_TOKENS: '1000000',
-      QUOTA_NORMAL_MONTHLY_TOKENS: '1000000',
-    });
+    t = ctx.t;
     user = await registerUser(t);
   });
-  afterEach(async () => {
-    fake.reset();
-    await closeAllWs();
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  afterEach(() => closeAllWs());
 
   const charLength = async (sql: string, id: string): Promise<number> =>
     (await t.sql<{ n: number }>(sql, [id]))[0].n;
@@ -109,7 +103,7 @@ describe('One length rule: code points, as PostgreSQL counts (issue 13)', () => 
           .post(`/api/v1/conversations/${conv.id}/messages`)
           .set(bearer(user.accessToken))
           .send({ content, max_tokens: 16 });
-      fake.script({ text: 'ok' });
+      ctx.fake.script({ text: 'ok' });
       const sent = await send(hearts(10_000));
       expect(sent.status).toBe(201);
       expect(
@@ -121,12 +115,12 @@ describe('One length rule: code points, as PostgreSQL counts (issue 13)', () => 
 
       expectRefused(await send(codePoints(10_001)), 'content');
       expectRefused(await send(hearts(10_001)), 'content');
-      expect(fake.chatRequests).toHaveLength(1);
+      expect(ctx.fake.chatRequests).toHaveLength(1);
     });
 
     it('edits to exactly 10,000 code points; 10,001 → 422', async () => {
       const conv = await aConversation(t, user, { model: 'gpt-4-turbo' });
-      fake.script({ text: 'ok' });
+      ctx.fake.script({ text: 'ok' });
       const sent = await t
         .api()
         .post(`/api/v1/conversations/${conv.id}/messages`)
@@ -222,7 +216,7 @@ describe('One length rule: code points, as PostgreSQL counts (issue 13)', () => 
   describe('WebSocket request_id (200, the idempotency key column)', () => {
     it('takes 200 emoji (400 UTF-16 units) and refuses 201', async () => {
       const conv = await aConversation(t, user);
-      fake.setDefault({ text: 'ok' });
+      ctx.fake.setDefault({ text: 'ok' });
       const client = await connectWs(
         chatWsUrl(t.url, `?token=${encodeURIComponent(user.accessToken)}`),
       );

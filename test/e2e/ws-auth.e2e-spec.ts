@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as jwt from 'jsonwebtoken';
 import { EVENT_BUS } from '../../src/redis/event-bus';
-import { bearer, registerUser, RegisteredUser } from '../factories';
+import { bearer, changePassword, registerUser, RegisteredUser } from '../factories';
 import { bootApp, TEST_JWT_SECRET, TestApp } from '../support/app';
 import { ISO_UTC, sleep } from '../support/expect';
 import {
@@ -229,15 +229,12 @@ describe('WebSocket connections: authentication, origin, revocation, heartbeat',
       const own = await connect(second.access_token);
       await expectWorking(first);
 
-      const res = await t
-        .api()
-        .post('/api/v1/users/me/change-password')
-        .set(bearer(second.access_token))
-        .send({
-          current_password: user.password,
-          new_password: 'a-brand-new-password-1',
-          confirm_password: 'a-brand-new-password-1',
-        });
+      const res = await changePassword(
+        t,
+        second.access_token,
+        user.password,
+        'a-brand-new-password-1',
+      );
       expect(res.status).toBe(200);
       expect((await first.waitForClose()).code).toBe(WS_CLOSE_UNAUTHORIZED);
       await expectWorking(own);
