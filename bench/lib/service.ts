@@ -1,5 +1,14 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+} from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +21,13 @@ export const PG_SERVER_URL =
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/7';
 export const JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789abcdef';
 export const DB_POOL_SIZE = 10;
-/** Compiled service (tsc into a temp dir: never `npm run build`, which deletes dist/). */
-export const BUILD_DIR = process.env.BENCH_BUILD_DIR ?? join(tmpdir(), 'chat-bench-dist');
+/**
+ * Compiled service (tsc into a temp dir: never `npm run build`, which deletes dist/), one per
+ * checkout: two clones benched on one machine never share (or reuse) each other's build.
+ */
+export const BUILD_DIR =
+  process.env.BENCH_BUILD_DIR ??
+  join(tmpdir(), `chat-bench-dist-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`);
 export const MAIN_JS = join(BUILD_DIR, 'src/main.js');
 
 function newestMtime(dir: string): number {
@@ -48,9 +62,28 @@ export function ensureBuild(): void {
     ],
     { cwd: ROOT, stdio: 'inherit' },
   );
-  // The compiled files resolve their packages from here.
+  // The compiled files resolve their packages from here: this checkout's, whatever a link left
+  // there before points to (another checkout's, or one removed since).
   const link = join(BUILD_DIR, 'node_modules');
-  if (!existsSync(link)) symlinkSync(join(ROOT, 'node_modules'), link, 'dir');
+  const target = join(ROOT, 'node_modules');
+  const current = linkTarget(link);
+  if (current === target || current === '') return;
+  if (current !== undefined) unlinkSync(link);
+  symlinkSync(target, link, 'dir');
+}
+
+/** Where symlink `path` points (dangling or not); undefined when there is nothing there. */
+function linkTarget(path: string): string | undefined {
+  try {
+    lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  try {
+    return readlinkSync(path);
+  } catch {
+    return ''; // a real directory: left as it is
+  }
 }
 
 export async function freePort(): Promise<number> {
