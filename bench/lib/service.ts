@@ -49,7 +49,11 @@ function newestMtime(dir: string): number {
 /** Compiles src/ + migrations/ into BUILD_DIR unless the build there is newer than every source. */
 export function ensureBuild(): void {
   const sources = Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'migrations')));
-  if (existsSync(MAIN_JS) && statSync(MAIN_JS).mtimeMs > sources) return;
+  if (!existsSync(MAIN_JS) || statSync(MAIN_JS).mtimeMs <= sources) compile();
+  linkPackages();
+}
+
+function compile(): void {
   log(`compiling the service into ${BUILD_DIR}`);
   execFileSync(
     process.execPath,
@@ -62,6 +66,9 @@ export function ensureBuild(): void {
     ],
     { cwd: ROOT, stdio: 'inherit' },
   );
+}
+
+function linkPackages(): void {
   // The compiled files resolve their packages from here: this checkout's, whatever a link left
   // there before points to (another checkout's, or one removed since).
   const link = join(BUILD_DIR, 'node_modules');
