@@ -169,6 +169,7 @@ export class SharedStreamReader {
       while (this.readers.size > 0) {
         const keys = [...this.readers.keys()];
         const from = keys.map((key) => this.earliest(key));
+        const fromOf = new Map(keys.map((key, i) => [key, from[i]]));
         this.round++;
         this.blocked = true;
         let batch: [string, [string, string[]][]][] | null;
@@ -186,7 +187,7 @@ export class SharedStreamReader {
           this.blocked = false;
         }
         if (batch) {
-          for (const [key, entries] of batch) this.deliver(key, entries, from[keys.indexOf(key)]);
+          for (const [key, entries] of batch) this.deliver(key, entries, fromOf.get(key)!);
         }
         if (!batch && Date.now() - checkedAt >= this.blockMs) {
           checkedAt = Date.now();
