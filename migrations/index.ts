@@ -7,6 +7,7 @@ import { GenerationLeases1795600000000 } from './1795600000000-GenerationLeases'
 import { IdempotencyRequestHash1796635700000 } from './1796635700000-IdempotencyRequestHash';
 import { SystemMessageLength1796635800000 } from './1796635800000-SystemMessageLength';
 import { SessionLastUsed1796636000000 } from './1796636000000-SessionLastUsed';
+import { Files1796700000000 } from './1796700000000-Files';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list loads under
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   IdempotencyRequestHash1796635700000,
   SystemMessageLength1796635800000,
   SessionLastUsed1796636000000,
+  Files1796700000000,
 ];

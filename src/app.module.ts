@@ -8,6 +8,7 @@ import { RedisModule } from './redis/redis.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { ChatModule } from './modules/chat/chat.module';
+import { FilesModule } from './modules/files/files.module';
 import { ConversationsModule } from './modules/conversations/conversations.module';
 import { GenerationModule } from './modules/generation/generation.module';
 import { HealthModule } from './modules/health/health.module';
@@ -30,6 +31,7 @@ import { UsersModule } from './modules/users/users.module';
     AuthModule,
     LlmModule,
     ConversationsModule,
+    FilesModule,
     MessagesModule,
     GenerationModule,
     HealthModule,

@@ -44,6 +44,10 @@ const INT4_MAX = 2_147_483_647;
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown => {
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  return text === 'true' ? true : text === 'false' ? false : value;
+};
 const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
@@ -435,10 +439,7 @@ export class Env {
    * false behind a pooler in transaction mode (PgBouncer before 1.21); they also turn
    * themselves off when the database says a named statement went missing.
    */
-  @Transform(({ value }: { value: unknown }) => {
-    const text = typeof value === 'string' ? value.trim().toLowerCase() : value;
-    return text === 'true' ? true : text === 'false' ? false : value;
-  })
+  @Transform(toBool)
   @IsBoolean()
   DB_PREPARED_STATEMENTS = true;
 
@@ -544,6 +545,123 @@ export class Env {
   @IsOptional()
   @IsString()
   DEFAULT_MODEL?: string;
+
+  /** Largest upload, in bytes (API.md §10): a bigger body is refused with 413 while it streams in. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1024 * 1024 * 1024)
+  FILE_MAX_BYTES = 20 * 1024 * 1024;
+
+  /** Uploads one process reads and inspects at once (each holds up to FILE_MAX_BYTES); more: 503. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  FILE_MAX_CONCURRENT_UPLOADS = 8;
+
+  /** A PDF with more pages is refused (422). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  FILE_MAX_PDF_PAGES = 500;
+
+  /** An image with more pixels (width × height) is refused (422) before it is decoded. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  FILE_MAX_IMAGE_PIXELS = 40_000_000;
+
+  /** A DOCX whose entries inflate to more bytes than this is refused as an archive bomb (422). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(4 * 1024 * 1024 * 1024)
+  FILE_MAX_INFLATED_BYTES = 100 * 1024 * 1024;
+
+  /** Time one upload's inspection (type, text, image copy) may take in its worker thread. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  FILE_INSPECT_TIMEOUT_MS = 20_000;
+
+  /** Heap of each inspection worker thread, in MiB; a file that needs more is refused. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(32)
+  @Max(8192)
+  FILE_INSPECT_MEMORY_MB = 256;
+
+  /** Worker threads that inspect uploads. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  FILE_INSPECT_THREADS = 2;
+
+  /** Uploads never attached to a message are deleted this long after upload. */
+  @IsDuration()
+  FILE_UNATTACHED_TTL = '24h';
+
+  /** How often a replica looks for unattached uploads and for stored bytes without a row. */
+  @IsDuration()
+  FILE_SWEEP_INTERVAL = '10m';
+
+  /** Stored bytes without a row older than this are deleted (a crash between bytes and row). */
+  @IsDuration()
+  FILE_ORPHAN_AGE = '1h';
+
+  /** Storage per user and tier (API.md §10), in bytes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  QUOTA_NORMAL_STORAGE_BYTES = 100 * 1024 * 1024;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  QUOTA_VIP_STORAGE_BYTES = 1024 * 1024 * 1024;
+
+  /** S3-compatible object storage for files; unset: a directory under DATA_DIR. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  S3_BUCKET?: string;
+
+  /** Endpoint of a non-AWS store (MinIO, Ceph, …); unset: AWS for S3_REGION. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  S3_ENDPOINT?: string;
+
+  @IsString()
+  S3_REGION = 'us-east-1';
+
+  /** Unset: the AWS SDK's default credential chain (environment, profile, instance role). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  S3_ACCESS_KEY_ID?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  S3_SECRET_ACCESS_KEY?: string;
+
+  /** Path-style addressing (`endpoint/bucket/key`), which MinIO and most other stores need. */
+  @Transform(toBool)
+  @IsBoolean()
+  S3_FORCE_PATH_STYLE = false;
+
+  /** Time one object-store request may take before the store counts as unavailable. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  S3_REQUEST_TIMEOUT_MS = 30_000;
 
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset: open. */
   @Transform(emptyToUndefined)

@@ -1,6 +1,12 @@
 import { PasswordResetEntity } from '../modules/auth/password-reset.entity';
 import { RefreshTokenEntity } from '../modules/auth/refresh-token.entity';
 import { SessionEntity } from '../modules/auth/session.entity';
+import {
+  FileEntity,
+  JobLeaseEntity,
+  MessageAttachmentEntity,
+  StorageUsageEntity,
+} from '../modules/files/file.entity';
 import { ConversationEntity } from '../modules/conversations/conversation.entity';
 import {
   GenerationLeaseEntity,
@@ -22,4 +28,8 @@ export const ENTITIES = [
   IdempotencyKeyEntity,
   GenerationOwnerEntity,
   GenerationLeaseEntity,
+  FileEntity,
+  StorageUsageEntity,
+  MessageAttachmentEntity,
+  JobLeaseEntity,
 ];

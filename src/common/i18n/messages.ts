@@ -144,6 +144,39 @@ const MESSAGES = {
     en: "The message is too long for the model's context window",
     zh: '消息过长，超出模型的上下文窗口',
   },
+  'issue.file_type_unsupported': {
+    en: 'This type of file is not supported: upload an image (PNG, JPEG, WebP, GIF), a PDF, a DOCX or UTF-8 text',
+    zh: '不支持此类文件：请上传图片（PNG、JPEG、WebP、GIF）、PDF、DOCX 或 UTF-8 文本',
+  },
+  'issue.file_markup_refused': {
+    en: 'HTML, XHTML and SVG files are not accepted',
+    zh: '不接受 HTML、XHTML 和 SVG 文件',
+  },
+  'issue.file_empty': { en: 'The file is empty', zh: '文件为空' },
+  'issue.file_no_text': {
+    en: 'The document has no readable text (a scan, or blank pages)',
+    zh: '文档中没有可读取的文字（可能是扫描件或空白页）',
+  },
+  'issue.file_encrypted': {
+    en: 'The document is protected by a password',
+    zh: '文档受密码保护',
+  },
+  'issue.file_too_many_pages': {
+    en: 'The document has too many pages',
+    zh: '文档页数过多',
+  },
+  'issue.file_archive_bomb': {
+    en: 'The document unpacks to too much data',
+    zh: '文档解压后的数据量过大',
+  },
+  'issue.file_image_too_large': {
+    en: 'The image has too many pixels',
+    zh: '图片像素过多',
+  },
+  'issue.file_unreadable': {
+    en: 'The file could not be read: it may be damaged or cut short',
+    zh: '无法读取该文件：文件可能已损坏或不完整',
+  },
   'issue.max_tokens_too_large': {
     en: "max_tokens is above the model's limit",
     zh: 'max_tokens 超过了模型的上限',
@@ -167,6 +200,42 @@ const MESSAGES = {
     zh: '消息仍在生成中',
   },
   'issue.unknown_model': { en: 'Unknown model', zh: '未知的模型' },
+  'files.uploaded': { en: 'File uploaded', zh: '文件已上传' },
+  'files.list': { en: 'Files retrieved', zh: '获取文件列表成功' },
+  'files.detail': { en: 'File retrieved', zh: '获取文件成功' },
+  'files.deleted': { en: 'File deleted', zh: '文件已删除' },
+  'error.file_too_large': {
+    en: 'The file is larger than the upload limit',
+    zh: '文件超过了上传大小上限',
+  },
+  'error.storage_unavailable': {
+    en: 'File storage is unavailable; try again later',
+    zh: '文件存储暂不可用，请稍后重试',
+  },
+  'issue.file_part_missing': {
+    en: 'Send the file as a multipart/form-data part named file',
+    zh: '请以名为 file 的 multipart/form-data 部分发送文件',
+  },
+  'issue.file_part_extra': {
+    en: 'Send exactly one part named file',
+    zh: '只能发送一个名为 file 的部分',
+  },
+  'issue.file_too_large': {
+    en: 'The file is larger than the upload limit',
+    zh: '文件超过了上传大小上限',
+  },
+  'issue.attachments_not_unique': {
+    en: 'Each file may be attached once',
+    zh: '同一文件只能附加一次',
+  },
+  'issue.attachment_needs_vision': {
+    en: 'This model cannot see images; choose a model with the vision capability',
+    zh: '该模型无法查看图片，请选择具有 vision 能力的模型',
+  },
+  'issue.attachments_too_long': {
+    en: "The attachments do not fit the model's context window",
+    zh: '附件超出了模型的上下文窗口',
+  },
 } as const satisfies Record<string, { en: string; zh: string }>;
 
 export type MessageKey = keyof typeof MESSAGES;

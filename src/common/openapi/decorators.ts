@@ -20,7 +20,7 @@ export const BEARER_SCHEME = 'bearer';
 export const METRICS_SCHEME = 'metrics_token';
 
 /** HTTP statuses a route can answer with the error envelope. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 422 | 429 | 500 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
 
 /** The codes each status carries on most routes (API.md §1 and the error filter). */
 const DEFAULT_CODES: Record<ErrorStatus, ErrorCode[]> = {
@@ -29,6 +29,7 @@ const DEFAULT_CODES: Record<ErrorStatus, ErrorCode[]> = {
   403: ['AUTHORIZATION_ERROR'],
   404: ['RESOURCE_NOT_FOUND'],
   413: ['VALIDATION_ERROR'],
+  415: ['VALIDATION_ERROR'],
   422: ['VALIDATION_ERROR'],
   429: ['RATE_LIMIT_EXCEEDED'],
   500: ['INTERNAL_SERVER_ERROR'],
@@ -43,6 +44,7 @@ const WHEN: Record<ErrorStatus, string> = {
   403: 'The account is inactive, or the action is not allowed for this role.',
   404: 'Unknown id, or a resource of another user.',
   413: 'The request body is larger than the configured limit.',
+  415: 'The body or file is of a type this route does not accept.',
   422: 'A well-formed body that breaks a rule (length, range, mismatch, duplicate, unknown model).',
   429: 'Too many requests in the window (`Retry-After` says when to retry), or a quota is used up (`details` names the limit and its reset).',
   500: 'Unexpected failure; no internals in the body.',

@@ -1,5 +1,6 @@
 import { forwardRef, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { FilesModule } from '../files/files.module';
 import { LlmModule } from '../llm/llm.module';
 import { MessagesModule } from '../messages/messages.module';
 import { ConversationEntity } from './conversation.entity';
@@ -12,6 +13,7 @@ import { ConversationsService } from './conversations.service';
   imports: [
     TypeOrmModule.forFeature([ConversationEntity]),
     LlmModule,
+    FilesModule,
     forwardRef(() => MessagesModule),
   ],
   controllers: [ConversationsController],

@@ -4,6 +4,7 @@ import { Repository } from 'typeorm';
 import { likeContains } from '../../common/sql';
 import type { Tx } from '../../database/transactions';
 import type { MessageRole } from '../messages/message.entity';
+import { releaseStorageSql, RemovedFile } from '../files/files.repository';
 import { ConversationEntity } from './conversation.entity';
 
 export interface LastMessage {
@@ -132,19 +133,41 @@ export class ConversationsRepository {
   }
 
   /**
-   * Deletes an owned conversation (its messages go with it); null when it is not the user's,
-   * else the replies that were streaming in it (their generations must be stopped).
+   * Deletes an owned conversation (its messages go with it) and the files attached in it that
+   * no message of another conversation carries (with their storage), in one statement; null
+   * when it is not the user's, else the replies that were streaming in it (their generations
+   * must be stopped) and the files whose bytes are to be removed.
    */
-  async deleteOwned(id: string, userId: string): Promise<{ streaming: string[] } | null> {
-    const rows = await this.conversations.query<{ streaming: string[] | null }[]>(
-      `WITH d AS (DELETE FROM conversations WHERE id = $1 AND user_id = $2 RETURNING id)
+  async deleteOwned(
+    id: string,
+    userId: string,
+  ): Promise<{ streaming: string[]; files: RemovedFile[] } | null> {
+    const rows = await this.conversations.query<
+      { streaming: string[] | null; files: string[] | null }[]
+    >(
+      `WITH d AS (DELETE FROM conversations WHERE id = $1 AND user_id = $2 RETURNING id),
+       used AS (SELECT DISTINCT ma.file_id FROM message_attachments ma
+                  JOIN messages m ON m.id = ma.message_id
+                 WHERE m.conversation_id IN (SELECT id FROM d)),
+       fd AS (DELETE FROM files f
+               WHERE f.user_id = $2 AND f.id IN (SELECT file_id FROM used)
+                 AND NOT EXISTS (SELECT 1 FROM message_attachments ma
+                                   JOIN messages m ON m.id = ma.message_id
+                                  WHERE ma.file_id = f.id AND m.conversation_id <> $1)
+              RETURNING f.id, f.user_id, f.size),
+       su AS (${releaseStorageSql('fd')})
        SELECT array(SELECT m.id FROM messages m
-                     WHERE m.conversation_id = d.id AND m.status = 'streaming') AS streaming
+                     WHERE m.conversation_id = d.id AND m.status = 'streaming') AS streaming,
+              array(SELECT fd.id FROM fd) AS files
          FROM d`,
       [id, userId],
     );
     const row = rows[0];
-    return row ? { streaming: row.streaming ?? [] } : null;
+    if (!row) return null;
+    return {
+      streaming: row.streaming ?? [],
+      files: (row.files ?? []).map((fileId) => ({ id: fileId, userId })),
+    };
   }
 
   /** Keeps message_count and updated_at right when messages are added (+n) or removed (-n). */

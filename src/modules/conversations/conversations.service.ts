@@ -4,6 +4,7 @@ import { Pagination, paginationOf } from '../../common/http/pagination';
 import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
 import type { AuthUser } from '../auth/auth-user';
 import { ModelsCatalog } from '../llm/models.catalog';
+import { FilesService } from '../files/files.service';
 import { MessagesRepository } from '../messages/messages.repository';
 import { ConversationsRepository } from './conversations.repository';
 import type {
@@ -27,6 +28,7 @@ export class ConversationsService {
     private readonly messages: MessagesRepository,
     private readonly models: ModelsCatalog,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
+    private readonly files: FilesService,
   ) {}
 
   async list(
@@ -60,7 +62,8 @@ export class ConversationsService {
   async get(actor: AuthUser, id: string): Promise<ConversationDetailResponse> {
     const conversation = await this.conversations.findOwned(id, actor.id);
     if (!conversation) throw AppError.notFound();
-    return toConversationDetail(conversation, await this.messages.allOfConversation(id));
+    const messages = await this.messages.allOfConversation(id);
+    return toConversationDetail(conversation, await this.messages.withAttachments(messages));
   }
 
   async update(
@@ -81,14 +84,15 @@ export class ConversationsService {
 
   /**
    * Deletes the conversation and stops its running replies, wherever they run: the provider
-   * call is aborted and only what was produced is billed.
+   * call is aborted and only what was produced is billed. Files used only in it go too.
    */
   async delete(actor: AuthUser, id: string): Promise<null> {
     const deleted = await this.conversations.deleteOwned(id, actor.id);
     if (!deleted) throw AppError.notFound();
-    await Promise.all(
-      deleted.streaming.map((messageId) => this.bus.publish('generation.stop', { messageId })),
-    );
+    await Promise.all([
+      ...deleted.streaming.map((messageId) => this.bus.publish('generation.stop', { messageId })),
+      this.files.removeBytes(deleted.files),
+    ]);
     return null;
   }
 

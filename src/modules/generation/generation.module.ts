@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { FilesModule } from '../files/files.module';
 import { MessagesModule } from '../messages/messages.module';
 import { LlmModule } from '../llm/llm.module';
 import { QuotaModule } from '../quota/quota.module';
@@ -31,6 +32,7 @@ const LOCAL_COPY_TTL_MS = 30 * 1000;
     MessagesModule,
     LlmModule,
     QuotaModule,
+    FilesModule,
   ],
   controllers: [GenerationController],
   providers: [

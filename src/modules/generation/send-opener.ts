@@ -9,7 +9,8 @@ import type { LlmMessage } from '../llm/llm-provider';
 import { ModelsCatalog } from '../llm/models.catalog';
 import type { MessageEntity } from '../messages/message.entity';
 import { QuotaService, Reservation } from '../quota/quota.service';
-import { buildContext } from './context-builder';
+import { FileContent, FilesRepository } from '../files/files.repository';
+import { buildContext, ContextInput, historyFileIds, ModelAttachment } from './context-builder';
 import type { SendMessageDto } from './dto/send-message.dto';
 import { GenerationLeases } from './generation-leases';
 import { IdempotencyRepository } from './idempotency.repository';
@@ -58,6 +59,7 @@ export class SendOpener {
     private readonly rateLimiter: RateLimiter,
     private readonly config: AppConfig,
     private readonly leases: GenerationLeases,
+    private readonly files: FilesRepository,
   ) {}
 
   /**
@@ -95,19 +97,24 @@ export class SendOpener {
   ): Promise<OpenedGeneration | EarlierSend> {
     // One budget per user for every way of sending: REST, SSE and WebSocket all come here.
     // Counted (Redis) while the conversation is read (database); a refusal still comes first.
-    const [limited, read] = await Promise.allSettled([
+    const attachmentIds = dto.attachments ?? [];
+    const [limited, read, attached] = await Promise.allSettled([
       this.rateLimiter.consume('messages', actor.id, this.config.env.RATE_LIMIT_MESSAGES),
       this.sends.context(conversationId, actor.id, CONTEXT_MESSAGES),
+      this.files.contentOwned(actor.id, attachmentIds),
     ]);
     if (limited.status === 'rejected') throw limited.reason;
     if (read.status === 'rejected') throw read.reason;
+    if (attached.status === 'rejected') throw attached.reason;
     const conversation = read.value;
     if (!conversation) throw AppError.notFound();
-    const { rows, call, promptTokens, replyBudget } = this.prepare(
+    const files = inRequestOrder(attachmentIds, attached.value);
+    const { rows, call, promptTokens, replyBudget } = await this.prepare(
       actor,
       conversationId,
       conversation,
       dto,
+      files,
     );
     const plan = this.quota.plan(actor, promptTokens, replyBudget);
     const send: OpenSend = { ...rows, reserve: plan.input };
@@ -115,6 +122,14 @@ export class SendOpener {
       const { granted, reservation } = await this.quota.reserveWith(plan, () =>
         this.store(send, actor, conversationId, idempotencyKey, dto),
       );
+      granted.user.attachments = files.map((f) => ({
+        id: f.id,
+        filename: f.filename,
+        content_type: f.contentType,
+        size: f.size,
+        kind: f.kind,
+        deleted: false,
+      }));
       return {
         user: granted.user,
         assistant: granted.assistant,
@@ -136,31 +151,48 @@ export class SendOpener {
     }
   }
 
-  /** The model, the reply budget, the context and the rows to store, from what was read. */
-  private prepare(
+  /**
+   * The model, the reply budget, the context and the rows to store, from what was read. The
+   * contents of earlier turns' files are read only when such turns fit in the context.
+   */
+  private async prepare(
     actor: AuthUser,
     conversationId: string,
     conversation: SendContext,
     dto: SendMessageDto,
+    files: FileContent[],
   ) {
     const modelId = dto.model ?? conversation.model;
     const model = this.models.require(modelId);
     if (dto.max_tokens !== undefined && dto.max_tokens > model.max_tokens) {
       throw AppError.validation([fieldIssue('max_tokens', 'issue.max_tokens_too_large')]);
     }
+    const vision = model.capabilities.includes('vision');
+    if (!vision && files.some((f) => f.kind === 'image')) {
+      throw AppError.validation([fieldIssue('attachments', 'issue.attachment_needs_vision')]);
+    }
     const replyBudget = dto.max_tokens ?? Math.min(model.max_tokens, DEFAULT_REPLY_TOKENS);
     const earlier = conversation.history;
-    const context = buildContext({
+    const input: ContextInput = {
       systemMessage: conversation.systemMessage,
       history: earlier.filter(isContextTurn).map((m) => ({
         role: m.role,
         content: m.content,
         tokens: m.tokens,
+        ...(m.files ? { fileIds: m.files } : {}),
       })),
       newMessage: dto.content,
+      newAttachments: files.map(toModelAttachment),
+      vision,
       contextWindow: model.context_window,
       replyBudget,
-    });
+    };
+    if (input.history.some((turn) => turn.fileIds)) {
+      const ids = historyFileIds(input);
+      const contents = await this.files.contentOwned(actor.id, ids);
+      input.historyFiles = new Map(contents.map((f) => [f.id, toModelAttachment(f)]));
+    }
+    const context = buildContext(input);
     const rows: Omit<OpenSend, 'reserve'> = {
       conversationId,
       userId: actor.id,
@@ -170,6 +202,14 @@ export class SendOpener {
       tokensUsed: context.newMessageTokens,
       owner: this.leases.owner,
       promptTokens: context.promptTokens,
+      attachments: files.map((f, position) => ({
+        file_id: f.id,
+        position,
+        filename: f.filename,
+        content_type: f.contentType,
+        size: f.size,
+        kind: f.kind,
+      })),
     };
     const call = { messages: context.messages, model: modelId, temperature: dto.temperature };
     return { rows, call, promptTokens: context.promptTokens, replyBudget };
@@ -212,6 +252,30 @@ function idempotencyMismatch(
     ...fieldIssue('Idempotency-Key', key),
     reason: 'idempotency_key_mismatch',
   });
+}
+
+/** The attached files in the order the send named them; a missing one (another user's) is a 404. */
+function inRequestOrder(ids: readonly string[], found: FileContent[]): FileContent[] {
+  const byId = new Map(found.map((f) => [f.id, f]));
+  return ids.map((id) => {
+    const file = byId.get(id);
+    if (!file)
+      throw new AppError('RESOURCE_NOT_FOUND', 'error.not_found', { field: 'attachments', id });
+    return file;
+  });
+}
+
+function toModelAttachment(f: FileContent): ModelAttachment {
+  return {
+    id: f.id,
+    filename: f.filename,
+    tokens: f.tokenCount,
+    text: f.kind === 'image' ? null : f.text,
+    image:
+      f.kind === 'image' && f.modelImage && f.modelImageType
+        ? { data: f.modelImage, type: f.modelImageType }
+        : null,
+  };
 }
 
 export function isOpened(x: OpenedGeneration | EarlierSend): x is OpenedGeneration {

@@ -4,7 +4,7 @@ import type { SendMessageDto } from './dto/send-message.dto';
 /**
  * The hash an Idempotency-Key keeps of the send it names: SHA-256 (hex) of the send's
  * canonical body — the fields that decide what is sent (content, role, model, temperature,
- * max_tokens), in a fixed order, absent ones as null, `role` at its default. Not in it: how
+ * max_tokens, attachments), in a fixed order, absent ones as null, `role` at its default. Not in it: how
  * the answer is delivered (`stream`, the SSE route or a WebSocket frame, the frame's own
  * `type`/`request_id`), and the conversation (checked on its own). So a send retried as a
  * stream, or over the other route, is the same send; one with other text is not.
@@ -16,6 +16,8 @@ export function sendRequestHash(dto: SendMessageDto): string {
     dto.model ?? null,
     dto.temperature ?? null,
     dto.max_tokens ?? null,
+    // Only when there are any: keys stored before attachments existed hash as they did.
+    ...(dto.attachments?.length ? [dto.attachments] : []),
   ];
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }

@@ -18,7 +18,19 @@ export interface SendContext {
     content: string;
     status: MessageStatus;
     tokens: number;
+    /** Ids of the files a user message carries, in order; null when none. */
+    files: string[] | null;
   }[];
+}
+
+/** A file attached to the user message, with the fields the message keeps showing. */
+export interface OpenAttachment {
+  file_id: string;
+  position: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  kind: string;
 }
 
 export interface OpenSend {
@@ -33,6 +45,8 @@ export interface OpenSend {
   owner: string;
   /** The prompt's tokens, kept with the lease to settle the reply if its owner dies. */
   promptTokens: number;
+  /** Files attached to the user message (stored in the same statement). */
+  attachments: OpenAttachment[];
 }
 
 export interface OpenedSend {
@@ -82,7 +96,9 @@ export class SendRepository {
       this.dataSource,
       `SELECT c.model, c.system_message,
           (SELECT coalesce(json_agg(json_build_object('id', h.id, 'role', h.role,
-                    'content', h.content, 'status', h.status, 'tokens', h.tokens_used)
+                    'content', h.content, 'status', h.status, 'tokens', h.tokens_used,
+                    'files', (SELECT json_agg(ma.file_id ORDER BY ma.position)
+                                FROM message_attachments ma WHERE ma.message_id = h.id))
                     ORDER BY h.seq), '[]'::json)
              FROM (SELECT id, role, content, status, tokens_used, seq FROM messages
                     WHERE conversation_id = c.id ORDER BY seq DESC LIMIT $3) h) AS history
@@ -126,7 +142,17 @@ export class SendRepository {
                (message_id, owner, user_id, day, month, granted, prompt_tokens)
              SELECT a.id, ${p.add(send.owner, 'varchar')}, a.user_id, ${p.add(send.reserve.day, 'date')},
                     ${p.add(send.reserve.month, 'date')}, q.last_grant, ${p.add(send.promptTokens, 'int')}
-               FROM a, q)
+               FROM a, q)${
+                 send.attachments.length === 0
+                   ? ''
+                   : `,
+       ma AS (INSERT INTO message_attachments
+                (message_id, position, file_id, filename, content_type, size, kind)
+              SELECT u.id, x.position, x.file_id, x.filename, x.content_type, x.size, x.kind
+                FROM u, jsonb_to_recordset(${p.add(JSON.stringify(send.attachments), 'jsonb')})
+                     AS x(position int, file_id uuid, filename text, content_type text,
+                          size bigint, kind text))`
+               }
        SELECT 1 AS k, q.last_grant AS granted, ${columnsOf('u')} FROM q, u
        UNION ALL
        SELECT 2 AS k, q.last_grant AS granted, ${columnsOf('a')} FROM q, a`,

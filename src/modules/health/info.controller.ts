@@ -37,7 +37,7 @@ export class InfoController {
       features: {
         websocket: true,
         streaming: true,
-        file_upload: false,
+        file_upload: true,
         stop_generation: true,
         resume_stream: true,
         idempotent_send: true,

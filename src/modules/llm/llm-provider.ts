@@ -7,9 +7,20 @@ export const LLM_PROVIDER = Symbol('LlmProvider');
 
 export type LlmRole = 'system' | 'user' | 'assistant';
 
+/** A piece of a message with several parts: text, or an image as a (data) URL. */
+export type LlmContentPart =
+  { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+
 export interface LlmMessage {
   role: LlmRole;
-  content: string;
+  /** Text, or parts when a user message carries images (only then: every provider reads text). */
+  content: string | LlmContentPart[];
+}
+
+/** The text of a message's content, its parts' texts joined. */
+export function textOf(content: LlmMessage['content']): string {
+  if (typeof content === 'string') return content;
+  return content.map((part) => (part.type === 'text' ? part.text : '')).join('\n');
 }
 
 export interface LlmRequest {

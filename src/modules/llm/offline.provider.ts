@@ -1,4 +1,11 @@
-import type { LlmCheck, LlmEvent, LlmFinishReason, LlmProvider, LlmRequest } from './llm-provider';
+import {
+  LlmCheck,
+  LlmEvent,
+  LlmFinishReason,
+  LlmProvider,
+  LlmRequest,
+  textOf,
+} from './llm-provider';
 import { countChatTokens, countTextTokens } from './tokenizer';
 
 export interface OfflineProviderOptions {
@@ -27,7 +34,7 @@ function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
 /** The development reply: labelled as such, restating the last user message. */
 export function offlineReplyTo(request: Pick<LlmRequest, 'messages' | 'model'>): string {
   const last = [...request.messages].reverse().find((m) => m.role === 'user');
-  const question = (last?.content ?? '').replace(/\s+/g, ' ').trim();
+  const question = (last ? textOf(last.content) : '').replace(/\s+/g, ' ').trim();
   const quoted =
     question.length > MAX_QUOTE_CHARS ? `${question.slice(0, MAX_QUOTE_CHARS)}…` : question;
   const restated = quoted

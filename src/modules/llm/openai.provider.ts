@@ -1,14 +1,19 @@
 import { Logger } from '@nestjs/common';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { AppError } from '../../common/errors/app-error';
 import type {
+  ChatCompletionChunk,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import { AppError } from '../../common/errors/app-error';
+import {
   LlmCheck,
   LlmEvent,
   LlmFinishReason,
+  LlmMessage,
   LlmProvider,
   LlmRequest,
   LlmUsageEvent,
+  textOf,
 } from './llm-provider';
 import { nodeHttpFetch } from './node-http-fetch';
 import { countChatTokens, countTextTokens } from './tokenizer';
@@ -190,7 +195,7 @@ export class OpenAiProvider implements LlmProvider {
         this.client.chat.completions.create(
           {
             model: request.model,
-            messages: request.messages,
+            messages: request.messages.map(toSdkMessage),
             ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
             ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
             stream: true,
@@ -284,4 +289,16 @@ function usageOf(
   finishReason: LlmFinishReason,
 ): LlmUsageEvent {
   return { type: 'usage', promptTokens, completionTokens, usageSource, finishReason };
+}
+
+/** A message in the SDK's shape: only user messages carry parts (images); others are text. */
+function toSdkMessage(message: LlmMessage): ChatCompletionMessageParam {
+  switch (message.role) {
+    case 'user':
+      return { role: 'user', content: message.content };
+    case 'system':
+      return { role: 'system', content: textOf(message.content) };
+    case 'assistant':
+      return { role: 'assistant', content: textOf(message.content) };
+  }
 }

@@ -1,6 +1,6 @@
 // The cjs/ path: tsconfig's node10 resolution ignores the package's exports map.
 import { countTokens as countCl100k } from 'gpt-tokenizer/cjs/encoding/cl100k_base';
-import type { LlmMessage } from './llm-provider';
+import { LlmMessage, textOf } from './llm-provider';
 
 /**
  * Token counting for when a provider reports no usage (aborted streams, servers that omit
@@ -14,6 +14,12 @@ const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
 /** Framing tokens per message (<|start|>{role}\n … <|end|>\n), as in OpenAI's cookbook. */
 export const TOKENS_PER_MESSAGE = 3;
+/**
+ * Tokens of an image when nothing better is known: OpenAI's cost of one low-detail image (the
+ * upload's own count, from its size, is what sends use).
+ */
+export const IMAGE_TOKENS_FLOOR = 85;
+
 /** Every reply is primed with <|start|>assistant<|message|>. */
 export const TOKENS_REPLY_PRIMING = 3;
 
@@ -29,7 +35,15 @@ export function countTextTokens(text: string): number {
 export function countChatTokens(messages: readonly LlmMessage[]): number {
   let total = TOKENS_REPLY_PRIMING;
   for (const message of messages) {
-    total += TOKENS_PER_MESSAGE + countTextTokens(message.role) + countTextTokens(message.content);
+    const images =
+      typeof message.content === 'string'
+        ? 0
+        : message.content.filter((part) => part.type === 'image_url').length;
+    total +=
+      TOKENS_PER_MESSAGE +
+      countTextTokens(message.role) +
+      countTextTokens(textOf(message.content)) +
+      images * IMAGE_TOKENS_FLOOR;
   }
   return total;
 }

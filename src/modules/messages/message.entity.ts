@@ -10,6 +10,7 @@ import {
 } from 'typeorm';
 import { ConversationEntity } from '../conversations/conversation.entity';
 import { UserEntity } from '../users/user.entity';
+import type { MessageAttachment } from './message-attachment';
 
 export const MESSAGE_ROLES = ['system', 'user', 'assistant'] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
@@ -91,4 +92,7 @@ export class MessageEntity {
 
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt!: Date;
+
+  /** Its files (API.md §10), when the reader loaded them; not a column. */
+  attachments?: MessageAttachment[];
 }

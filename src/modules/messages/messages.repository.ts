@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { Tx } from '../../database/transactions';
+import { attachmentsFromJson, MessageAttachment } from './message-attachment';
 import { MessageEntity } from './message.entity';
 
 export interface MessagePage {
@@ -46,6 +47,30 @@ export class MessagesRepository {
   /** The message if it belongs to the user; another user's is as good as missing. */
   findOwned(id: string, userId: string, tx?: Tx): Promise<MessageEntity | null> {
     return this.repo(tx).findOneBy({ id, userId });
+  }
+
+  /**
+   * Sets each message's `attachments` (one query for all of them; none when only replies are
+   * given: only user messages carry files).
+   */
+  async withAttachments<T extends MessageEntity>(messages: T[]): Promise<T[]> {
+    const ids = messages.filter((m) => m.role === 'user').map((m) => m.id);
+    const byMessage = new Map<string, MessageAttachment[]>();
+    if (ids.length > 0) {
+      const rows = await this.messages.query<{ message_id: string; attachments: unknown }[]>(
+        `SELECT ma.message_id,
+                json_agg(json_build_object('id', ma.file_id, 'filename', ma.filename,
+                  'content_type', ma.content_type, 'size', ma.size, 'kind', ma.kind,
+                  'deleted', f.id IS NULL) ORDER BY ma.position) AS attachments
+           FROM message_attachments ma LEFT JOIN files f ON f.id = ma.file_id
+          WHERE ma.message_id = ANY($1::uuid[])
+          GROUP BY ma.message_id`,
+        [ids],
+      );
+      for (const row of rows) byMessage.set(row.message_id, attachmentsFromJson(row.attachments));
+    }
+    for (const m of messages) m.attachments = byMessage.get(m.id) ?? [];
+    return messages;
   }
 
   /** Null when the row is gone (a concurrent delete won since it was read). */

@@ -24,7 +24,7 @@ export class MessagesService {
     if (!(await this.conversations.findOwned(conversationId, actor.id))) throw AppError.notFound();
     const { items, total } = await this.messages.listByConversation(conversationId, query);
     return {
-      messages: items.map(toMessageResponse),
+      messages: (await this.messages.withAttachments(items)).map(toMessageResponse),
       pagination: paginationOf(query.page, query.size, total),
     };
   }
@@ -38,7 +38,8 @@ export class MessagesService {
       const updated = await this.messages.updateContent(messageId, dto.content, tx);
       if (!updated) throw AppError.notFound();
       await this.conversations.touch(message.conversationId, tx);
-      return toMessageResponse(updated);
+      const [shown] = await this.messages.withAttachments([updated]);
+      return toMessageResponse(shown);
     });
   }
 

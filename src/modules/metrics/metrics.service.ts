@@ -149,7 +149,40 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly fileUploads = new Counter({
+    name: 'file_uploads_total',
+    help: 'Uploads answered, by the kind read from their bytes (unknown when refused before) and outcome.',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly fileUploadBytes = new Counter({
+    name: 'file_upload_bytes_total',
+    help: 'Bytes of the uploads that were stored.',
+    registers: [this.registry],
+  });
+
+  private readonly filesSwept = new Counter({
+    name: 'files_swept_total',
+    help: 'Files deleted by the sweeper of this process: unattached uploads, and stored bytes without a row.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  private storedBytes: (() => Promise<number>) | null = null;
+
   constructor(health: HealthService) {
+    for (const reason of ['unattached', 'orphaned_bytes']) this.filesSwept.inc({ reason }, 0);
+    const source = () => this.storedBytes;
+    new Gauge({
+      name: 'file_stored_bytes',
+      help: 'Bytes of all stored files (every user and replica), read at scrape time.',
+      registers: [this.registry],
+      async collect() {
+        const read = source();
+        if (read) this.set(await read());
+      },
+    });
     this.orphansClosed.inc(0);
     for (const reason of ['queue_full', 'wait_timeout']) this.admissionSheds.inc({ reason }, 0);
     // Known windows start at 0, so rate() over them works before the first rejection.
@@ -240,6 +273,21 @@ export class MetricsService {
   /** A reply cut at its reserved max_tokens: the provider ignored the limit. */
   generationOverran(model: string): void {
     this.overruns.inc({ model });
+  }
+
+  /** An upload answered: `kind` as read from its bytes, `outcome` stored or why refused. */
+  fileUploaded(kind: string, outcome: string, bytes = 0): void {
+    this.fileUploads.inc({ kind, outcome });
+    if (bytes > 0) this.fileUploadBytes.inc(bytes);
+  }
+
+  filesSweptAway(reason: 'unattached' | 'orphaned_bytes', count: number): void {
+    if (count > 0) this.filesSwept.inc({ reason }, count);
+  }
+
+  /** Where the gauge of stored bytes reads its figure (the files module, from the database). */
+  storedBytesFrom(read: () => Promise<number>): void {
+    this.storedBytes = read;
   }
 
   rateLimitRejected(group: string): void {

@@ -7,6 +7,8 @@ export interface QuotaLimits {
   monthlyRequests: number;
   dailyTokens: number;
   monthlyTokens: number;
+  /** Bytes of files the user may store (API.md §10). */
+  storageBytes: number;
 }
 
 /** Limits per tier from configuration (defaults: API.md §8). */
@@ -17,12 +19,14 @@ export function quotaLimitsFrom(env: Env): Record<Tier, QuotaLimits> {
       monthlyRequests: env.QUOTA_NORMAL_MONTHLY_REQUESTS,
       dailyTokens: env.QUOTA_NORMAL_DAILY_TOKENS,
       monthlyTokens: env.QUOTA_NORMAL_MONTHLY_TOKENS,
+      storageBytes: env.QUOTA_NORMAL_STORAGE_BYTES,
     },
     vip: {
       dailyRequests: env.QUOTA_VIP_DAILY_REQUESTS,
       monthlyRequests: env.QUOTA_VIP_MONTHLY_REQUESTS,
       dailyTokens: env.QUOTA_VIP_DAILY_TOKENS,
       monthlyTokens: env.QUOTA_VIP_MONTHLY_TOKENS,
+      storageBytes: env.QUOTA_VIP_STORAGE_BYTES,
     },
   };
 }

@@ -10,6 +10,9 @@ export interface Usage {
   tokensToday: number;
   requestsThisMonth: number;
   tokensThisMonth: number;
+  /** Bytes and files the user stores (API.md §10). */
+  storageBytes: number;
+  storageFiles: number;
 }
 
 export interface ReserveInput {
@@ -22,8 +25,6 @@ export interface ReserveInput {
   /** Fewest tokens worth granting: the prompt plus the minimum reply (QuotaService.plan). */
   minTokens: number;
 }
-
-const ZERO: Usage = { requestsToday: 0, tokensToday: 0, requestsThisMonth: 0, tokensThisMonth: 0 };
 
 /** Current usage as the counters of a window that has passed count as zero. */
 function usageSql(day: string, month: string) {
@@ -122,17 +123,24 @@ export class QuotaRepository {
 
   async usage(userId: string, day: string, month: string): Promise<Usage> {
     const { dr, dt, mr, mt } = usageSql('$2::date', '$3::date');
-    const rows = await this.counters.query<{ dr: number; dt: number; mr: number; mt: number }[]>(
-      `SELECT ${dr} AS dr, ${dt} AS dt, ${mr} AS mr, ${mt} AS mt FROM quota_counters q WHERE q.user_id = $1`,
+    const rows = await this.counters.query<
+      { dr: number; dt: number; mr: number; mt: number; sb: string | number; sf: number }[]
+    >(
+      `SELECT ${dr} AS dr, ${dt} AS dt, ${mr} AS mr, ${mt} AS mt,
+              coalesce(s.bytes, 0) AS sb, coalesce(s.files, 0) AS sf
+         FROM (SELECT $1::uuid AS user_id) u
+         LEFT JOIN quota_counters q ON q.user_id = u.user_id
+         LEFT JOIN storage_usage s ON s.user_id = u.user_id`,
       [userId, day, month],
     );
     const row = rows[0];
-    if (!row) return ZERO;
     return {
       requestsToday: row.dr,
       tokensToday: row.dt,
       requestsThisMonth: row.mr,
       tokensThisMonth: row.mt,
+      storageBytes: Number(row.sb),
+      storageFiles: row.sf,
     };
   }
 }

@@ -13,7 +13,14 @@ const USER = { id: '00000000-0000-4000-8000-000000000001', isVip: false };
  * and every token window has at least `minTokens` left.
  */
 class FakeQuotaRepository implements Pick<QuotaRepository, 'reserve' | 'settle' | 'usage'> {
-  counters: Usage = { requestsToday: 0, tokensToday: 0, requestsThisMonth: 0, tokensThisMonth: 0 };
+  counters: Usage = {
+    requestsToday: 0,
+    tokensToday: 0,
+    requestsThisMonth: 0,
+    tokensThisMonth: 0,
+    storageBytes: 0,
+    storageFiles: 0,
+  };
   readonly reserved: ReserveInput[] = [];
 
   reserve(r: ReserveInput): Promise<number | null> {
@@ -36,6 +43,8 @@ class FakeQuotaRepository implements Pick<QuotaRepository, 'reserve' | 'settle' 
       requestsThisMonth: c.requestsThisMonth + 1,
       tokensToday: c.tokensToday + grant,
       tokensThisMonth: c.tokensThisMonth + grant,
+      storageBytes: 0,
+      storageFiles: 0,
     };
     return Promise.resolve(grant);
   }
@@ -48,6 +57,8 @@ class FakeQuotaRepository implements Pick<QuotaRepository, 'reserve' | 'settle' 
       requestsThisMonth: c.requestsThisMonth - 1 + s.requests,
       tokensToday: c.tokensToday + tokens,
       tokensThisMonth: c.tokensThisMonth + tokens,
+      storageBytes: 0,
+      storageFiles: 0,
     };
     return Promise.resolve();
   }

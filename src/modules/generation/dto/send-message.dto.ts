@@ -1,7 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  Min,
+} from 'class-validator';
 import { CodePointLength, NoNulCharacter } from '../../../common/validation/text';
 import { MAX_USER_MESSAGE_CHARS } from '../../messages/message.entity';
+
+/** Files one message may carry (API.md §10). */
+export const MAX_ATTACHMENTS = 10;
 
 /** POST …/messages and …/messages/stream (API.md §5); the same rules apply over WebSocket. */
 export class SendMessageDto {
@@ -45,6 +61,21 @@ export class SendMessageDto {
   @IsInt()
   @Min(1)
   max_tokens?: number;
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: MAX_ATTACHMENTS,
+    uniqueItems: true,
+    description:
+      'Ids of own files (POST /files) the model is given with this message: images as images, documents as their text.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_ATTACHMENTS)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  attachments?: string[];
 
   @ApiPropertyOptional({
     type: Boolean,

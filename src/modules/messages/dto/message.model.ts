@@ -6,7 +6,32 @@ import {
   type MessageRole,
   type MessageStatus,
 } from '../message.entity';
+import type { MessageAttachment } from '../message-attachment';
 import type { MessageResponse } from './message.response';
+
+@ApiSchema({ name: 'MessageAttachment', description: 'A file a message carries (API.md §10).' })
+export class MessageAttachmentModel implements MessageAttachment {
+  @ApiProperty({ type: String, format: 'uuid', description: 'The file id (GET /files/{id}).' })
+  id!: string;
+
+  @ApiProperty({ type: String })
+  filename!: string;
+
+  @ApiProperty({ type: String, example: 'application/pdf' })
+  content_type!: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1 })
+  size!: number;
+
+  @ApiProperty({ type: String, enum: ['image', 'document', 'text'] })
+  kind!: MessageAttachment['kind'];
+
+  @ApiProperty({
+    type: Boolean,
+    description: 'The file was deleted since; the message keeps these fields.',
+  })
+  deleted!: boolean;
+}
 
 @ApiSchema({ name: 'Message' })
 export class MessageModel implements MessageResponse {
@@ -46,6 +71,12 @@ export class MessageModel implements MessageResponse {
     description: "A reply's completion tokens; a user message's own token count.",
   })
   tokens_used!: number;
+
+  @ApiProperty({
+    type: () => [MessageAttachmentModel],
+    description: 'The files a user message carries, in order (empty for replies).',
+  })
+  attachments!: MessageAttachmentModel[];
 
   @ApiProperty({ type: String, format: 'date-time' })
   created_at!: string;

@@ -1,3 +1,4 @@
+import type { MessageAttachment } from '../message-attachment';
 import type { MessageEntity, MessageRole, MessageStatus } from '../message.entity';
 
 export interface MessageResponse {
@@ -9,6 +10,7 @@ export interface MessageResponse {
   status: MessageStatus;
   model: string | null;
   tokens_used: number;
+  attachments: MessageAttachment[];
   created_at: string;
   updated_at: string;
 }
@@ -23,6 +25,7 @@ export function toMessageResponse(m: MessageEntity): MessageResponse {
     status: m.status,
     model: m.model,
     tokens_used: m.tokensUsed,
+    attachments: m.attachments ?? [],
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),
   };

@@ -1,6 +1,12 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { USER_ROLES, type UserRole } from '../user.entity';
-import type { ProfileResponse, QuotaResponse, UserQuotaBlock, UserResponse } from './user.response';
+import type {
+  ProfileResponse,
+  QuotaResponse,
+  StorageBlock,
+  UserQuotaBlock,
+  UserResponse,
+} from './user.response';
 
 /** OpenAPI descriptions of the user answers; the mappers in user.response.ts produce them. */
 
@@ -28,6 +34,18 @@ export class UserModel implements UserResponse {
   created_at!: string;
 }
 
+@ApiSchema({ name: 'Storage', description: 'Files stored against the tier limit (API.md §10).' })
+export class StorageModel implements StorageBlock {
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  limit_bytes!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  used_bytes!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  files!: number;
+}
+
 @ApiSchema({ name: 'UserQuota', description: "The user's limits and today's usage." })
 export class UserQuotaModel implements UserQuotaBlock {
   @ApiProperty({ type: 'integer', minimum: 0 })
@@ -47,6 +65,9 @@ export class UserQuotaModel implements UserQuotaBlock {
 
   @ApiProperty({ type: 'integer', minimum: 0 })
   tokens_used_today!: number;
+
+  @ApiProperty({ type: () => StorageModel })
+  storage!: StorageModel;
 }
 
 @ApiSchema({ name: 'Profile' })
@@ -86,4 +107,7 @@ export class QuotaModel implements QuotaResponse {
     description: "Today's remainder, also bounded by what is left of the month.",
   })
   remaining_today!: RequestsAndTokensModel;
+
+  @ApiProperty({ type: () => StorageModel })
+  storage!: StorageModel;
 }

@@ -18,6 +18,14 @@ export interface UserQuotaBlock {
   monthly_tokens: number;
   requests_used_today: number;
   tokens_used_today: number;
+  storage: StorageBlock;
+}
+
+/** Files the user stores against their tier's limit (API.md §10). */
+export interface StorageBlock {
+  limit_bytes: number;
+  used_bytes: number;
+  files: number;
 }
 
 export interface ProfileResponse extends UserResponse {
@@ -31,6 +39,15 @@ export interface QuotaResponse {
   usage_today: { requests: number; tokens: number };
   usage_this_month: { requests: number; tokens: number };
   remaining_today: { requests: number; tokens: number };
+  storage: StorageBlock;
+}
+
+function storageOf({ limits, usage }: QuotaSnapshot): StorageBlock {
+  return {
+    limit_bytes: limits.storageBytes,
+    used_bytes: usage.storageBytes,
+    files: usage.storageFiles,
+  };
 }
 
 export function toUserResponse(user: UserEntity): UserResponse {
@@ -56,11 +73,13 @@ export function toProfileResponse(user: UserEntity, quota: QuotaSnapshot): Profi
       monthly_tokens: quota.limits.monthlyTokens,
       requests_used_today: quota.usage.requestsToday,
       tokens_used_today: quota.usage.tokensToday,
+      storage: storageOf(quota),
     },
   };
 }
 
-export function toQuotaResponse({ limits, usage }: QuotaSnapshot): QuotaResponse {
+export function toQuotaResponse(quota: QuotaSnapshot): QuotaResponse {
+  const { limits, usage } = quota;
   // Today's remainder is also bounded by what is left of the month.
   const remaining = (daily: number, usedToday: number, monthly: number, usedMonth: number) =>
     Math.max(0, Math.min(daily - usedToday, monthly - usedMonth));
@@ -83,5 +102,6 @@ export function toQuotaResponse({ limits, usage }: QuotaSnapshot): QuotaResponse
         usage.tokensThisMonth,
       ),
     },
+    storage: storageOf(quota),
   };
 }
