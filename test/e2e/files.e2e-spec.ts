@@ -465,6 +465,30 @@ describe('Files (API.md §10)', () => {
     });
   });
 
+  it("shows each user's storage in the admin usage report", async () => {
+    const admin = await registerUser(ctx.t);
+    await ctx.t.sql(`UPDATE users SET role = 'admin' WHERE id = $1`, [admin.id]);
+    const holder = await registerUser(ctx.t);
+    const stored = await uploadFile(ctx.t, holder.accessToken, Buffer.from('kept bytes'), 'k.txt');
+    const res = await api().get('/api/v1/admin/usage').set(bearer(admin.accessToken));
+    expect(res.status).toBe(200);
+    const storage = res.body.data.storage as {
+      total_bytes: number;
+      user_count: number;
+      users: { user_id: string; username: string; bytes: number; files: number }[];
+    };
+    expect(storage.users).toContainEqual({
+      user_id: holder.id,
+      username: holder.username,
+      bytes: stored.size,
+      files: 1,
+    });
+    const [{ bytes }] = await ctx.t.sql<{ bytes: string }>(
+      'SELECT sum(size)::text AS bytes FROM files',
+    );
+    expect(storage.total_bytes).toBe(Number(bytes));
+  });
+
   it('/info says file_upload: true', async () => {
     const res = await api().get('/api/v1/info');
     expect(res.body.features.file_upload).toBe(true);

@@ -17,7 +17,7 @@ import { AdminService } from './admin.service';
 import {
   AdminUserListModel,
   AdminUserModel,
-  UsageReportModel,
+  AdminUsageReportModel,
   UserUsageReportModel,
 } from './dto/admin.model';
 import { ListUsersQueryDto, UpdateUserAdminDto, UsageQueryDto } from './dto/admin.dto';
@@ -67,7 +67,7 @@ export class AdminController {
   @Get('usage')
   @ResponseMessage('admin.usage')
   @ApiOperation({ summary: 'Usage and cost of everyone per day and model (admins only)' })
-  @ApiEnvelopedResponse(UsageReportModel)
+  @ApiEnvelopedResponse(AdminUsageReportModel)
   @ApiErrorResponses(400)
   usage(@Query() query: UsageQueryDto) {
     return this.admin.usage(query);

@@ -163,4 +163,40 @@ export class AdminRepository {
       completionTokens: Number(r.completion),
     }));
   }
+
+  /** Stored files per user, the largest first (at most `limit` users), and the totals of all. */
+  async storageByUser(limit: number): Promise<StorageReportRows> {
+    const [users, totals] = await Promise.all([
+      this.messages.query<{ user_id: string; username: string; bytes: string; files: number }[]>(
+        `SELECT s.user_id, u.username, s.bytes::text AS bytes, s.files
+           FROM storage_usage s JOIN users u ON u.id = s.user_id
+          WHERE s.files > 0
+          ORDER BY s.bytes DESC, s.user_id LIMIT $1`,
+        [limit],
+      ),
+      this.messages.query<{ bytes: string; files: string; users: string }[]>(
+        `SELECT coalesce(sum(bytes), 0)::text AS bytes, coalesce(sum(files), 0)::text AS files,
+                count(*) FILTER (WHERE files > 0)::text AS users
+           FROM storage_usage`,
+      ),
+    ]);
+    return {
+      users: users.map((r) => ({
+        userId: r.user_id,
+        username: r.username,
+        bytes: Number(r.bytes),
+        files: r.files,
+      })),
+      bytes: Number(totals[0].bytes),
+      files: Number(totals[0].files),
+      userCount: Number(totals[0].users),
+    };
+  }
+}
+
+export interface StorageReportRows {
+  users: { userId: string; username: string; bytes: number; files: number }[];
+  bytes: number;
+  files: number;
+  userCount: number;
 }

@@ -27,8 +27,9 @@ import {
   AdminUserListResponse,
   AdminUserResponse,
   toAdminUserResponse,
+  AdminUsageResponse,
+  toStorageReport,
   toUsageResponse,
-  UsageResponse,
   UserUsageResponse,
 } from './dto/admin.response';
 
@@ -36,6 +37,8 @@ import {
 export const DEFAULT_USAGE_DAYS = 30;
 export const MAX_USAGE_DAYS = 366;
 
+/** Users listed by the usage report's storage part (the largest holders). */
+const STORAGE_REPORT_USERS = 100;
 const DAY_MS = 86_400_000;
 const dayNumber = (ymd: string) => Date.parse(`${ymd}T00:00:00Z`) / DAY_MS;
 const addDays = (ymd: string, days: number) =>
@@ -137,10 +140,16 @@ export class AdminService {
     };
   }
 
-  async usage(query: UsageQueryDto): Promise<UsageResponse> {
+  async usage(query: UsageQueryDto): Promise<AdminUsageResponse> {
     const range = this.rangeOf(query);
-    const rows = await this.admin.usageByDayAndModel(range);
-    return toUsageResponse(rows, range, (model) => this.models.get(model)?.cost_per_1k_tokens);
+    const [rows, storage] = await Promise.all([
+      this.admin.usageByDayAndModel(range),
+      this.admin.storageByUser(STORAGE_REPORT_USERS),
+    ]);
+    return {
+      ...toUsageResponse(rows, range, (model) => this.models.get(model)?.cost_per_1k_tokens),
+      storage: toStorageReport(storage),
+    };
   }
 
   /** The command line's create-admin: registration's rules, then the admin role. */

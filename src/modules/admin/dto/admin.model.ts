@@ -10,6 +10,8 @@ import type {
   UsageModelRow,
   UsageResponse,
   UserUsageResponse,
+  AdminUsageResponse,
+  StorageReport,
 } from './admin.response';
 
 /** OpenAPI descriptions of the admin answers; the mappers in admin.response.ts produce them. */
@@ -140,6 +142,45 @@ export class UsageReportModel implements UsageResponse {
     description: 'Models used in the range that have no price (their cost is null).',
   })
   unpriced_models!: (string | null)[];
+}
+
+@ApiSchema({ name: 'StorageHolder' })
+export class StorageHolderModel {
+  @ApiProperty({ type: String, format: 'uuid' })
+  user_id!: string;
+
+  @ApiProperty({ type: String })
+  username!: string;
+
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  bytes!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  files!: number;
+}
+
+@ApiSchema({ name: 'StorageReport', description: 'Files stored now, per user (API.md §10).' })
+export class StorageReportModel implements StorageReport {
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  total_bytes!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  total_files!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Users storing at least one file.' })
+  user_count!: number;
+
+  @ApiProperty({
+    type: () => [StorageHolderModel],
+    description: 'The largest holders first, at most 100.',
+  })
+  users!: StorageHolderModel[];
+}
+
+@ApiSchema({ name: 'AdminUsageReport' })
+export class AdminUsageReportModel extends UsageReportModel implements AdminUsageResponse {
+  @ApiProperty({ type: () => StorageReportModel })
+  storage!: StorageReportModel;
 }
 
 @ApiSchema({ name: 'UserUsageReport' })

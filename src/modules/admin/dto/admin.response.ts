@@ -2,7 +2,7 @@ import type { Pagination } from '../../../common/http/pagination';
 import type { ModelInfo } from '../../llm/models.catalog';
 import type { UserEntity } from '../../users/user.entity';
 import type { QuotaResponse } from '../../users/dto/user.response';
-import type { UsageRow } from '../admin.repository';
+import type { StorageReportRows, UsageRow } from '../admin.repository';
 
 export interface AdminUserResponse {
   id: string;
@@ -49,6 +49,35 @@ export interface UsageResponse {
   totals: UsageFigures & { cost: number };
   /** Models used in the range that the catalog has no price for (their cost is null). */
   unpriced_models: (string | null)[];
+}
+
+/** Files stored per user (API.md §10): the largest holders, and the totals of everyone. */
+export interface StorageReport {
+  total_bytes: number;
+  total_files: number;
+  /** Users that store at least one file. */
+  user_count: number;
+  /** The largest holders first (at most 100). */
+  users: { user_id: string; username: string; bytes: number; files: number }[];
+}
+
+/** GET /admin/usage: the usage report and what is stored now. */
+export interface AdminUsageResponse extends UsageResponse {
+  storage: StorageReport;
+}
+
+export function toStorageReport(rows: StorageReportRows): StorageReport {
+  return {
+    total_bytes: rows.bytes,
+    total_files: rows.files,
+    user_count: rows.userCount,
+    users: rows.users.map((u) => ({
+      user_id: u.userId,
+      username: u.username,
+      bytes: u.bytes,
+      files: u.files,
+    })),
+  };
 }
 
 export interface UserUsageResponse extends UsageResponse {
