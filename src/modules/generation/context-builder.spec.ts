@@ -114,6 +114,6 @@ describe('buildContext', () => {
       ],
     });
     expect(historyFileIds(input)).toEqual(['new-file']);
-    expect(buildContext(input).dropped).toBe(2);
+    expect(buildContext(input).dropped).toBe(1);
   });
 });
