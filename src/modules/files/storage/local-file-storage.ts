@@ -91,7 +91,9 @@ export class LocalFileStorage implements FileStorage {
           if (codeOf(error) === 'ENOENT') return null;
           throw unavailable('list', error);
         });
-        if (stats?.isFile()) yield { key, size: stats.size, modifiedAt: stats.mtime, temp };
+        if (stats?.isFile()) {
+          yield { key, size: stats.size, modifiedAt: new Date(stats.mtimeMs), temp };
+        }
       }
     }
   }

@@ -185,7 +185,9 @@ export function mapS3Error(operation: string, key: string | null, error: unknown
     return error;
   }
   const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
-  const name = error instanceof Error ? error.name : 'unknown error';
+  // Duck-typed: errors from Node's own sockets need not be instances of this realm's Error.
+  const ownName = (error as { name?: unknown } | null)?.name;
+  const name = typeof ownName === 'string' ? ownName : 'unknown error';
   if (key !== null && (name === 'NoSuchKey' || (status === 404 && name !== 'NoSuchBucket'))) {
     return new StorageNotFoundError(`no stored file ${key}`, { cause: error });
   }
