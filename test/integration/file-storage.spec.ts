@@ -380,16 +380,20 @@ describe('S3FileStorage', () => {
     [503, 'SlowDown'],
     [500, 'InternalError'],
     [403, 'InvalidAccessKeyId'],
+    // Not S3 at all (a wrong endpoint, a proxy): no file is "not found" there.
+    [404, null],
   ])(
     'maps an HTTP %i (%s) to StorageUnavailableError without the store’s text',
     async (status, code) => {
       const secret = 'AKIAIOSFODNN7EXAMPLE-in-the-body';
       const failing = createHttpServer((req, res) => {
         req.resume();
-        res.writeHead(status, { 'content-type': 'application/xml' });
+        res.writeHead(status, { 'content-type': code ? 'application/xml' : 'text/plain' });
         res.end(
-          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code>` +
-            `<Message>${secret}</Message><RequestId>1</RequestId></Error>`,
+          code
+            ? `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code>` +
+                `<Message>${secret}</Message><RequestId>1</RequestId></Error>`
+            : '',
         );
       });
       const port = await listen(failing);

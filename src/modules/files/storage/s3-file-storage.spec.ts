@@ -32,15 +32,15 @@ describe(mapS3Error.name, () => {
     const mapped = mapS3Error('get', KEY, missing);
     expect(mapped).toBeInstanceOf(StorageNotFoundError);
     expect(mapped.cause).toBe(missing);
-    // HeadObject-style 404s carry no error code, only the status.
-    expect(mapS3Error('get', KEY, serviceError('NotFound', 404, 'client'))).toBeInstanceOf(
-      StorageNotFoundError,
-    );
   });
 
-  it('maps a missing bucket, and a 404 of a bucket operation, to StorageUnavailableError', () => {
+  it('maps a missing bucket, a bare 404 (a wrong endpoint), and a 404 of a bucket operation, to StorageUnavailableError', () => {
     const bucket = new NoSuchBucket({ message: 'no bucket', ...metadata(404) });
     expect(mapS3Error('get', KEY, bucket)).toBeInstanceOf(StorageUnavailableError);
+    // What the SDK makes of a 404 with no S3 error in its body.
+    expect(mapS3Error('get', KEY, serviceError('NotFound', 404, 'client'))).toBeInstanceOf(
+      StorageUnavailableError,
+    );
     expect(mapS3Error('check', null, serviceError('NotFound', 404, 'client'))).toBeInstanceOf(
       StorageUnavailableError,
     );

@@ -175,10 +175,11 @@ export class S3FileStorage implements FileStorage {
 }
 
 /**
- * Maps whatever the SDK or the network threw to one of the two storage errors. `key` is the object
- * the operation was about: only then does a 404 mean "no such object" (a missing bucket is a
- * configuration fault, answered as unavailable). The message is built from the error's name, code
- * and status only; the store's own text stays in `cause`.
+ * Maps whatever the SDK or the network threw to one of the two storage errors. Only S3's own
+ * NoSuchKey, for an operation on an object (`key`), means the file is gone: a bare 404 comes as
+ * well from a missing bucket or from whatever answers at a wrong endpoint (a proxy, a web
+ * server), and reading those as "deleted" would hide a configuration fault behind 404s. The
+ * message is built from the error's name, code and status only; the store's text stays in `cause`.
  */
 export function mapS3Error(operation: string, key: string | null, error: unknown): Error {
   if (error instanceof StorageNotFoundError || error instanceof StorageUnavailableError) {
@@ -188,7 +189,7 @@ export function mapS3Error(operation: string, key: string | null, error: unknown
   // Duck-typed: errors from Node's own sockets need not be instances of this realm's Error.
   const ownName = (error as { name?: unknown } | null)?.name;
   const name = typeof ownName === 'string' ? ownName : 'unknown error';
-  if (key !== null && (name === 'NoSuchKey' || (status === 404 && name !== 'NoSuchBucket'))) {
+  if (key !== null && name === 'NoSuchKey') {
     return new StorageNotFoundError(`no stored file ${key}`, { cause: error });
   }
   const code = (error as { code?: unknown } | null)?.code;
