@@ -9,7 +9,7 @@ import {
   FileStorage,
   storageKey,
 } from '../src/modules/files/storage/file-storage';
-import { startS3 } from '../test/support/s3-server';
+import { s3OptionsAt, startS3 } from '../test/support/s3-server';
 
 /**
  * Figures for the file storage (not part of `npm run bench`): put/get/open of a 10 MiB file on
@@ -57,17 +57,7 @@ async function throughput(label: string, storage: FileStorage): Promise<void> {
 }
 
 async function timeToFail(label: string, endpoint: string): Promise<void> {
-  const storage = createFileStorage({
-    dataDir: tmpdir(),
-    s3: {
-      bucket: 'files',
-      endpoint,
-      region: 'us-east-1',
-      accessKeyId: 'x',
-      secretAccessKey: 'y',
-      forcePathStyle: true,
-    },
-  });
+  const storage = createFileStorage({ dataDir: tmpdir(), s3: s3OptionsAt(endpoint) });
   const started = performance.now();
   const outcome = await storage.get(storageKey(randomUUID(), randomUUID())).then(
     () => 'succeeded?!',
@@ -85,10 +75,7 @@ async function main(): Promise<void> {
   const s3 = await startS3();
   try {
     await throughput('local', createFileStorage({ dataDir }));
-    const onS3 = createFileStorage({
-      dataDir,
-      s3: { ...s3, forcePathStyle: true },
-    });
+    const onS3 = createFileStorage({ dataDir, s3: s3.options });
     await throughput('s3rver', onS3);
     await onS3.close();
   } finally {
@@ -96,11 +83,8 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  await timeToFail('closed port', `http://127.0.0.1:${port}`);
+  // Port 1 (tcpmux) is privileged and served by nothing.
+  await timeToFail('closed port', 'http://127.0.0.1:1');
 
   // Takes the connection, never answers: the default 30 s request timeout, twice, for a get;
   // check() gives up after its own 2 s.
@@ -113,14 +97,7 @@ async function main(): Promise<void> {
   } else {
     const storage = createFileStorage({
       dataDir: tmpdir(),
-      s3: {
-        bucket: 'files',
-        endpoint: `http://127.0.0.1:${silentPort}`,
-        region: 'us-east-1',
-        forcePathStyle: true,
-        accessKeyId: 'x',
-        secretAccessKey: 'y',
-      },
+      s3: s3OptionsAt(`http://127.0.0.1:${silentPort}`),
     });
     const check = await storage.check();
     console.log(

@@ -16,7 +16,7 @@ import {
   StorageUnavailableError,
   StoredObject,
 } from '../../src/modules/files/storage/file-storage';
-import { startS3, TestS3 } from '../support/s3-server';
+import { s3OptionsAt, startS3, TestS3 } from '../support/s3-server';
 
 const MiB = 1024 * 1024;
 // The SDK warns once per process that its 2027 releases will need Node 22; not this suite's news.
@@ -48,25 +48,16 @@ async function failure(call: () => Promise<unknown>): Promise<{ error: unknown; 
 }
 
 function s3Options(s3: TestS3, overrides: Partial<S3StorageOptions> = {}): S3StorageOptions {
-  return {
-    bucket: s3.bucket,
-    endpoint: s3.endpoint,
-    region: s3.region,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    forcePathStyle: true,
-    ...overrides,
-  };
+  return { ...s3.options, ...overrides };
 }
 
-/** A port nothing listens on (listened on, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/** An S3 storage pointed at `endpoint`, which is not s3rver (a test's own failing server). */
+function storageAt(endpoint: string, overrides: Partial<S3StorageOptions> = {}): FileStorage {
+  return createFileStorage({ dataDir: '/nonexistent', s3: s3OptionsAt(endpoint, overrides) });
 }
+
+/** Port 1 (tcpmux) is privileged and served by nothing: a connection is refused at once. */
+const CLOSED_ENDPOINT = 'http://127.0.0.1:1';
 
 async function listen(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -310,18 +301,7 @@ describe('S3FileStorage', () => {
   });
 
   it('fails with StorageUnavailableError, quickly, against a closed port', async () => {
-    const port = await closedPort();
-    const storage = createFileStorage({
-      dataDir: '/nonexistent',
-      s3: {
-        bucket: 'files',
-        endpoint: `http://127.0.0.1:${port}`,
-        region: 'us-east-1',
-        accessKeyId: 'x',
-        secretAccessKey: 'y',
-        forcePathStyle: true,
-      },
-    });
+    const storage = storageAt(CLOSED_ENDPOINT);
     try {
       const { error, ms } = await failure(() => storage.get(aKey()));
       console.log(`S3 get against a closed port failed after ${ms} ms`);
@@ -348,18 +328,7 @@ describe('S3FileStorage', () => {
     const sockets = new Set<Socket>();
     const silent = createTcpServer((socket) => void sockets.add(socket));
     const port = await listen(silent);
-    const storage = createFileStorage({
-      dataDir: '/nonexistent',
-      s3: {
-        bucket: 'files',
-        endpoint: `http://127.0.0.1:${port}`,
-        region: 'us-east-1',
-        accessKeyId: 'x',
-        secretAccessKey: 'y',
-        forcePathStyle: true,
-        requestTimeoutMs: 500,
-      },
-    });
+    const storage = storageAt(`http://127.0.0.1:${port}`, { requestTimeoutMs: 500 });
     try {
       const { error, ms } = await failure(() => storage.get(aKey()));
       console.log(`S3 get against a silent server (request timeout 500 ms) failed after ${ms} ms`);
@@ -397,17 +366,7 @@ describe('S3FileStorage', () => {
         );
       });
       const port = await listen(failing);
-      const storage = createFileStorage({
-        dataDir: '/nonexistent',
-        s3: {
-          bucket: 'files',
-          endpoint: `http://127.0.0.1:${port}`,
-          region: 'us-east-1',
-          accessKeyId: 'x',
-          secretAccessKey: 'y',
-          forcePathStyle: true,
-        },
-      });
+      const storage = storageAt(`http://127.0.0.1:${port}`);
       try {
         for (const call of [
           () => storage.get(aKey()),

@@ -2,6 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
+import type { S3StorageOptions } from '../../src/modules/files/storage/file-storage';
+
+const REGION = 'us-east-1';
+/** s3rver's own account; it accepts these and does not check V4 signatures. */
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 export interface TestS3 {
   /** http://127.0.0.1:PORT, for S3_ENDPOINT (path-style addressing). */
@@ -12,6 +17,8 @@ export interface TestS3 {
   secretAccessKey: string;
   /** The app's environment keys for this server, to spread into bootApp's env. */
   env: Record<string, string>;
+  /** The storage's options for this server and bucket. */
+  options: S3StorageOptions;
   /** Stops the server (cutting open connections) and removes its directory; safe to call twice. */
   close: () => Promise<void>;
 }
@@ -21,6 +28,21 @@ export interface TestS3 {
  * directory, with one empty bucket. s3rver accepts any credentials and does not check V4
  * signatures; it does not understand the SDK's flexible checksums (see s3-file-storage.ts).
  */
+/** Storage options for an S3 endpoint, with s3rver's credentials (for servers that are not s3rver too). */
+export function s3OptionsAt(
+  endpoint: string,
+  overrides: Partial<S3StorageOptions> = {},
+): S3StorageOptions {
+  return {
+    bucket: 'chat-files',
+    endpoint,
+    region: REGION,
+    ...CREDENTIALS,
+    forcePathStyle: true,
+    ...overrides,
+  };
+}
+
 export async function startS3(bucket = 'chat-files'): Promise<TestS3> {
   const directory = mkdtempSync(join(tmpdir(), 's3rver-'));
   const server = new S3rver({
@@ -38,8 +60,6 @@ export async function startS3(bucket = 'chat-files'): Promise<TestS3> {
     throw error;
   }
   const endpoint = `http://127.0.0.1:${port}`;
-  const region = 'us-east-1';
-  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -56,16 +76,17 @@ export async function startS3(bucket = 'chat-files'): Promise<TestS3> {
   return {
     endpoint,
     bucket,
-    region,
-    ...credentials,
+    region: REGION,
+    ...CREDENTIALS,
     env: {
       S3_BUCKET: bucket,
       S3_ENDPOINT: endpoint,
-      S3_REGION: region,
-      S3_ACCESS_KEY_ID: credentials.accessKeyId,
-      S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      S3_REGION: REGION,
+      S3_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      S3_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       S3_FORCE_PATH_STYLE: 'true',
     },
+    options: s3OptionsAt(endpoint, { bucket }),
     close,
   };
 }
