@@ -41,7 +41,11 @@ export interface FileStorage {
   put(key: string, bytes: Buffer, contentType: string): Promise<void>;
   /** The whole object (files are ≤ 20 MiB); StorageNotFoundError when there is none. */
   get(key: string): Promise<Buffer>;
-  /** The object as a stream, for downloads; StorageNotFoundError when there is none. */
+  /**
+   * The object as a stream, for downloads; StorageNotFoundError when there is none. The stream
+   * holds a file descriptor or a connection until it ends: destroy it when the client goes away.
+   * A store failing mid-transfer is an error on the stream (its headers are already sent).
+   */
   open(key: string): Promise<{ stream: Readable; size: number }>;
   /** Removes the object; a missing one is fine. Also takes a temp file's key from `list`. */
   delete(key: string): Promise<void>;
