@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+import type { S3StorageOptions } from '../../src/modules/files/storage/file-storage';
+
+const REGION = 'us-east-1';
+/** s3rver's own account; it accepts these and does not check V4 signatures. */
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export interface TestS3 {
+  /** http://127.0.0.1:PORT, for S3_ENDPOINT (path-style addressing). */
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** The app's environment keys for this server, to spread into bootApp's env. */
+  env: Record<string, string>;
+  /** The storage's options for this server and bucket. */
+  options: S3StorageOptions;
+  /** Stops the server (cutting open connections) and removes its directory; safe to call twice. */
+  close: () => Promise<void>;
+}
+
+/**
+ * Starts s3rver (a local S3 look-alike kept on disk) on 127.0.0.1, a free port, in a fresh
+ * directory, with one empty bucket. s3rver accepts any credentials and does not check V4
+ * signatures; it does not understand the SDK's flexible checksums (see s3-file-storage.ts).
+ */
+/** Storage options for an S3 endpoint, with s3rver's credentials (for servers that are not s3rver too). */
+export function s3OptionsAt(
+  endpoint: string,
+  overrides: Partial<S3StorageOptions> = {},
+): S3StorageOptions {
+  return {
+    bucket: 'chat-files',
+    endpoint,
+    region: REGION,
+    ...CREDENTIALS,
+    forcePathStyle: true,
+    ...overrides,
+  };
+}
+
+export async function startS3(bucket = 'chat-files'): Promise<TestS3> {
+  const directory = mkdtempSync(join(tmpdir(), 's3rver-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket }],
+  });
+  let port: number;
+  try {
+    ({ port } = await server.run());
+  } catch (error) {
+    rmSync(directory, { recursive: true, force: true });
+    throw error;
+  }
+  const endpoint = `http://127.0.0.1:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const stopped = server.close();
+      // Keep-alive sockets of the clients would otherwise hold the server open until they idle out.
+      server.httpServer?.closeAllConnections();
+      await stopped;
+      rmSync(directory, { recursive: true, force: true });
+    })();
+    return closing;
+  };
+
+  return {
+    endpoint,
+    bucket,
+    region: REGION,
+    ...CREDENTIALS,
+    env: {
+      S3_BUCKET: bucket,
+      S3_ENDPOINT: endpoint,
+      S3_REGION: REGION,
+      S3_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      S3_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      S3_FORCE_PATH_STYLE: 'true',
+    },
+    options: s3OptionsAt(endpoint, { bucket }),
+    close,
+  };
+}
