@@ -289,6 +289,8 @@ describe('The OpenAPI document', () => {
           enum: documented.enum,
           email: documented.format === 'email',
           type: documented.type,
+          maxItems: documented.maxItems,
+          uniqueItems: documented.uniqueItems,
           required: required.has(property),
         };
         const expected = { ...rule };
@@ -622,6 +624,9 @@ function validationRules(dto: DtoClass): Map<string, Json> {
     else if (name === 'isNumber') r.type = 'number';
     else if (name === 'isBoolean') r.type = 'boolean';
     else if (name === 'isString') r.type = 'string';
+    else if (name === 'isArray') r.type = 'array';
+    else if (name === 'arrayMaxSize') r.maxItems = c[0];
+    else if (name === 'arrayUnique') r.uniqueItems = true;
   }
   // The order of keys the comparison above uses.
   return new Map(
@@ -635,6 +640,8 @@ function validationRules(dto: DtoClass): Map<string, Json> {
         enum: r.enum,
         email: r.email === true,
         type: r.type ?? (r.enum ? 'string' : undefined),
+        maxItems: r.maxItems,
+        uniqueItems: r.uniqueItems,
         required: r.required,
       },
     ]),

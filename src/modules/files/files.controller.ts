@@ -98,11 +98,12 @@ export class FilesController {
       'With its Content-Type, `X-Content-Type-Options: nosniff`, and `Content-Disposition: attachment` for every kind but images.',
   })
   @ApiUuidParam('id', 'File id')
-  @ApiProduces('application/octet-stream')
+  // Errors are the JSON envelope; success is the file's own bytes.
+  @ApiProduces('application/json', 'application/octet-stream')
   @ApiResponse({
     status: 200,
-    description: 'The bytes.',
-    schema: { type: 'string', format: 'binary' },
+    description: "The bytes, with the file's own Content-Type.",
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
   })
   @ApiErrorResponses(400, 404)
   async content(

@@ -61,7 +61,7 @@ export class FilesService implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.inspector.close();
+    await Promise.all([this.inspector.close(), this.storage.close()]);
   }
 
   async upload(actor: AuthUser, req: IncomingMessage, res: ServerResponse): Promise<FileResponse> {

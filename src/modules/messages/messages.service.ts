@@ -29,8 +29,12 @@ export class MessagesService {
     };
   }
 
-  update(actor: AuthUser, messageId: string, dto: UpdateMessageDto): Promise<MessageResponse> {
-    return this.tx.run(async (tx) => {
+  async update(
+    actor: AuthUser,
+    messageId: string,
+    dto: UpdateMessageDto,
+  ): Promise<MessageResponse> {
+    const updated = await this.tx.run(async (tx) => {
       const message = await this.messages.findOwned(messageId, actor.id, tx);
       if (!message) throw AppError.notFound();
       if (message.status === 'streaming')
@@ -38,9 +42,11 @@ export class MessagesService {
       const updated = await this.messages.updateContent(messageId, dto.content, tx);
       if (!updated) throw AppError.notFound();
       await this.conversations.touch(message.conversationId, tx);
-      const [shown] = await this.messages.withAttachments([updated]);
-      return toMessageResponse(shown);
+      return updated;
     });
+    // Read after the transaction: its connection is not held while another is asked for.
+    const [shown] = await this.messages.withAttachments([updated]);
+    return toMessageResponse(shown);
   }
 
   delete(actor: AuthUser, messageId: string): Promise<null> {
