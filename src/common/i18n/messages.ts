@@ -144,6 +144,39 @@ const MESSAGES = {
     en: "The message is too long for the model's context window",
     zh: '消息过长，超出模型的上下文窗口',
   },
+  'issue.file_type_unsupported': {
+    en: 'This type of file is not supported: upload an image (PNG, JPEG, WebP, GIF), a PDF, a DOCX or UTF-8 text',
+    zh: '不支持此类文件：请上传图片（PNG、JPEG、WebP、GIF）、PDF、DOCX 或 UTF-8 文本',
+  },
+  'issue.file_markup_refused': {
+    en: 'HTML, XHTML and SVG files are not accepted',
+    zh: '不接受 HTML、XHTML 和 SVG 文件',
+  },
+  'issue.file_empty': { en: 'The file is empty', zh: '文件为空' },
+  'issue.file_no_text': {
+    en: 'The document has no readable text (a scan, or blank pages)',
+    zh: '文档中没有可读取的文字（可能是扫描件或空白页）',
+  },
+  'issue.file_encrypted': {
+    en: 'The document is protected by a password',
+    zh: '文档受密码保护',
+  },
+  'issue.file_too_many_pages': {
+    en: 'The document has too many pages',
+    zh: '文档页数过多',
+  },
+  'issue.file_archive_bomb': {
+    en: 'The document unpacks to too much data',
+    zh: '文档解压后的数据量过大',
+  },
+  'issue.file_image_too_large': {
+    en: 'The image has too many pixels',
+    zh: '图片像素过多',
+  },
+  'issue.file_unreadable': {
+    en: 'The file could not be read: it may be damaged or cut short',
+    zh: '无法读取该文件：文件可能已损坏或不完整',
+  },
   'issue.max_tokens_too_large': {
     en: "max_tokens is above the model's limit",
     zh: 'max_tokens 超过了模型的上限',
