@@ -63,6 +63,10 @@ export class FileInspector {
       concurrentTasksPerWorker: 1,
       resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb },
     });
+    // A worker that dies outside a task (say, out of memory while starting) is replaced by
+    // piscina; unheard, its 'error' event would be thrown and end the process. A worker that
+    // dies during a task fails that task, answered below.
+    this.pool.on('error', () => undefined);
   }
 
   async inspect(
