@@ -1,5 +1,11 @@
 import { t } from '../../../common/i18n/messages';
-import type { FileIssueKey } from './file-inspection';
+import {
+  type FileIssueKey,
+  MARKUP_REFUSED,
+  refuse,
+  type Refusal,
+  UNSUPPORTED,
+} from './file-inspection';
 import { imageTokens, modelSize } from './inspect-image';
 import { inspectText, looksLikeMarkup } from './inspect-text';
 
@@ -34,38 +40,18 @@ describe(inspectText.name, () => {
     expect(inspection).toMatchObject({ ok: true, text: 'hello world', tokenCount: 2 });
   });
 
-  it.each([
-    ['empty', Buffer.alloc(0)],
-    ['white space only', text(' \n\t\r\n  ')],
-    ['a BOM only', text('\ufeff')],
-  ])('refuses a file that is %s as empty', (_, bytes) => {
-    expect(inspectText(bytes, 'a.txt')).toEqual({
-      ok: false,
-      status: 422,
-      issue: 'issue.file_empty',
-    });
-  });
-
-  it.each([
-    ['invalid UTF-8', Buffer.from([0x68, 0x69, 0xff, 0xfe, 0x21])],
-    ['a lone continuation byte', Buffer.from([0x61, 0x80, 0x62])],
-    ['UTF-16', Buffer.from('\ufeffhello', 'utf16le')],
-    ['a NUL byte', text('hello\u0000world')],
-    ['mostly control characters', text('\u0001\u0002\u0003\u0004abc\u0005\u0006')],
-  ])('refuses %s as unsupported', (_, bytes) => {
-    expect(inspectText(bytes, 'a.txt')).toEqual({
-      ok: false,
-      status: 415,
-      issue: 'issue.file_type_unsupported',
-    });
-  });
-
-  it('refuses HTML named .txt', () => {
-    expect(inspectText(text('<!doctype html><p>hi'), 'a.txt')).toEqual({
-      ok: false,
-      status: 415,
-      issue: 'issue.file_markup_refused',
-    });
+  it.each<[string, Buffer, Refusal]>([
+    ['empty', Buffer.alloc(0), refuse(422, 'issue.file_empty')],
+    ['white space only', text(' \n\t\r\n  '), refuse(422, 'issue.file_empty')],
+    ['a BOM only', text('\ufeff'), refuse(422, 'issue.file_empty')],
+    ['invalid UTF-8', Buffer.from([0x68, 0x69, 0xff, 0xfe, 0x21]), UNSUPPORTED],
+    ['a lone continuation byte', Buffer.from([0x61, 0x80, 0x62]), UNSUPPORTED],
+    ['UTF-16', Buffer.from('\ufeffhello', 'utf16le'), UNSUPPORTED],
+    ['a NUL byte', text('hello\u0000world'), UNSUPPORTED],
+    ['mostly control characters', text('\u0001\u0002\u0003\u0004abc\u0005\u0006'), UNSUPPORTED],
+    ['HTML named .txt', text('<!doctype html><p>hi'), MARKUP_REFUSED],
+  ])('refuses %s', (_, bytes, refusal) => {
+    expect(inspectText(bytes, 'a.txt')).toEqual(refusal);
   });
 });
 
