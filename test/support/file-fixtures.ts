@@ -231,3 +231,15 @@ export function anHtml(): Buffer {
 export function truncated(bytes: Buffer, fraction = 0.5): Buffer {
   return bytes.subarray(0, Math.floor(bytes.length * fraction));
 }
+
+/** An Excel workbook's zip (no sheet in it): an office file other than DOCX. */
+export function anXlsx(): Promise<Buffer> {
+  const types = `<?xml version="1.0" encoding="UTF-8"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>`;
+  return aZip({ '[Content_Types].xml': types, 'xl/workbook.xml': '<workbook/>' });
+}
+
+/** An OpenDocument text's zip: another office format than DOCX. */
+export function anOdt(): Promise<Buffer> {
+  return aZip({ mimetype: 'application/vnd.oasis.opendocument.text', 'content.xml': '<x/>' });
+}

@@ -47,9 +47,14 @@ export const DEFAULT_INSPECT_LIMITS: Readonly<InspectLimits> = {
 };
 
 export interface InspectedImage {
+  /** The image's own size, upright (EXIF orientation applied); not the model copy's. */
   width: number;
   height: number;
-  /** The copy the model is sent: scaled as OpenAI's high detail does, never upscaled. */
+  /**
+   * The copy the model is sent: scaled as OpenAI's high detail does (within 2048×2048, then the
+   * shorter side at most 768), never upscaled; a PNG when the image has alpha or is a GIF (its
+   * first frame), else a JPEG. tokenCount is counted on this copy's size.
+   */
   model: Buffer;
   modelContentType: string;
 }

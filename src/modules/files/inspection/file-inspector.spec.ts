@@ -6,7 +6,9 @@ import {
   aGif,
   aJpeg,
   anHtml,
+  anOdt,
   anSvg,
+  anXlsx,
   aPdf,
   aPng,
   aPngClaiming,
@@ -229,8 +231,12 @@ describe(FileInspector.name, () => {
       );
     });
 
-    it('refuses a zip that is not a DOCX', async () => {
-      expect(await inspector.inspect(await aZip({ 'a.txt': 'hello' }), 'a.docx')).toEqual(
+    it.each([
+      ['a zip', () => aZip({ 'a.txt': 'hello' })],
+      ['an XLSX', anXlsx],
+      ['an ODT', anOdt],
+    ])('refuses %s named .docx', async (_, make) => {
+      expect(await inspector.inspect(await make(), 'a.docx')).toEqual(
         refused(415, 'issue.file_type_unsupported'),
       );
     });

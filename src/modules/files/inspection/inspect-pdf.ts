@@ -30,7 +30,7 @@ export async function inspectPdf(bytes: Buffer, maxPages: number): Promise<Inspe
   const task = getDocument({
     // pdfjs may take over (detach) the array it is given: it gets a copy.
     data: new Uint8Array(bytes),
-    verbosity: VerbosityLevel.ERRORS - 1,
+    verbosity: VerbosityLevel.ERRORS,
     isEvalSupported: false,
     disableFontFace: true,
     useSystemFonts: false,
