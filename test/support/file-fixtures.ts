@@ -96,21 +96,33 @@ function pageContent(text: string): string {
   return ['BT', '/F1 12 Tf', '14 TL', '72 720 Td', ...lines, 'ET'].join('\n');
 }
 
-/**
- * A PDF of one page a string (ASCII): a page of '' has no text at all, as a scan has none.
- * `encrypted`: an /Encrypt dictionary (standard handler, RC4 40-bit) whose user password is
- * not empty, so no reader opens it without one.
- */
-export function aPdf(pages: string[], options: { encrypted?: boolean } = {}): Buffer {
+interface PdfOptions {
+  /** An /Encrypt dictionary (standard handler, RC4 40-bit) whose user password is not empty,
+   * so that no reader opens it without one. */
+  encrypted?: boolean;
+  /** Content streams deflated (/FlateDecode), as most PDFs have them. */
+  compressed?: boolean;
+  /** White space after each page's text, in its (then deflated) content stream: a Flate bomb. */
+  padding?: number;
+}
+
+/** A PDF of one page a string (ASCII): a page of '' has no text at all, as a scan has none. */
+export function aPdf(pages: string[], options: PdfOptions = {}): Buffer {
   const objects: string[] = [];
   const add = (body: string): number => objects.push(body);
   add('<< /Type /Catalog /Pages 2 0 R >>');
   add(''); // the page tree, written once the pages' numbers are known
   add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
+  const compressed = options.compressed === true || options.padding !== undefined;
   const kids = pages.map((text) => {
-    const content = pageContent(text);
+    let content = Buffer.concat([
+      Buffer.from(pageContent(text), 'latin1'),
+      Buffer.alloc(options.padding ?? 0, 0x20),
+    ]);
+    if (compressed) content = deflateSync(content);
+    const filter = compressed ? ' /Filter /FlateDecode' : '';
     const stream = add(
-      `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
+      `<< /Length ${content.length}${filter} >>\nstream\n${content.toString('latin1')}\nendstream`,
     );
     return add(
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${stream} 0 R >>`,
@@ -138,6 +150,11 @@ export function aPdf(pages: string[], options: { encrypted?: boolean } = {}): Bu
   pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /ID [<${id}> <${id}>]${encrypt} >>\n`;
   pdf += `startxref\n${xref}\n%%EOF\n`;
   return Buffer.from(pdf, 'latin1');
+}
+
+/** A one-page PDF whose content stream, a few KiB deflated, inflates to `inflatedBytes`. */
+export function aPdfBomb(inflatedBytes = 101 * 1024 * 1024): Buffer {
+  return aPdf(['Nothing to see.'], { padding: inflatedBytes });
 }
 
 /** A PDF of `pages` pages of text, about `bytes` long in all. */

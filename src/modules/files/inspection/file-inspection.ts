@@ -21,7 +21,10 @@ export interface InspectLimits {
   maxPdfPages: number;
   /** An image of more pixels (width × height, read from its header) is refused undecoded. */
   maxImagePixels: number;
-  /** Total bytes a DOCX may inflate to, counted while inflating (declared sizes can lie). */
+  /**
+   * Total bytes a DOCX may inflate to, counted while inflating (declared sizes can lie); also
+   * the bound on what the Flate streams of a PDF (images aside) inflate to.
+   */
   maxInflatedBytes: number;
   /** Entries a DOCX's zip may hold. */
   maxArchiveEntries: number;

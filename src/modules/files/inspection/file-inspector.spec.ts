@@ -10,6 +10,7 @@ import {
   anSvg,
   anXlsx,
   aPdf,
+  aPdfBomb,
   aPng,
   aPngClaiming,
   aWebp,
@@ -157,6 +158,21 @@ describe(FileInspector.name, () => {
         pageCount: 2,
         image: null,
       });
+    });
+
+    it('reads deflated content streams', async () => {
+      const pdf = aPdf(['Deflated words'], { compressed: true });
+      expect(await inspector.inspect(pdf, 'a.pdf')).toMatchObject({
+        ok: true,
+        text: 'Deflated words',
+        pageCount: 1,
+      });
+    });
+
+    it('refuses a PDF whose streams inflate past the cap, before pdfjs reads it', async () => {
+      expect(await inspector.inspect(aPdfBomb(2 * LIMITS.maxInflatedBytes), 'a.pdf')).toEqual(
+        refused(422, 'issue.file_archive_bomb'),
+      );
     });
 
     it('refuses a PDF over the page cap', async () => {
@@ -344,6 +360,7 @@ describe(FileInspector.name, () => {
         await aGif(120, 80, 2),
         await aWebp(120, 80),
         aPdf(['Some text', 'More text']),
+        aPdf(['Some text', 'More text'], { compressed: true }),
         await aDocx(['Some text']),
       ];
       for (const file of files) {

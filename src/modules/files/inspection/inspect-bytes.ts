@@ -39,7 +39,7 @@ export async function inspectBytes(
     }
     if (MARKUP_TYPES.has(mime)) return MARKUP_REFUSED;
     if (IMAGE_TYPES.has(mime)) return await inspectImage(bytes, mime, limits.maxImagePixels);
-    if (mime === 'application/pdf') return await inspectPdf(bytes, limits.maxPdfPages);
+    if (mime === 'application/pdf') return await inspectPdf(bytes, limits);
     if (mime === DOCX_CONTENT_TYPE) return await inspectDocx(bytes, limits);
     return UNSUPPORTED;
   } catch {
