@@ -13,6 +13,7 @@ import { bootApp, TestApp } from '../support/app';
 import { ISO_UTC, expectError, fieldsOf, pause } from '../support/expect';
 
 const MESSAGE_FIELDS = [
+  'attachments',
   'content',
   'conversation_id',
   'created_at',
@@ -40,6 +41,7 @@ interface MessageResponse {
   status: string;
   model: string | null;
   tokens_used: number;
+  attachments: unknown[];
   created_at: string;
   updated_at: string;
 }
@@ -55,6 +57,8 @@ function asResponse(row: MessageRow): MessageResponse {
     status: row.status,
     model: (row as MessageRow & { model: string | null }).model,
     tokens_used: row.tokens_used,
+    // Rows inserted directly carry no files.
+    attachments: [],
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
