@@ -1,5 +1,5 @@
 import { encodeChat } from 'gpt-tokenizer/cjs/encoding/cl100k_base';
-import { countChatTokens, countTextTokens } from './tokenizer';
+import { countChatTokens, countLongTextTokens, countTextTokens } from './tokenizer';
 
 describe(countTextTokens.name, () => {
   it('counts cl100k_base tokens', () => {
@@ -37,5 +37,23 @@ describe(countChatTokens.name, () => {
     const one = countChatTokens(chat.slice(0, 1));
     const two = countChatTokens(chat.slice(0, 2));
     expect(two - one).toBe(3 + countTextTokens('user') + countTextTokens(chat[1].content));
+  });
+});
+
+describe(countLongTextTokens.name, () => {
+  it('counts ordinary text exactly as countTextTokens', () => {
+    const text = Array.from({ length: 3000 }, (_, i) => `Line ${i}: the launch moved.`).join('\n');
+    expect(countLongTextTokens(text)).toBe(countTextTokens(text));
+  });
+
+  it('counts a run longer than 1,024 characters in slices, within a few tokens of exact', () => {
+    const text = `before ${'x'.repeat(5000)} after`;
+    expect(Math.abs(countLongTextTokens(text) - countTextTokens(text))).toBeLessThanOrEqual(5);
+  });
+
+  it('counts a file of one 2 MiB run (quadratic for the tokenizer in one piece)', () => {
+    const count = countLongTextTokens('b'.repeat(2 * 1024 * 1024));
+    // cl100k_base has a token for four of this letter.
+    expect(count).toBe((2 * 1024 * 1024) / 4);
   });
 });

@@ -1,6 +1,6 @@
 import mammoth from 'mammoth';
 import yauzl from 'yauzl';
-import { countTextTokens } from '../../llm/tokenizer';
+import { countLongTextTokens } from '../../llm/tokenizer';
 import { type Inspection, refuse, UNREADABLE } from './file-inspection';
 
 export const DOCX_CONTENT_TYPE =
@@ -33,7 +33,7 @@ export async function inspectDocx(bytes: Buffer, limits: ArchiveLimits): Promise
     kind: 'document',
     contentType: DOCX_CONTENT_TYPE,
     text,
-    tokenCount: countTextTokens(text),
+    tokenCount: countLongTextTokens(text),
     pageCount: null,
     image: null,
   };

@@ -1,5 +1,5 @@
 import { constants, inflateSync } from 'node:zlib';
-import { countTextTokens } from '../../llm/tokenizer';
+import { countLongTextTokens } from '../../llm/tokenizer';
 import { importEsm } from './esm';
 import { type Inspection, refuse, UNREADABLE } from './file-inspection';
 
@@ -76,7 +76,7 @@ export async function inspectPdf(bytes: Buffer, limits: PdfLimits): Promise<Insp
       kind: 'document',
       contentType: 'application/pdf',
       text,
-      tokenCount: countTextTokens(text),
+      tokenCount: countLongTextTokens(text),
       pageCount,
       image: null,
     };

@@ -1,4 +1,4 @@
-import { countTextTokens } from '../../llm/tokenizer';
+import { countLongTextTokens } from '../../llm/tokenizer';
 import { MARKUP_REFUSED, type Inspection, refuse, UNSUPPORTED } from './file-inspection';
 
 /**
@@ -71,7 +71,7 @@ export function inspectText(bytes: Buffer, filename: string): Inspection {
     kind: 'text',
     contentType: textContentType(text, filename),
     text,
-    tokenCount: countTextTokens(text),
+    tokenCount: countLongTextTokens(text),
     pageCount: null,
     image: null,
   };
