@@ -3,6 +3,7 @@ import { aConversation, bearer, fetchQuota, RegisteredUser, registerUser } from 
 import { useFakeApp } from '../support/fake-app';
 import { aDocx, anHtml, anSvg, aPdf, aPng } from '../support/file-fixtures';
 import { FileData, postFile, storedObjects, uploadFile } from '../support/files';
+import { Scrape } from '../support/prometheus-text';
 import { readSse } from '../support/sse';
 import { chatWsUrl, connectWs } from '../support/ws-client';
 
@@ -487,6 +488,23 @@ describe('Files (API.md §10)', () => {
       'SELECT sum(size)::text AS bytes FROM files',
     );
     expect(storage.total_bytes).toBe(Number(bytes));
+  });
+
+  it('counts uploads by kind and outcome, and the bytes stored, with no per-user label', async () => {
+    const scrape = async () => new Scrape((await api().get('/metrics')).text);
+    const before = await scrape();
+    const stored = before.value('file_uploads_total', { kind: 'text', outcome: 'stored' });
+    const file = await uploadFile(ctx.t, alice.accessToken, Buffer.from('counted'), 'c.txt');
+    await postFile(ctx.t, alice.accessToken, anHtml(), 'x.txt');
+    const after = await scrape();
+    expect(after.value('file_uploads_total', { kind: 'text', outcome: 'stored' })).toBe(stored + 1);
+    expect(after.value('file_uploads_total', { outcome: 'unsupported' })).toBeGreaterThanOrEqual(1);
+    const [{ bytes }] = await ctx.t.sql<{ bytes: string }>(
+      'SELECT sum(bytes)::text AS bytes FROM storage_usage',
+    );
+    expect(after.value('file_stored_bytes')).toBe(Number(bytes));
+    expect(after.value('file_upload_bytes_total')).toBeGreaterThanOrEqual(file.size);
+    expect(after.text).not.toContain(alice.id);
   });
 
   it('/info says file_upload: true', async () => {
