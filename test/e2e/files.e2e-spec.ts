@@ -2,19 +2,20 @@ import { createHash } from 'node:crypto';
 import { aConversation, bearer, fetchQuota, RegisteredUser, registerUser } from '../factories';
 import { useFakeApp } from '../support/fake-app';
 import { aDocx, anHtml, anSvg, aPdf, aPng } from '../support/file-fixtures';
-import { FileData, postFile, storedObjects, uploadFile } from '../support/files';
+import {
+  downloadFile,
+  FileData,
+  lastUserContent,
+  postFile,
+  storedObjects,
+  uploadFile,
+} from '../support/files';
 import { Scrape } from '../support/prometheus-text';
 import { readSse } from '../support/sse';
 import { chatWsUrl, connectWs } from '../support/ws-client';
 
 const MAX_BYTES = 256 * 1024;
 const STORAGE_LIMIT = 600 * 1024;
-
-/** The user message the fake model received last (the request's last message). */
-function lastUserContent(body: Record<string, unknown> | null): unknown {
-  const messages = (body?.messages ?? []) as { role: string; content: unknown }[];
-  return messages.at(-1)?.content;
-}
 
 describe('Files (API.md §10)', () => {
   const ctx = useFakeApp(
@@ -180,15 +181,7 @@ describe('Files (API.md §10)', () => {
     });
 
     it('serves the bytes with nosniff, and as an attachment for every kind but images', async () => {
-      const res = await api()
-        .get(`/api/v1/files/${file.id}/content`)
-        .set(bearer(alice.accessToken))
-        .buffer(true)
-        .parse((r, done) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => done(null, Buffer.concat(chunks)));
-        });
+      const res = await downloadFile(ctx.t, alice.accessToken, file.id);
       expect(res.status).toBe(200);
       expect(Buffer.compare(res.body as Buffer, body)).toBe(0);
       expect(res.headers['x-content-type-options']).toBe('nosniff');

@@ -9,17 +9,20 @@ export interface FakeApp {
 
 /**
  * For the enclosing describe: a fake OpenAI-compatible server and the app wired to it (plus
- * `env`), booted before its tests and closed after; with `reset`, the fake's script and
+ * `env`, or what it returns once the earlier beforeAll hooks have run), booted before its tests and closed after; with `reset`, the fake's script and
  * recorded requests are cleared after each test.
  */
 export function useFakeApp(
-  env: Record<string, string | undefined> = {},
+  env: Record<string, string | undefined> | (() => Record<string, string | undefined>) = {},
   options: { reset?: boolean } = {},
 ): FakeApp {
   const ctx = {} as FakeApp;
   beforeAll(async () => {
     ctx.fake = await startFakeOpenAi();
-    ctx.t = await bootApp({ ...fakeOpenAiEnv(ctx.fake), ...env });
+    ctx.t = await bootApp({
+      ...fakeOpenAiEnv(ctx.fake),
+      ...(typeof env === 'function' ? env() : env),
+    });
   });
   if (options.reset) afterEach(() => ctx.fake.reset());
   afterAll(async () => {
