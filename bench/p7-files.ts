@@ -255,9 +255,14 @@ async function main(): Promise<void> {
     });
     const viaProxy = new URL(db.url);
     viaProxy.port = String(await counter.start());
-    const counted = await startService({ ...env, DATABASE_URL: viaProxy.toString() });
+    // Sessions cached for the longest the service allows (60 s, against 5 s by default): the
+    // counted sends take longer than 5 s under load, and a re-check of a session is not theirs.
+    const counted = await startService({
+      ...env,
+      DATABASE_URL: viaProxy.toString(),
+      AUTH_SESSION_CACHE_MS: '60000',
+    });
     children.push(counted);
-    for (const u of users) await call(counted.url, 'GET', '/users/me', undefined, u.token);
     const plainTargets = await conversationsOn(counted.url, users, COUNT_N + 1);
     const attachTargets = await conversationsOn(counted.url, users, COUNT_N + 1);
     const perSend = async (batch: Target[], attach: (user: number) => string[]) => {
@@ -267,6 +272,7 @@ async function main(): Promise<void> {
         batch[0].conversationId,
         attach(batch[0].user),
       );
+      for (const u of users) await call(counted.url, 'GET', '/users/me', undefined, u.token);
       await settle();
       counter.reset();
       for (let i = 1; i <= COUNT_N; i++)
@@ -376,7 +382,7 @@ async function main(): Promise<void> {
       'Baselines: "disk write" = the same bytes through the local storage\'s put (node:fs: write a temp file, fsync, rename, fsync the directory) in this process, as many at once; "multipart parse only" = bench/baseline/upload-server.ts, node:http and the service\'s own reader (busboy, the part kept in memory and hashed), no auth, inspection, storage or database.',
       `Inspection alone: FileInspector from the compiled service (worker threads, default limits) in the bench process, ${INSPECTIONS} files one at a time after a warm-up, p50; ratio = its share of a whole upload's p50.`,
       `Sends: POST /conversations/{id}/messages, non-streamed, ${MODEL} (128k context), the instant upstream (bench/baseline/instant-upstream.ts); ${SENDS} sends per level and run at ${SEND_CONCURRENCY} at once, each into a conversation of its own that has one earlier plain turn (so the attached document is the only one in the context), ${REPS} run(s) with the levels' order rotated, median; documents are text/plain (token_count ${documents.map((d) => d.tokens).join(' and ')}) uploaded once per user (${USERS} users) before. CPU = service process (all its threads) over a run / sends.`,
-      `Round trips: the wire-protocol proxy counts Sync and simple Query messages over ${COUNT_N} sequential sends after one warm-up, sessions cached. Plain: conversations with no attachment; with one attachment: the ~2,000-token document; after: a plain send into each of those conversations again (its history now holds the document, whose text is read back for the context).`,
+      `Round trips: the wire-protocol proxy counts Sync and simple Query messages over ${COUNT_N} sequential sends after one warm-up, every user's session checked just before and cached for 60 s (AUTH_SESSION_CACHE_MS, 5 s by default: the counted sends can take longer than that, and a session re-check is one round trip more that is not the send's). Plain: conversations with no attachment; with one attachment: the ~2,000-token document; after: a plain send into each of those conversations again (its history now holds the document, whose text is read back for the context).`,
       parsedNote('a send with one attachment', attachedStatements),
       parsedNote('a plain send after one with an attachment', afterStatements),
     );
