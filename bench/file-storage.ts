@@ -10,6 +10,8 @@ import {
   storageKey,
 } from '../src/modules/files/storage/file-storage';
 import { s3OptionsAt, startS3 } from '../test/support/s3-server';
+import { median } from './lib/report';
+import { timed } from './lib/timing';
 
 /**
  * Figures for the file storage (not part of `npm run bench`): put/get/open of a 10 MiB file on
@@ -21,14 +23,6 @@ const MiB = 1024 * 1024;
 const roundsAt = process.argv.indexOf('--rounds');
 const ROUNDS = roundsAt >= 0 ? Number(process.argv[roundsAt + 1]) : 10;
 const SIZE = 10 * MiB;
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
-
-async function timed(run: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await run();
-  return performance.now() - started;
-}
 
 async function throughput(label: string, storage: FileStorage): Promise<void> {
   const bytes = randomBytes(SIZE);

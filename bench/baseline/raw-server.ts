@@ -9,7 +9,7 @@ import { Pool } from 'pg';
  * the same HS256 check with node:crypto (algorithm, signature, expiry, typ "access", sid a
  * UUID), the same session lookup as SessionsRepository.findActive, the same SQL, the same JSON.
  *   GET  /api/v1/conversations?page=&size=   session + count + page (ConversationsRepository.listOwned)
- *   GET  /api/v1/users/me                   session + user + quota row
+ *   GET  /api/v1/users/me                   session + user + quota row and storage use (QuotaRepository.usage)
  *   POST /api/v1/auth/login                 argon2.verify of the bench user's hash, nothing else
  */
 const secret = process.env.JWT_SECRET!;
@@ -19,6 +19,8 @@ const pool = new Pool({
 });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HUGE = Number(process.env.QUOTA_LIMIT ?? 1_000_000_000);
+/** The service's default storage quota of a normal user (QUOTA_NORMAL_STORAGE_BYTES), not lifted by the bench. */
+const STORAGE_LIMIT = Number(process.env.QUOTA_STORAGE_LIMIT ?? 100 * 1024 * 1024);
 let loginHash = '';
 
 interface Claims {
@@ -168,15 +170,25 @@ async function me(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const now = new Date().toISOString();
   const day = now.slice(0, 10);
   const month = `${now.slice(0, 7)}-01`;
-  const { rows: quota } = await pool.query<{ dr: number; dt: number; mr: number; mt: number }>(
+  const { rows: quota } = await pool.query<{
+    dr: number;
+    dt: number;
+    mr: number;
+    mt: number;
+    sb: string | number;
+    sf: number;
+  }>(
     `SELECT (CASE WHEN q.day = $2::date THEN q.day_requests ELSE 0 END) AS dr,
             (CASE WHEN q.day = $2::date THEN q.day_tokens ELSE 0 END) AS dt,
             (CASE WHEN q.month = $3::date THEN q.month_requests ELSE 0 END) AS mr,
-            (CASE WHEN q.month = $3::date THEN q.month_tokens ELSE 0 END) AS mt
-       FROM quota_counters q WHERE q.user_id = $1`,
+            (CASE WHEN q.month = $3::date THEN q.month_tokens ELSE 0 END) AS mt,
+            coalesce(s.bytes, 0) AS sb, coalesce(s.files, 0) AS sf
+       FROM (SELECT $1::uuid AS user_id) u
+       LEFT JOIN quota_counters q ON q.user_id = u.user_id
+       LEFT JOIN storage_usage s ON s.user_id = u.user_id`,
     [session.user_id, day, month],
   );
-  const q = quota[0] ?? { dr: 0, dt: 0, mr: 0, mt: 0 };
+  const q = quota[0] ?? { dr: 0, dt: 0, mr: 0, mt: 0, sb: 0, sf: 0 };
   send(
     res,
     200,
@@ -196,6 +208,7 @@ async function me(req: IncomingMessage, res: ServerResponse): Promise<void> {
         monthly_tokens: HUGE,
         requests_used_today: Number(q.dr),
         tokens_used_today: Number(q.dt),
+        storage: { limit_bytes: STORAGE_LIMIT, used_bytes: Number(q.sb), files: Number(q.sf) },
       },
     },
     'Profile retrieved',
