@@ -7,19 +7,25 @@ export interface FakeApp {
   fake: FakeOpenAi;
 }
 
+type Env = Record<string, string | undefined>;
+
 /**
  * For the enclosing describe: a fake OpenAI-compatible server and the app wired to it (plus
- * `env`), booted before its tests and closed after; with `reset`, the fake's script and
+ * `env`, or what `env()` gives once the suite's other servers have started in an earlier
+ * beforeAll), booted before its tests and closed after; with `reset`, the fake's script and
  * recorded requests are cleared after each test.
  */
 export function useFakeApp(
-  env: Record<string, string | undefined> = {},
+  env: Env | (() => Env) = {},
   options: { reset?: boolean } = {},
 ): FakeApp {
   const ctx = {} as FakeApp;
   beforeAll(async () => {
     ctx.fake = await startFakeOpenAi();
-    ctx.t = await bootApp({ ...fakeOpenAiEnv(ctx.fake), ...env });
+    ctx.t = await bootApp({
+      ...fakeOpenAiEnv(ctx.fake),
+      ...(typeof env === 'function' ? env() : env),
+    });
   });
   if (options.reset) afterEach(() => ctx.fake.reset());
   afterAll(async () => {
