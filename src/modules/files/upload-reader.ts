@@ -146,15 +146,15 @@ export function readUpload(
     parser.on('close', () => finish(null));
     // The client went before the whole body came. It may have gone while the request waited
     // for authentication or the quota check, before these listeners: then no event is coming,
-    // and only the idle timer would free the upload's slot.
-    const onGone = () => {
-      if (!req.complete) finish(AppError.badRequest('upload aborted', 'file'));
-    };
-    req.on('close', onGone);
+    // nothing more can be read, and only the idle timer would free the upload's slot.
+    const aborted = () => finish(AppError.badRequest('upload aborted', 'file'));
     if (req.destroyed) {
-      onGone();
+      aborted();
       return;
     }
+    req.on('close', () => {
+      if (!req.complete) aborted();
+    });
     req.pipe(parser);
   });
 }
