@@ -12,6 +12,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   showing after its file is deleted. `file_id` has no foreign key on purpose: a message keeps
  *   the id of a deleted file (shown with `deleted: true`, the file row being gone).
  * - `job_leases`: named leases for maintenance that one replica at a time should run.
+ * - `conversations.has_attachments`: set by the send that first attaches a file in it, so that
+ *   a send in a conversation without files does not look for its messages' files (measured:
+ *   +0.5–0.8 ms of the context statement with 200 messages).
  */
 export class Files1796700000000 implements MigrationInterface {
   name = 'Files1796700000000';
@@ -63,9 +66,13 @@ export class Files1796700000000 implements MigrationInterface {
       "holder" character varying(64) NOT NULL,
       "expires_at" TIMESTAMP WITH TIME ZONE NOT NULL,
       CONSTRAINT "job_leases_pk" PRIMARY KEY ("name"))`);
+    await q.query(
+      `ALTER TABLE "conversations" ADD "has_attachments" boolean NOT NULL DEFAULT false`,
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE "conversations" DROP COLUMN "has_attachments"`);
     await q.query(`DROP TABLE "job_leases"`);
     await q.query(`DROP INDEX "public"."message_attachments_file_idx"`);
     await q.query(`DROP TABLE "message_attachments"`);

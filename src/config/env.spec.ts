@@ -236,3 +236,14 @@ describe(buildAppConfig.name, () => {
     expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()).toBe(secret);
   });
 });
+
+describe('.env.example', () => {
+  it('documents every configuration key', () => {
+    const text = readFileSync(join(__dirname, '../../.env.example'), 'utf8');
+    const listed = new Set(
+      text.split('\n').flatMap((line) => /^#?\s*([A-Z][A-Z0-9_]+)=/.exec(line)?.[1] ?? []),
+    );
+    const missing = Object.keys(new Env()).filter((key) => !listed.has(key));
+    expect(missing).toEqual([]);
+  });
+});

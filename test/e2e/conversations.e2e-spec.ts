@@ -23,6 +23,7 @@ const CONVERSATION_FIELDS = [
   'updated_at',
 ];
 const MESSAGE_FIELDS = [
+  'attachments',
   'content',
   'conversation_id',
   'created_at',
@@ -767,6 +768,7 @@ describe('Conversations (/conversations)', () => {
         status: 'completed',
         model: null,
         tokens_used: 7,
+        attachments: [],
         created_at: q.created_at.toISOString(),
         updated_at: q.updated_at.toISOString(),
       });

@@ -2,18 +2,20 @@ import { createHash } from 'node:crypto';
 import { aConversation, bearer, fetchQuota, RegisteredUser, registerUser } from '../factories';
 import { useFakeApp } from '../support/fake-app';
 import { aDocx, anHtml, anSvg, aPdf, aPng } from '../support/file-fixtures';
-import { FileData, postFile, storedObjects, uploadFile } from '../support/files';
+import {
+  downloadFile,
+  FileData,
+  lastUserContent,
+  postFile,
+  storedObjects,
+  uploadFile,
+} from '../support/files';
+import { Scrape } from '../support/prometheus-text';
 import { readSse } from '../support/sse';
 import { chatWsUrl, connectWs } from '../support/ws-client';
 
 const MAX_BYTES = 256 * 1024;
 const STORAGE_LIMIT = 600 * 1024;
-
-/** The user message the fake model received last (the request's last message). */
-function lastUserContent(body: Record<string, unknown> | null): unknown {
-  const messages = (body?.messages ?? []) as { role: string; content: unknown }[];
-  return messages.at(-1)?.content;
-}
 
 describe('Files (API.md §10)', () => {
   const ctx = useFakeApp(
@@ -179,15 +181,7 @@ describe('Files (API.md §10)', () => {
     });
 
     it('serves the bytes with nosniff, and as an attachment for every kind but images', async () => {
-      const res = await api()
-        .get(`/api/v1/files/${file.id}/content`)
-        .set(bearer(alice.accessToken))
-        .buffer(true)
-        .parse((r, done) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => done(null, Buffer.concat(chunks)));
-        });
+      const res = await downloadFile(ctx.t, alice.accessToken, file.id);
       expect(res.status).toBe(200);
       expect(Buffer.compare(res.body as Buffer, body)).toBe(0);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -487,6 +481,23 @@ describe('Files (API.md §10)', () => {
       'SELECT sum(size)::text AS bytes FROM files',
     );
     expect(storage.total_bytes).toBe(Number(bytes));
+  });
+
+  it('counts uploads by kind and outcome, and the bytes stored, with no per-user label', async () => {
+    const scrape = async () => new Scrape((await api().get('/metrics')).text);
+    const before = await scrape();
+    const stored = before.value('file_uploads_total', { kind: 'text', outcome: 'stored' });
+    const file = await uploadFile(ctx.t, alice.accessToken, Buffer.from('counted'), 'c.txt');
+    await postFile(ctx.t, alice.accessToken, anHtml(), 'x.txt');
+    const after = await scrape();
+    expect(after.value('file_uploads_total', { kind: 'text', outcome: 'stored' })).toBe(stored + 1);
+    expect(after.value('file_uploads_total', { outcome: 'unsupported' })).toBeGreaterThanOrEqual(1);
+    const [{ bytes }] = await ctx.t.sql<{ bytes: string }>(
+      'SELECT sum(bytes)::text AS bytes FROM storage_usage',
+    );
+    expect(after.value('file_stored_bytes')).toBe(Number(bytes));
+    expect(after.value('file_upload_bytes_total')).toBeGreaterThanOrEqual(file.size);
+    expect(after.text).not.toContain(alice.id);
   });
 
   it('/info says file_upload: true', async () => {

@@ -19,6 +19,7 @@ import { readSse } from '../support/sse';
 import { ISO_UTC, UUID, fieldsOf, until, utcResets } from '../support/expect';
 
 const MESSAGE_FIELDS = [
+  'attachments',
   'content',
   'conversation_id',
   'created_at',

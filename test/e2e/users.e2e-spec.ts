@@ -91,7 +91,12 @@ describe('Users (/users/me)', () => {
         role: 'user',
         created_at: expect.stringMatching(ISO_UTC),
         updated_at: expect.stringMatching(ISO_UTC),
-        quota: { ...NORMAL_LIMITS, requests_used_today: 0, tokens_used_today: 0 },
+        quota: {
+          ...NORMAL_LIMITS,
+          requests_used_today: 0,
+          tokens_used_today: 0,
+          storage: { limit_bytes: 100 * 1024 * 1024, used_bytes: 0, files: 0 },
+        },
       });
       expect(data.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       expect(Date.parse(data.updated_at)).toBeGreaterThanOrEqual(Date.parse(data.created_at));
@@ -105,10 +110,12 @@ describe('Users (/users/me)', () => {
       const profile = await me(user.accessToken);
       expect(profile.status).toBe(200);
       expect(profile.body.data.is_vip).toBe(true);
+      const vipStorage = { limit_bytes: 1024 * 1024 * 1024, used_bytes: 0, files: 0 };
       expect(profile.body.data.quota).toEqual({
         ...VIP_LIMITS,
         requests_used_today: 0,
         tokens_used_today: 0,
+        storage: vipStorage,
       });
 
       const res = await quota(user.accessToken);
@@ -119,6 +126,7 @@ describe('Users (/users/me)', () => {
         usage_today: { requests: 0, tokens: 0 },
         usage_this_month: { requests: 0, tokens: 0 },
         remaining_today: { requests: 200, tokens: 50000 },
+        storage: vipStorage,
       });
     });
   });
@@ -135,6 +143,7 @@ describe('Users (/users/me)', () => {
         usage_today: { requests: 0, tokens: 0 },
         usage_this_month: { requests: 0, tokens: 0 },
         remaining_today: { requests: 50, tokens: 10000 },
+        storage: { limit_bytes: 100 * 1024 * 1024, used_bytes: 0, files: 0 },
       });
     });
   });

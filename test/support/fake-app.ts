@@ -7,16 +7,13 @@ export interface FakeApp {
   fake: FakeOpenAi;
 }
 
-type Env = Record<string, string | undefined>;
-
 /**
  * For the enclosing describe: a fake OpenAI-compatible server and the app wired to it (plus
- * `env`, or what `env()` gives once the suite's other servers have started in an earlier
- * beforeAll), booted before its tests and closed after; with `reset`, the fake's script and
+ * `env`, or what it returns once the earlier beforeAll hooks have run), booted before its tests and closed after; with `reset`, the fake's script and
  * recorded requests are cleared after each test.
  */
 export function useFakeApp(
-  env: Env | (() => Env) = {},
+  env: Record<string, string | undefined> | (() => Record<string, string | undefined>) = {},
   options: { reset?: boolean } = {},
 ): FakeApp {
   const ctx = {} as FakeApp;

@@ -204,3 +204,38 @@ export function rawUpload(
   })().catch(() => req.destroy());
   return result;
 }
+
+/** GET /files/{id}/content with the body kept as the bytes received, whatever the type. */
+export function downloadFile(t: Pick<TestApp, 'api'>, token: string, id: string) {
+  return t
+    .api()
+    .get(`/api/v1/files/${id}/content`)
+    .set(bearer(token))
+    .buffer(true)
+    .parse((r, done) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => done(null, Buffer.concat(chunks)));
+    });
+}
+
+/** POST a message with attachments to a conversation (the response, whatever it is). */
+export function sendWithFiles(
+  t: Pick<TestApp, 'api'>,
+  token: string,
+  conversationId: string,
+  content: string,
+  attachments: string[],
+) {
+  return t
+    .api()
+    .post(`/api/v1/conversations/${conversationId}/messages`)
+    .set(bearer(token))
+    .send({ content, attachments });
+}
+
+/** The content of the last message of a chat request the fake model received (the user's turn). */
+export function lastUserContent(body: Record<string, unknown> | null): unknown {
+  const messages = (body?.messages ?? []) as { role: string; content: unknown }[];
+  return messages.at(-1)?.content;
+}

@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
-import type { S3StorageOptions } from '../../src/modules/files/storage/file-storage';
+import {
+  createFileStorage,
+  type FileStorage,
+  type S3StorageOptions,
+} from '../../src/modules/files/storage/file-storage';
 
 const REGION = 'us-east-1';
 /** s3rver's own account; it accepts these and does not check V4 signatures. */
@@ -93,4 +97,40 @@ export async function startS3(
     options: s3OptionsAt(endpoint, { bucket }),
     close,
   };
+}
+
+/** An s3rver of the enclosing describe, and a storage on its bucket to look at what the app stored. */
+export interface S3Fixture {
+  /** Set once the describe's beforeAll has run. */
+  s3: TestS3;
+  storage: FileStorage;
+  /** The bucket's object keys (`<user id>/<file id>`) under `prefix`, sorted. */
+  keys: (prefix?: string) => Promise<string[]>;
+}
+
+/**
+ * For the enclosing describe: starts s3rver before its tests (declare it before the app's hooks,
+ * and hand the app `() => fixture.s3.env`) and stops it after.
+ */
+export function useS3(): S3Fixture {
+  // The SDK warns once per process that its 2027 releases will need Node 22; not a suite's news.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const fixture = {
+    keys: async (prefix = '') => {
+      const keys: string[] = [];
+      for await (const object of fixture.storage.list()) {
+        if (object.key.startsWith(prefix)) keys.push(object.key);
+      }
+      return keys.sort();
+    },
+  } as S3Fixture;
+  beforeAll(async () => {
+    fixture.s3 = await startS3();
+    fixture.storage = createFileStorage({ dataDir: '/nonexistent', s3: fixture.s3.options });
+  });
+  afterAll(async () => {
+    await fixture.storage?.close();
+    await fixture.s3?.close();
+  });
+  return fixture;
 }

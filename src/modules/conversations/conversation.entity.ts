@@ -45,6 +45,10 @@ export class ConversationEntity {
   @Column({ name: 'is_archived', type: 'boolean', default: false })
   isArchived!: boolean;
 
+  /** A file was attached in it once: sends then read its messages' files (SendRepository.context). */
+  @Column({ name: 'has_attachments', type: 'boolean', default: false })
+  hasAttachments!: boolean;
+
   @Column({ name: 'message_count', type: 'integer', default: 0 })
   messageCount!: number;
 

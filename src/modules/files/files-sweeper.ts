@@ -62,6 +62,12 @@ export class FilesSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    // A lease kept by a replica that is gone would stop every other one sweeping for two intervals.
+    try {
+      await this.files.releaseJobLease(JOB, this.holder);
+    } catch (error) {
+      this.logger.warn(`file sweep lease not released: ${String(error)}`);
+    }
   }
 
   /** One sweep now, if this process gets the job lease; what it deleted. */

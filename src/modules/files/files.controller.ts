@@ -112,6 +112,8 @@ export class FilesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<StreamableFile> {
     const { file, stream } = await this.files.open(user, id);
+    // A client gone mid-download releases the file descriptor or the store's connection now.
+    res.once('close', () => stream.destroy());
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'private, no-store');
     return new StreamableFile(stream, {

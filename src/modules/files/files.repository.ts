@@ -252,4 +252,12 @@ export class FilesRepository {
     );
     return rows.length > 0;
   }
+
+  /** Gives up a job lease this holder has, so another replica can take it at once. */
+  async releaseJobLease(name: string, holder: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM job_leases WHERE name = $1 AND holder = $2`, [
+      name,
+      holder,
+    ]);
+  }
 }

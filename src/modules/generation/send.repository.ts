@@ -82,7 +82,10 @@ const columnsOf = (t: string) => MESSAGE_COLUMNS.map((c) => `${t}.${c}`).join(',
 export class SendRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The owned conversation and its latest `limit` messages; null when not the user's. */
+  /**
+   * The owned conversation and its latest `limit` messages; null when not the user's. Their
+   * files' ids only in a conversation where a file was ever attached (a flag the send sets).
+   */
   async context(
     conversationId: string,
     userId: string,
@@ -97,8 +100,9 @@ export class SendRepository {
       `SELECT c.model, c.system_message,
           (SELECT coalesce(json_agg(json_build_object('id', h.id, 'role', h.role,
                     'content', h.content, 'status', h.status, 'tokens', h.tokens_used,
-                    'files', (SELECT json_agg(ma.file_id ORDER BY ma.position)
-                                FROM message_attachments ma WHERE ma.message_id = h.id))
+                    'files', CASE WHEN c.has_attachments THEN
+                               (SELECT json_agg(ma.file_id ORDER BY ma.position)
+                                  FROM message_attachments ma WHERE ma.message_id = h.id) END)
                     ORDER BY h.seq), '[]'::json)
              FROM (SELECT id, role, content, status, tokens_used, seq FROM messages
                     WHERE conversation_id = c.id ORDER BY seq DESC LIMIT $3) h) AS history
@@ -136,7 +140,9 @@ export class SendRepository {
        a AS (INSERT INTO messages (conversation_id, user_id, parent_id, role, content, status, model)
              SELECT u.conversation_id, u.user_id, u.id, 'assistant', '', 'streaming', u.model FROM u
              RETURNING ${COLUMNS}),
-       c AS (UPDATE conversations SET message_count = message_count + 2, updated_at = now()
+       c AS (UPDATE conversations SET message_count = message_count + 2, updated_at = now()${
+         send.attachments.length === 0 ? '' : ', has_attachments = true'
+       }
               WHERE id = ${conversation} AND EXISTS (SELECT 1 FROM a)),
        l AS (INSERT INTO generation_leases
                (message_id, owner, user_id, day, month, granted, prompt_tokens)
