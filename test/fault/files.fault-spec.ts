@@ -26,8 +26,14 @@ import {
   aZipBomb,
   truncated,
 } from '../support/file-fixtures';
-import { postFile, rawUpload, storedObjects, type RawUploadResult } from '../support/files';
-import { startS3, type TestS3 } from '../support/s3-server';
+import {
+  downloadFile,
+  postFile,
+  rawUpload,
+  storedObjects,
+  type RawUploadResult,
+} from '../support/files';
+import { startS3, useS3 } from '../support/s3-server';
 import { type ServiceProcess, startService } from '../support/service-process';
 import { envelopeProblems, leaksIn } from './support/fuzz';
 
@@ -234,12 +240,8 @@ describe('Files under faults (API.md §10)', () => {
   });
 
   describe('an S3 store that goes away', () => {
-    let s3: TestS3;
-    beforeAll(async () => {
-      s3 = await startS3();
-    });
-    const ctx = useFakeApp(() => ({ ...s3.env, FILE_SWEEP_INTERVAL: '1h' }));
-    afterAll(() => s3?.close());
+    const store = useS3();
+    const ctx = useFakeApp(() => ({ ...store.s3.env, FILE_SWEEP_INTERVAL: '1h' }));
 
     it('uploads answer 503 SERVICE_UNAVAILABLE and write no row, sends go on; uploads work again once the store is back', async () => {
       const user = await registerUser(ctx.t);
@@ -255,8 +257,8 @@ describe('Files under faults (API.md §10)', () => {
       expect(before.value.status).toBe(201);
       const kept = before.value.body.data.id as string;
 
-      await s3.close();
-      const port = new URL(s3.endpoint).port;
+      await store.s3.close();
+      const port = new URL(store.s3.endpoint).port;
       const down = await timed(() =>
         postFile(ctx.t, user.accessToken, textOf(2, 1000), 'during.txt'),
       );
@@ -273,16 +275,14 @@ describe('Files under faults (API.md §10)', () => {
       );
       const state = await storedState(ctx.t, user);
 
-      s3 = await startS3('chat-files', { port: Number(port) });
+      // A fresh, empty bucket where the app looks for it (the fixture stops this one after).
+      store.s3 = await startS3('chat-files', { port: Number(port) });
       const back = await timed(() =>
         postFile(ctx.t, user.accessToken, textOf(3, 1000), 'after.txt'),
       );
       const content =
         back.value.status === 201
-          ? await ctx.t
-              .api()
-              .get(`/api/v1/files/${back.value.body.data.id as string}/content`)
-              .set(bearer(user.accessToken))
+          ? await downloadFile(ctx.t, user.accessToken, back.value.body.data.id as string)
           : undefined;
       report(
         `S3 stopped: upload ${down.value.status} ${down.value.body?.error?.code} in ${down.ms.toFixed(0)} ms ` +
@@ -311,6 +311,9 @@ describe('Files under faults (API.md §10)', () => {
       expect(state.usage).toEqual({ bytes: 1000, files: 1 });
       expect(back.value.status).toBe(201);
       expect(content?.status).toBe(200);
+      expect(content?.body).toEqual(textOf(3, 1000));
+      // The new bucket holds the new upload and nothing from the refused one.
+      expect(await store.keys(user.id)).toEqual([`${user.id}/${back.value.body.data.id}`]);
       expect((await storedState(ctx.t, user)).usage).toEqual({ bytes: 2000, files: 2 });
     });
   });
