@@ -27,11 +27,6 @@ export interface TestS3 {
   close: () => Promise<void>;
 }
 
-/**
- * Starts s3rver (a local S3 look-alike kept on disk) on 127.0.0.1, a free port, in a fresh
- * directory, with one empty bucket. s3rver accepts any credentials and does not check V4
- * signatures; it does not understand the SDK's flexible checksums (see s3-file-storage.ts).
- */
 /** Storage options for an S3 endpoint, with s3rver's credentials (for servers that are not s3rver too). */
 export function s3OptionsAt(
   endpoint: string,
@@ -47,11 +42,20 @@ export function s3OptionsAt(
   };
 }
 
-export async function startS3(bucket = 'chat-files'): Promise<TestS3> {
+/**
+ * Starts s3rver (a local S3 look-alike kept on disk) on 127.0.0.1, a free port (or `port`, to
+ * bring a stopped store back where the app looks for it), in a fresh directory, with one empty
+ * bucket. s3rver accepts any credentials and does not check V4 signatures; it does not
+ * understand the SDK's flexible checksums (see s3-file-storage.ts).
+ */
+export async function startS3(
+  bucket = 'chat-files',
+  options: { port?: number } = {},
+): Promise<TestS3> {
   const directory = mkdtempSync(join(tmpdir(), 's3rver-'));
   const server = new S3rver({
     address: '127.0.0.1',
-    port: 0,
+    port: options.port ?? 0,
     silent: true,
     directory,
     configureBuckets: [{ name: bucket }],

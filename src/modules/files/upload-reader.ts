@@ -144,7 +144,17 @@ export function readUpload(
     parser.on('partsLimit', () => finish(AppError.badRequest('too many parts', 'file')));
     parser.on('error', () => finish(AppError.badRequest('malformed multipart body', 'file')));
     parser.on('close', () => finish(null));
-    req.on('aborted', () => finish(AppError.badRequest('upload aborted', 'file')));
+    // The client went before the whole body came. It may have gone while the request waited
+    // for authentication or the quota check, before these listeners: then no event is coming,
+    // nothing more can be read, and only the idle timer would free the upload's slot.
+    const aborted = () => finish(AppError.badRequest('upload aborted', 'file'));
+    if (req.destroyed) {
+      aborted();
+      return;
+    }
+    req.on('close', () => {
+      if (!req.complete) aborted();
+    });
     req.pipe(parser);
   });
 }

@@ -61,6 +61,10 @@ export class FileInspector {
       minThreads: 1,
       maxThreads: limits.threads,
       concurrentTasksPerWorker: 1,
+      // piscina ends a worker above minThreads the moment it is idle (its default, 0): uploads
+      // two at a time then start a worker (its modules: sharp, pdfjs, mammoth) for nearly
+      // every file. Kept a while, a burst's workers serve the whole burst.
+      idleTimeout: 30_000,
       resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb },
     });
     // A worker that dies outside a task (say, out of memory while starting) is replaced by
