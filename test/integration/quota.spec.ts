@@ -154,6 +154,8 @@ describe(QuotaService.name, () => {
         tokensToday: 0,
         requestsThisMonth: 7,
         tokensThisMonth: 700,
+        storageBytes: 0,
+        storageFiles: 0,
       });
       await quota.reserve(normal(user), 10, 100);
       const [row] = await t.sql(
@@ -190,6 +192,8 @@ describe(QuotaService.name, () => {
         tokensToday: 25,
         requestsThisMonth: 1,
         tokensThisMonth: 25,
+        storageBytes: 0,
+        storageFiles: 0,
       });
     });
     it("grants every one of a new user's first concurrent reservations (no counters yet)", async () => {
@@ -222,6 +226,8 @@ describe(QuotaService.name, () => {
         tokensToday: 42,
         requestsThisMonth: 1,
         tokensThisMonth: 42,
+        storageBytes: 0,
+        storageFiles: 0,
       });
     });
 
@@ -235,6 +241,8 @@ describe(QuotaService.name, () => {
         tokensToday: 300,
         requestsThisMonth: 3,
         tokensThisMonth: 300,
+        storageBytes: 0,
+        storageFiles: 0,
       });
     });
 
@@ -269,6 +277,7 @@ describe(QuotaService.name, () => {
       usage_today: { requests: 1, tokens: 150 },
       usage_this_month: { requests: 1, tokens: 150 },
       remaining_today: { requests: 49, tokens: 9850 },
+      storage: { limit_bytes: 100 * 1024 * 1024, used_bytes: 0, files: 0 },
     });
   });
 });
