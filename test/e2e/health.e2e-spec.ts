@@ -54,7 +54,7 @@ describe('Health and info', () => {
         version: '1.0.0',
         environment: 'test',
         llm_provider: 'offline',
-        features: { websocket: true, streaming: true, file_upload: false },
+        features: { websocket: true, streaming: true, file_upload: true },
       });
       expect(res.body.supported_models).toEqual(
         expect.arrayContaining(['offline-dev', 'gpt-3.5-turbo', 'gpt-4']),
