@@ -224,10 +224,6 @@ const MESSAGES = {
     en: 'The file is larger than the upload limit',
     zh: '文件超过了上传大小上限',
   },
-  'issue.attachments_not_unique': {
-    en: 'Each file may be attached once',
-    zh: '同一文件只能附加一次',
-  },
   'issue.attachment_needs_vision': {
     en: 'This model cannot see images; choose a model with the vision capability',
     zh: '该模型无法查看图片，请选择具有 vision 能力的模型',
