@@ -199,6 +199,11 @@ const MESSAGES = {
     en: 'The message is still being generated',
     zh: '消息仍在生成中',
   },
+  'issue.regenerate_not_reply': {
+    en: 'Only an assistant reply to a user message can be regenerated',
+    zh: '只能重新生成对用户消息的助手回复',
+  },
+  'messages.regenerated': { en: 'Reply regenerated', zh: '已重新生成回复' },
   'issue.unknown_model': { en: 'Unknown model', zh: '未知的模型' },
   'files.uploaded': { en: 'File uploaded', zh: '文件已上传' },
   'files.list': { en: 'Files retrieved', zh: '获取文件列表成功' },

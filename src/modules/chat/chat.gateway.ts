@@ -25,7 +25,12 @@ import { ChatFrameBudget } from './chat-frame-budget';
 import { ChatFrameValidator, requestIdOf } from './chat-frame.validator';
 import type { ChatSocket, SocketLimits } from './chat-socket';
 import { ChatFollower } from './chat.follower';
-import type { ChatMessageFrameDto, ClientFrame, ResumeFrameDto } from './dto/chat-frame.dto';
+import type {
+  ChatMessageFrameDto,
+  ClientFrame,
+  RegenerateFrameDto,
+  ResumeFrameDto,
+} from './dto/chat-frame.dto';
 import { WS_CLOSE_GOING_AWAY, WS_CLOSE_UNAUTHORIZED, WS_MAX_FRAME_BYTES } from './ws-events';
 
 export const WS_PATH = '/api/v1/ws/chat';
@@ -174,6 +179,8 @@ export class ChatGateway
         return socket.send({ type: 'pong' });
       case 'chat_message':
         return this.chat(socket, frame, requestId);
+      case 'regenerate':
+        return this.regenerate(socket, frame, requestId);
       case 'stop':
         await this.generation.stop(socket.user, frame.message_id.toLowerCase());
         return;
@@ -200,6 +207,22 @@ export class ChatGateway
     );
     // A retried request id starts nothing new: follow the first one's generation here (once:
     // a socket already following it gets every frame already).
+    if (started.replayed) this.follower.follow(socket, started.assistantMessageId, 0, requestId);
+  }
+
+  private async regenerate(
+    socket: ChatSocket,
+    frame: RegenerateFrameDto,
+    requestId?: string,
+  ): Promise<void> {
+    await this.auth.refreshUser(socket);
+    const started = await this.generation.regenerate(
+      socket.user,
+      frame.message_id.toLowerCase(),
+      frame,
+      requestId,
+      { socketId: socket.id, requestId },
+    );
     if (started.replayed) this.follower.follow(socket, started.assistantMessageId, 0, requestId);
   }
 

@@ -52,7 +52,14 @@ export const SERVER_FRAME_TYPES_COMPLETE: [UnlistedServerFrame] extends [never] 
   true;
 
 /** Client frame types this server understands. */
-export const CLIENT_FRAME_TYPES = ['chat_message', 'ping', 'stop', 'resume', 'auth'] as const;
+export const CLIENT_FRAME_TYPES = [
+  'chat_message',
+  'regenerate',
+  'ping',
+  'stop',
+  'resume',
+  'auth',
+] as const;
 export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
 
 /** Largest frame accepted; larger ones are refused by the socket (close 1009). */

@@ -49,6 +49,13 @@ export class ConversationEntity {
   @Column({ name: 'has_attachments', type: 'boolean', default: false })
   hasAttachments!: boolean;
 
+  /**
+   * The last message of the current branch (API.md §11); null when it has none. No foreign
+   * key: the statements that delete messages move it (migrations/1796800000000-ConversationTrees.ts).
+   */
+  @Column({ name: 'current_message_id', type: 'uuid', nullable: true })
+  currentMessageId!: string | null;
+
   @Column({ name: 'message_count', type: 'integer', default: 0 })
   messageCount!: number;
 

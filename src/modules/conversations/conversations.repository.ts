@@ -5,6 +5,7 @@ import { likeContains } from '../../common/sql';
 import type { Tx } from '../../database/transactions';
 import type { MessageRole } from '../messages/message.entity';
 import { releaseStorageSql, RemovedFile } from '../files/files.repository';
+import { newestDescentSql } from '../messages/messages.repository';
 import { ConversationEntity } from './conversation.entity';
 
 export interface LastMessage {
@@ -32,6 +33,7 @@ interface ConversationRow {
   model: string;
   system_message: string | null;
   is_archived: boolean;
+  current_message_id: string | null;
   message_count: number;
   created_at: Date;
   updated_at: Date;
@@ -95,7 +97,7 @@ export class ConversationsRepository {
          FROM conversations c
          LEFT JOIN LATERAL (
            SELECT m.content, m.role, m.created_at FROM messages m
-            WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1
+            WHERE m.id = c.current_message_id AND m.conversation_id = c.id
          ) lm ON true
         WHERE ${whereSql}
         ORDER BY c.updated_at DESC, c.id DESC
@@ -130,6 +132,34 @@ export class ConversationsRepository {
     );
     if (!result.affected) return null;
     return this.conversations.findOneBy({ id, userId });
+  }
+
+  /**
+   * Makes the branch through `messageId` current (API.md §11): from that message on down the
+   * newest child at each level to a leaf, which becomes `current_message_id` — one statement.
+   * Null when the conversation is not the user's; `moved: false` when the message is not one
+   * of its messages.
+   */
+  async switchBranch(
+    id: string,
+    userId: string,
+    messageId: string,
+  ): Promise<{ conversation: ConversationEntity | null; found: boolean } | null> {
+    const rows = await this.conversations.query<(ListRow & { found: boolean; owned: boolean })[]>(
+      `WITH RECURSIVE own AS (SELECT id FROM conversations WHERE id = $1 AND user_id = $2),
+       start AS (SELECT m.id FROM messages m JOIN own ON m.conversation_id = own.id WHERE m.id = $3),
+       ${newestDescentSql('start')},
+       u AS (UPDATE conversations c SET current_message_id = (SELECT id FROM leaf),
+                    updated_at = now()
+              WHERE c.id IN (SELECT id FROM own) AND EXISTS (SELECT 1 FROM start)
+             RETURNING c.*)
+       SELECT EXISTS (SELECT 1 FROM own) AS owned, EXISTS (SELECT 1 FROM start) AS found, u.*
+         FROM (SELECT 1) x LEFT JOIN u ON true`,
+      [id, userId, messageId],
+    );
+    const row = rows[0];
+    if (!row?.owned) return null;
+    return { found: row.found, conversation: row.found ? this.fromRow(row) : null };
   }
 
   /**
@@ -170,14 +200,6 @@ export class ConversationsRepository {
     };
   }
 
-  /** Keeps message_count and updated_at right when messages are added (+n) or removed (-n). */
-  async recordMessages(id: string, delta: number, tx: Tx): Promise<void> {
-    await tx.query(
-      `UPDATE conversations SET message_count = message_count + $2, updated_at = now() WHERE id = $1`,
-      [id, delta],
-    );
-  }
-
   async touch(id: string, tx: Tx): Promise<void> {
     await tx.query(`UPDATE conversations SET updated_at = now() WHERE id = $1`, [id]);
   }
@@ -190,6 +212,7 @@ export class ConversationsRepository {
       model: r.model,
       systemMessage: r.system_message,
       isArchived: r.is_archived,
+      currentMessageId: r.current_message_id,
       messageCount: r.message_count,
       createdAt: new Date(r.created_at),
       updatedAt: new Date(r.updated_at),

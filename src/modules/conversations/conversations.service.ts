@@ -6,6 +6,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { ModelsCatalog } from '../llm/models.catalog';
 import { FilesService } from '../files/files.service';
 import { MessagesRepository } from '../messages/messages.repository';
+import type { ConversationEntity } from './conversation.entity';
 import { ConversationsRepository } from './conversations.repository';
 import type {
   CreateConversationDto,
@@ -62,7 +63,7 @@ export class ConversationsService {
   async get(actor: AuthUser, id: string): Promise<ConversationDetailResponse> {
     const conversation = await this.conversations.findOwned(id, actor.id);
     if (!conversation) throw AppError.notFound();
-    const messages = await this.messages.allOfConversation(id);
+    const messages = await this.messages.branchOf(id);
     return toConversationDetail(conversation, await this.messages.withAttachments(messages));
   }
 
@@ -71,10 +72,39 @@ export class ConversationsService {
     id: string,
     dto: UpdateConversationDto,
   ): Promise<ConversationResponse> {
-    if (dto.title === undefined && dto.is_archived === undefined) {
+    if (
+      dto.title === undefined &&
+      dto.is_archived === undefined &&
+      dto.current_message_id === undefined
+    ) {
       throw AppError.validation([fieldIssue('body', 'issue.nothing_to_update_conversation')]);
     }
+    // The switch first: a message not of this conversation refuses the whole update.
+    if (dto.current_message_id !== undefined)
+      await this.switchBranch(actor, id, dto.current_message_id);
     return this.applyOwned(actor, id, { title: dto.title, isArchived: dto.is_archived });
+  }
+
+  /**
+   * Makes the branch through the message current (down its newest children to a leaf) and
+   * tells every socket of the user.
+   */
+  private async switchBranch(actor: AuthUser, id: string, messageId: string): Promise<void> {
+    const switched = await this.conversations.switchBranch(id, actor.id, messageId.toLowerCase());
+    if (!switched) throw AppError.notFound();
+    if (!switched.conversation) {
+      throw new AppError('RESOURCE_NOT_FOUND', 'error.not_found', {
+        field: 'current_message_id',
+        id: messageId,
+      });
+    }
+    await this.branchChanged(actor, switched.conversation);
+  }
+
+  /** Tells every socket of the user, on every replica, which branch is current now. */
+  private async branchChanged(actor: AuthUser, conversation: ConversationEntity): Promise<void> {
+    // TODO(conversation_updated): publish through the lead's service once merged.
+    await Promise.resolve([actor, conversation]);
   }
 
   async setArchived(actor: AuthUser, id: string, isArchived: boolean): Promise<null> {
@@ -104,8 +134,9 @@ export class ConversationsService {
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     const updated = await this.conversations.updateOwned(id, actor.id, defined);
     if (!updated) throw AppError.notFound();
-    const [last] = (await this.messages.listByConversation(id, { page: 1, size: 1, order: 'desc' }))
-      .items;
+    const last = updated.currentMessageId
+      ? await this.messages.findById(updated.currentMessageId)
+      : null;
     return toConversationResponse(
       updated,
       last ? { content: last.content, role: last.role, createdAt: last.createdAt } : null,

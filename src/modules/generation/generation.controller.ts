@@ -39,8 +39,8 @@ import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
 import type { AuthUser } from '../auth/auth-user';
 import { watchSessionEnd } from '../auth/session-ended';
 import { ResumeQueryDto } from './dto/resume.dto';
-import { SendResultModel } from './dto/send-result.model';
-import { SendMessageDto } from './dto/send-message.dto';
+import { RegenerateResultModel, SendResultModel } from './dto/send-result.model';
+import { RegenerateMessageDto, SendMessageDto } from './dto/send-message.dto';
 import { GenerationService, StartedGeneration } from './generation.service';
 import { resumePoint, streamSse } from './sse';
 
@@ -130,12 +130,40 @@ export class GenerationController {
     req: ContextRequest,
     res: Response,
   ): Promise<void> {
+    return this.streamStarted(
+      user,
+      () => this.start(user, conversationId, dto, key, res),
+      req,
+      res,
+    );
+  }
+
+  /** Starts a reply (`begin`, once the session is watched) and streams it from its first event. */
+  private streamStarted(
+    user: AuthUser,
+    begin: () => Promise<StartedGeneration>,
+    req: ContextRequest,
+    res: Response,
+  ): Promise<void> {
     return this.whileSessionLives(user, async (ended) => {
-      const started = await this.start(user, conversationId, dto, key, res);
+      const started = await begin();
       await streamSse(res, this.sseOptions(req, ended), (signal) =>
         this.generation.eventsOf(started, signal),
       );
     });
+  }
+
+  /** Starts a regeneration and says where the `messages` budget stands. */
+  private async startRegeneration(
+    user: AuthUser,
+    messageId: string,
+    dto: RegenerateMessageDto,
+    key: string | undefined,
+    res: Response,
+  ): Promise<StartedGeneration> {
+    const started = await this.generation.regenerate(user, messageId, dto, idempotencyKeyOf(key));
+    if (started.rateLimit) writeRateLimitHeaders(res, started.rateLimit);
+    return started;
   }
 
   /** Sends a message and answers with the whole reply (201), or as the stream below with `stream: true`. */
@@ -239,5 +267,56 @@ export class GenerationController {
   @ApiErrorResponses(400, 404)
   stop(@CurrentUser() user: AuthUser, @Param('id', ParseUuidPipe) messageId: string) {
     return this.generation.stop(user, messageId);
+  }
+
+  /** A new reply to the same user message, a sibling of this one (API.md §11). */
+  @Post('messages/:id/regenerate')
+  @ApiOperation({
+    summary: 'Regenerate an assistant reply (a new sibling answering the same user message)',
+    description:
+      'The model sees the branch from the root to the user message. The new reply becomes the ' +
+      'current branch. With `stream: true` the answer is the event stream of …/regenerate/stream. ' +
+      'Counted by the `messages` rate limit and the quotas as a send.',
+  })
+  @ApiUuidParam('id', 'Assistant message id')
+  @IdempotencyKeyHeader()
+  @ApiEnvelopedResponse(RegenerateResultModel, { status: 201 })
+  @ApiSseResponse('With `stream: true`: the new reply as Server-Sent Events.')
+  @ApiBodyErrors()
+  @ApiErrorResponses(404, 502, 504, ...SEND_LIMITS)
+  @MessageRateLimit()
+  async regenerate(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUuidPipe) messageId: string,
+    @Body() dto: RegenerateMessageDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Req() req: ContextRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const begin = () => this.startRegeneration(user, messageId, dto, key, res);
+    if (dto.stream) return this.streamStarted(user, begin, req, res);
+    const result = await this.generation.regenerateResult(await begin());
+    res.status(201).json(successEnvelope(result, t('messages.regenerated', contextOf(req).lang)));
+  }
+
+  /** Regenerates an assistant reply and streams the new one as Server-Sent Events. */
+  @Post('messages/:id/regenerate/stream')
+  @ApiOperation({ summary: 'Regenerate an assistant reply and stream the new one (SSE)' })
+  @ApiUuidParam('id', 'Assistant message id')
+  @IdempotencyKeyHeader()
+  @ApiSseResponse('The new reply as Server-Sent Events.')
+  @ApiBodyErrors()
+  @ApiErrorResponses(404, ...SEND_LIMITS)
+  @MessageRateLimit()
+  async regenerateStream(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUuidPipe) messageId: string,
+    @Body() dto: RegenerateMessageDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Req() req: ContextRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const begin = () => this.startRegeneration(user, messageId, dto, key, res);
+    await this.streamStarted(user, begin, req, res);
   }
 }

@@ -8,7 +8,7 @@ import type { MessageEntity } from '../messages/message.entity';
 import { MessageResponse, toMessageResponse } from '../messages/dto/message.response';
 import { MessagesRepository } from '../messages/messages.repository';
 import { AdmissionGate } from './admission-gate';
-import type { SendMessageDto } from './dto/send-message.dto';
+import type { RegenerateMessageDto, SendMessageDto } from './dto/send-message.dto';
 import {
   isTerminal,
   type GenerationEvent,
@@ -17,7 +17,7 @@ import {
 } from './generation-events';
 import { GenerationLeases } from './generation-leases';
 import { GenerationRunners } from './generation-runner';
-import { EarlierSend, isOpened, SendOpener } from './send-opener';
+import { EarlierSend, isOpened, SendOpener, SendRequest } from './send-opener';
 import { STREAM_LOG, StreamLog } from './stream-log';
 
 export { DEFAULT_REPLY_TOKENS } from './send-opener';
@@ -37,8 +37,15 @@ export interface StartedGeneration {
   assistantMessageId: string;
   /** True when an Idempotency-Key matched an earlier send: nothing new was started. */
   replayed: boolean;
-  /** Set when this process started it: the stored user message and the reply once closed. */
-  local?: { user: MessageEntity; reply: Promise<MessageEntity | null> };
+  /**
+   * Set when this process started it: the stored user message (none for a regeneration), the
+   * reply as opened (its sibling numbers) and the reply once closed.
+   */
+  local?: {
+    user: MessageEntity | null;
+    assistant: MessageEntity;
+    reply: Promise<MessageEntity | null>;
+  };
   /** Where the sender's `messages` budget stands after this send (absent for a replay). */
   rateLimit?: RateLimitState;
 }
@@ -47,6 +54,15 @@ export interface SendResult {
   user_message: MessageResponse;
   assistant_message: MessageResponse;
   usage: Usage;
+}
+
+/** A regeneration's whole answer (API.md §11): no user message is stored. */
+export type RegenerateResult = Omit<SendResult, 'user_message'>;
+
+/** Where a WebSocket start came from (its socket is told the request id). */
+export interface GenerationOrigin {
+  socketId: string;
+  requestId?: string;
 }
 
 /**
@@ -79,34 +95,59 @@ export class GenerationService implements BeforeApplicationShutdown {
    * and starts generating in the background. Throws (404, 422, 429, 503…) before anything is
    * stored. A burst waits in the admission queue; past its bounds it is refused with 503.
    */
-  async start(
+  start(
     actor: AuthUser,
     conversationId: string,
     dto: SendMessageDto,
     idempotencyKey?: string,
-    origin?: { socketId: string; requestId?: string },
+    origin?: GenerationOrigin,
+  ): Promise<StartedGeneration> {
+    return this.begin(actor, { kind: 'send', conversationId, dto }, idempotencyKey, origin);
+  }
+
+  /**
+   * Regenerates an assistant message (API.md §11): a new reply, its sibling, answering the
+   * same user message with the branch up to it, started exactly as a send's (the same
+   * checks, quota, idempotency, admission and delivery to every tab).
+   */
+  regenerate(
+    actor: AuthUser,
+    messageId: string,
+    dto: RegenerateMessageDto,
+    idempotencyKey?: string,
+    origin?: GenerationOrigin,
+  ): Promise<StartedGeneration> {
+    return this.begin(actor, { kind: 'regenerate', messageId, dto }, idempotencyKey, origin);
+  }
+
+  private async begin(
+    actor: AuthUser,
+    request: SendRequest,
+    idempotencyKey?: string,
+    origin?: GenerationOrigin,
   ): Promise<StartedGeneration> {
     // A draining replica starts nothing new (503 + Retry-After): the client retries elsewhere;
     // a retry of a send it already started is still answered.
     if (idempotencyKey === undefined) this.shutdown.assertAccepting();
     const opened = await this.admission.run(async () => {
       if (idempotencyKey !== undefined) {
-        const earlier = await this.opener.earlier(actor, conversationId, idempotencyKey, dto);
+        const earlier = await this.opener.earlier(actor, request, idempotencyKey);
         if (earlier) return earlier;
         this.shutdown.assertAccepting();
       }
-      return this.opener.open(actor, conversationId, dto, idempotencyKey);
+      return this.opener.open(actor, request, idempotencyKey);
     });
     if (!isOpened(opened)) return replayed(opened);
 
     const id = opened.assistant.id;
+    const { conversationId } = opened;
     const reply = this.runners.launch(
       id,
       {
         type: 'start',
         message_id: id,
         conversation_id: conversationId,
-        user_message_id: opened.user.id,
+        user_message_id: opened.userMessageId,
       },
       { ...opened.call, reservation: opened.reservation },
     );
@@ -119,11 +160,11 @@ export class GenerationService implements BeforeApplicationShutdown {
     );
     return {
       conversationId,
-      userMessageId: opened.user.id,
+      userMessageId: opened.userMessageId,
       assistantMessageId: id,
       replayed: false,
       rateLimit: opened.rateLimit,
-      local: { user: opened.user, reply },
+      local: { user: opened.user, assistant: opened.assistant, reply },
     };
   }
 
@@ -236,6 +277,23 @@ export class GenerationService implements BeforeApplicationShutdown {
 
   /** Waits for a generation to end and answers like POST …/messages (or throws its error). */
   async result(started: StartedGeneration): Promise<SendResult> {
+    await this.ended(started);
+    const [user, assistant] = await Promise.all([
+      started.local?.user ?? this.readShown(started.userMessageId),
+      this.replyOf(started),
+    ]);
+    if (!user) throw AppError.notFound();
+    return { user_message: toMessageResponse(user), ...assistant };
+  }
+
+  /** Waits for a regeneration to end and answers with its reply (or throws its error). */
+  async regenerateResult(started: StartedGeneration): Promise<RegenerateResult> {
+    await this.ended(started);
+    return this.replyOf(started);
+  }
+
+  /** Waits for the end of a generation; its error is thrown. */
+  private async ended(started: StartedGeneration): Promise<void> {
     const events = await this.eventsOf(started);
     for await (const event of events) {
       if (event.type === 'error') {
@@ -247,18 +305,21 @@ export class GenerationService implements BeforeApplicationShutdown {
         );
       }
     }
-    // Started here: both rows are in memory (the reply as its closing statement returned it).
-    const [user, assistant] = started.local
-      ? [started.local.user, await started.local.reply]
-      : await Promise.all([
-          this.messages.findById(started.userMessageId),
-          this.messages.findById(started.assistantMessageId),
-        ]);
-    if (!user || !assistant) throw AppError.notFound();
+  }
+
+  /**
+   * The ended reply and its usage. Started here, it is in memory (as its closing statement
+   * returned it, with the sibling numbers it was opened with).
+   */
+  private async replyOf(started: StartedGeneration): Promise<RegenerateResult> {
+    const local = started.local;
+    const assistant = local
+      ? withSiblingsOf(await local.reply, local.assistant)
+      : await this.readShown(started.assistantMessageId);
+    if (!assistant) throw AppError.notFound();
     const prompt = assistant.promptTokens ?? 0;
     const completion = assistant.completionTokens ?? 0;
     return {
-      user_message: toMessageResponse(user),
       assistant_message: toMessageResponse(assistant),
       usage: {
         prompt_tokens: prompt,
@@ -266,6 +327,12 @@ export class GenerationService implements BeforeApplicationShutdown {
         total_tokens: prompt + completion,
       },
     };
+  }
+
+  /** A stored message with its sibling numbers; null when gone. */
+  private async readShown(id: string): Promise<MessageEntity | null> {
+    const message = await this.messages.findById(id);
+    return message && (await this.messages.withSiblings([message]))[0];
   }
 
   /** Stops a running generation (its partial reply is kept and billed) and returns the message. */
@@ -283,7 +350,7 @@ export class GenerationService implements BeforeApplicationShutdown {
       const events = await this.log.follow(messageId, 0, AbortSignal.timeout(STOP_WAIT_MS));
       if (events) for await (const event of events) void event;
     }
-    return toMessageResponse((await this.messages.findById(messageId)) ?? message);
+    return toMessageResponse((await this.readShown(messageId)) ?? message);
   }
 
   /** Drains before the DB and Redis close (they close in onApplicationShutdown). */
@@ -300,6 +367,14 @@ export class GenerationService implements BeforeApplicationShutdown {
     this.drained ??= this.runners.drain(this.shutdown.graceMs).then(() => this.leases.stop());
     return this.drained;
   }
+}
+
+/** The closed reply with the sibling numbers it was opened with. */
+function withSiblingsOf(reply: MessageEntity | null, opened: MessageEntity): MessageEntity | null {
+  if (!reply) return null;
+  reply.siblingIndex ??= opened.siblingIndex;
+  reply.siblingCount ??= opened.siblingCount;
+  return reply;
 }
 
 function replayed(earlier: EarlierSend): StartedGeneration {

@@ -11,20 +11,32 @@ import type { MessageEntity } from '../messages/message.entity';
 import { QuotaService, Reservation } from '../quota/quota.service';
 import { FileContent, FilesRepository } from '../files/files.repository';
 import { buildContext, ContextInput, historyFileIds, ModelAttachment } from './context-builder';
-import type { SendMessageDto } from './dto/send-message.dto';
+import type { RegenerateMessageDto, SendMessageDto } from './dto/send-message.dto';
 import { GenerationLeases } from './generation-leases';
 import { IdempotencyRepository } from './idempotency.repository';
-import { sendRequestHash } from './send-request-hash';
-import { OpenedSend, OpenSend, SendContext, SendRepository } from './send.repository';
+import { regenerateRequestHash, sendRequestHash } from './send-request-hash';
+import { ContextStart, OpenedSend, OpenSend, SendContext, SendRepository } from './send.repository';
 
 /** Reply budget when a send names no max_tokens (never above the model's own limit). */
 export const DEFAULT_REPLY_TOKENS = 1024;
 /** Earlier messages read to build a reply's context (trimmed further to the window). */
 const CONTEXT_MESSAGES = 200;
 
+/**
+ * What is opened: a send (a new user message and its reply) or a regeneration (a new reply,
+ * a sibling of the assistant message `messageId`, to the same user message).
+ */
+export type SendRequest =
+  | { kind: 'send'; conversationId: string; dto: SendMessageDto }
+  | { kind: 'regenerate'; messageId: string; dto: RegenerateMessageDto };
+
 /** A send whose messages are stored and whose quota is held: ready to call the model. */
 export interface OpenedGeneration {
-  user: MessageEntity;
+  conversationId: string;
+  /** The user message the reply answers (a regeneration's: the one already there). */
+  userMessageId: string;
+  /** The stored user message; null for a regeneration. */
+  user: MessageEntity | null;
   assistant: MessageEntity;
   reservation: Reservation;
   rateLimit: RateLimitState;
@@ -65,42 +77,38 @@ export class SendOpener {
   /**
    * The send an Idempotency-Key already names, if any. 422 when the key named another request:
    * another conversation, or another body (its canonical hash differs) — like Stripe, a key
-   * is one request, never an alias for whatever was sent first. Nothing is started then.
+   * is one request, never an alias for whatever was sent first. Nothing is started then. (A
+   * regeneration's hash names its message, and so its conversation.)
    */
-  async earlier(
-    actor: AuthUser,
-    conversationId: string,
-    key: string,
-    dto: SendMessageDto,
-  ): Promise<EarlierSend | null> {
+  async earlier(actor: AuthUser, request: SendRequest, key: string): Promise<EarlierSend | null> {
     const earlier = await this.idempotency.findLive(actor.id, key);
     if (!earlier) return null;
-    if (earlier.conversationId !== conversationId) {
+    if (request.kind === 'send' && earlier.conversationId !== request.conversationId) {
       throw idempotencyMismatch('issue.idempotency_key_reused');
     }
     // A key stored before hashes were kept (null) replays as it always did.
-    if (earlier.requestHash !== null && earlier.requestHash !== sendRequestHash(dto)) {
+    if (earlier.requestHash !== null && earlier.requestHash !== requestHash(request)) {
       throw idempotencyMismatch('issue.idempotency_key_body_mismatch');
     }
     return earlier;
   }
 
   /**
-   * Opens a send, or answers the earlier send that claimed the same key meanwhile. Throws
-   * (404, 422, 429…) before anything is stored.
+   * Opens a send or a regeneration, or answers the earlier one that claimed the same key
+   * meanwhile. Throws (404, 422, 429…) before anything is stored.
    */
   async open(
     actor: AuthUser,
-    conversationId: string,
-    dto: SendMessageDto,
+    request: SendRequest,
     idempotencyKey?: string,
   ): Promise<OpenedGeneration | EarlierSend> {
-    // One budget per user for every way of sending: REST, SSE and WebSocket all come here.
-    // Counted (Redis) while the conversation is read (database); a refusal still comes first.
-    const attachmentIds = dto.attachments ?? [];
+    // One budget per user for every way of sending: REST, SSE and WebSocket, sends and
+    // regenerations all come here. Counted (Redis) while the conversation is read
+    // (database); a refusal still comes first.
+    const attachmentIds = (request.kind === 'send' && request.dto.attachments) || [];
     const [limited, read, attached] = await Promise.allSettled([
       this.rateLimiter.consume('messages', actor.id, this.config.env.RATE_LIMIT_MESSAGES),
-      this.sends.context(conversationId, actor.id, CONTEXT_MESSAGES),
+      this.sends.context(contextStart(request), actor.id, CONTEXT_MESSAGES),
       this.files.contentOwned(actor.id, attachmentIds),
     ]);
     if (limited.status === 'rejected') throw limited.reason;
@@ -108,29 +116,32 @@ export class SendOpener {
     if (attached.status === 'rejected') throw attached.reason;
     const conversation = read.value;
     if (!conversation) throw AppError.notFound();
-    const files = inRequestOrder(attachmentIds, attached.value);
+    const turn = await this.newTurn(actor, request, conversation, attachmentIds, attached.value);
     const { rows, call, promptTokens, replyBudget } = await this.prepare(
       actor,
-      conversationId,
       conversation,
-      dto,
-      files,
+      request.dto,
+      turn,
     );
     const plan = this.quota.plan(actor, promptTokens, replyBudget);
     const send: OpenSend = { ...rows, reserve: plan.input };
     try {
       const { granted, reservation } = await this.quota.reserveWith(plan, () =>
-        this.store(send, actor, conversationId, idempotencyKey, dto),
+        this.store(send, actor, request, idempotencyKey),
       );
-      granted.user.attachments = files.map((f) => ({
-        id: f.id,
-        filename: f.filename,
-        content_type: f.contentType,
-        size: f.size,
-        kind: f.kind,
-        deleted: false,
-      }));
+      if (granted.user) {
+        granted.user.attachments = turn.files.map((f) => ({
+          id: f.id,
+          filename: f.filename,
+          content_type: f.contentType,
+          size: f.size,
+          kind: f.kind,
+          deleted: false,
+        }));
+      }
       return {
+        conversationId: conversation.conversationId,
+        userMessageId: granted.user?.id ?? turn.replyTo ?? '',
         user: granted.user,
         assistant: granted.assistant,
         reservation,
@@ -142,13 +153,56 @@ export class SendOpener {
       };
     } catch (error) {
       if (error instanceof IdempotencyConflict && idempotencyKey !== undefined) {
-        const replay = await this.earlier(actor, conversationId, idempotencyKey, dto);
+        const replay = await this.earlier(actor, request, idempotencyKey);
         if (replay) return replay;
       }
-      // Deleted between the ownership check and the insert: it is gone, not a server fault.
-      if (violatedConstraint(error) === 'messages_conversation_fk') throw AppError.notFound();
+      // Deleted between the ownership check and the insert (the conversation, or the message
+      // the new one follows): it is gone, not a server fault.
+      const violated = violatedConstraint(error);
+      if (violated === 'messages_conversation_fk' || violated === 'messages_parent_fk')
+        throw AppError.notFound();
       throw error;
     }
+  }
+
+  /**
+   * The new turn the model answers: a send's text and files after the branch read; a
+   * regeneration's user message, the last of the branch (its files that still exist).
+   */
+  private async newTurn(
+    actor: AuthUser,
+    request: SendRequest,
+    conversation: SendContext,
+    attachmentIds: readonly string[],
+    attached: FileContent[],
+  ): Promise<NewTurn> {
+    if (request.kind === 'send') {
+      if (!conversation.parentFound) {
+        throw new AppError('RESOURCE_NOT_FOUND', 'error.not_found', {
+          field: 'parent_id',
+          id: request.dto.parent_id,
+        });
+      }
+      return {
+        content: request.dto.content,
+        files: inRequestOrder(attachmentIds, attached),
+        earlier: conversation.history,
+        replyTo: null,
+      };
+    }
+    const asked = conversation.history.at(-1);
+    if (conversation.regeneratedRole !== 'assistant' || asked?.role !== 'user') {
+      throw AppError.validation([fieldIssue('message_id', 'issue.regenerate_not_reply')]);
+    }
+    const fileIds = asked.files ?? [];
+    const found = await this.files.contentOwned(actor.id, fileIds);
+    const byId = new Map(found.map((f) => [f.id, f]));
+    return {
+      content: asked.content,
+      files: fileIds.flatMap((id) => byId.get(id) ?? []),
+      earlier: conversation.history.slice(0, -1),
+      replyTo: asked.id,
+    };
   }
 
   /**
@@ -157,10 +211,9 @@ export class SendOpener {
    */
   private async prepare(
     actor: AuthUser,
-    conversationId: string,
     conversation: SendContext,
-    dto: SendMessageDto,
-    files: FileContent[],
+    dto: SendMessageDto | RegenerateMessageDto,
+    turn: NewTurn,
   ) {
     const modelId = dto.model ?? conversation.model;
     const model = this.models.require(modelId);
@@ -168,48 +221,51 @@ export class SendOpener {
       throw AppError.validation([fieldIssue('max_tokens', 'issue.max_tokens_too_large')]);
     }
     const vision = model.capabilities.includes('vision');
-    if (!vision && files.some((f) => f.kind === 'image')) {
+    if (!vision && turn.files.some((f) => f.kind === 'image')) {
       throw AppError.validation([fieldIssue('attachments', 'issue.attachment_needs_vision')]);
     }
     const replyBudget = dto.max_tokens ?? Math.min(model.max_tokens, DEFAULT_REPLY_TOKENS);
-    const earlier = conversation.history;
     const input: ContextInput = {
       systemMessage: conversation.systemMessage,
-      history: earlier.filter(isContextTurn).map((m) => ({
+      history: turn.earlier.filter(isContextTurn).map((m) => ({
         role: m.role,
         content: m.content,
         tokens: m.tokens,
         ...(m.files ? { fileIds: m.files } : {}),
       })),
-      newMessage: dto.content,
-      newAttachments: files.map(toModelAttachment),
+      newMessage: turn.content,
+      newAttachments: turn.files.map(toModelAttachment),
       vision,
       contextWindow: model.context_window,
       replyBudget,
     };
-    if (input.history.some((turn) => turn.fileIds)) {
+    if (input.history.some((t) => t.fileIds)) {
       const ids = historyFileIds(input);
       const contents = await this.files.contentOwned(actor.id, ids);
       input.historyFiles = new Map(contents.map((f) => [f.id, toModelAttachment(f)]));
     }
     const context = buildContext(input);
     const rows: Omit<OpenSend, 'reserve'> = {
-      conversationId,
+      conversationId: conversation.conversationId,
       userId: actor.id,
-      parentId: earlier.at(-1)?.id ?? null,
-      content: dto.content,
+      parentId: conversation.parentId,
+      replyTo: turn.replyTo,
+      content: turn.content,
       model: modelId,
       tokensUsed: context.newMessageTokens,
       owner: this.leases.owner,
       promptTokens: context.promptTokens,
-      attachments: files.map((f, position) => ({
-        file_id: f.id,
-        position,
-        filename: f.filename,
-        content_type: f.contentType,
-        size: f.size,
-        kind: f.kind,
-      })),
+      attachments:
+        turn.replyTo === null
+          ? turn.files.map((f, position) => ({
+              file_id: f.id,
+              position,
+              filename: f.filename,
+              content_type: f.contentType,
+              size: f.size,
+              kind: f.kind,
+            }))
+          : [],
     };
     const call = { messages: context.messages, model: modelId, temperature: dto.temperature };
     return { rows, call, promptTokens: context.promptTokens, replyBudget };
@@ -219,9 +275,8 @@ export class SendOpener {
   private store(
     send: OpenSend,
     actor: AuthUser,
-    conversationId: string,
+    request: SendRequest,
     idempotencyKey: string | undefined,
-    dto: SendMessageDto,
   ): Promise<OpenedSend | null> {
     if (idempotencyKey === undefined) return this.sends.open(send);
     return this.tx.run(async (tx) => {
@@ -231,10 +286,10 @@ export class SendOpener {
         {
           userId: actor.id,
           key: idempotencyKey,
-          conversationId,
-          userMessageId: opened.user.id,
+          conversationId: send.conversationId,
+          userMessageId: opened.user?.id ?? send.replyTo ?? '',
           assistantMessageId: opened.assistant.id,
-          requestHash: sendRequestHash(dto),
+          requestHash: requestHash(request),
         },
         tx,
       );
@@ -242,6 +297,31 @@ export class SendOpener {
       return opened;
     });
   }
+}
+
+/** The turn a reply answers (see SendOpener.newTurn). */
+interface NewTurn {
+  content: string;
+  files: FileContent[];
+  /** The branch before it, root first. */
+  earlier: SendContext['history'];
+  /** A regeneration's user message (already stored); null for a send. */
+  replyTo: string | null;
+}
+
+function contextStart(request: SendRequest): ContextStart {
+  if (request.kind === 'regenerate') return { regenerate: request.messageId };
+  const parent = request.dto.parent_id;
+  return {
+    conversationId: request.conversationId,
+    from: parent === undefined ? 'current' : parent,
+  };
+}
+
+function requestHash(request: SendRequest): string {
+  return request.kind === 'send'
+    ? sendRequestHash(request.dto)
+    : regenerateRequestHash(request.messageId, request.dto);
 }
 
 /** 422 naming the Idempotency-Key, with a reason a client can branch on. */

@@ -3,15 +3,34 @@ import { DataSource } from 'typeorm';
 import { SqlParams } from '../../database/sql-params';
 import type { Tx } from '../../database/transactions';
 import type { MessageEntity, MessageRole, MessageStatus } from '../messages/message.entity';
-import { MESSAGE_COLUMNS, messageFromRow, MessageRow } from '../messages/messages.repository';
+import {
+  MESSAGE_COLUMNS,
+  messageColumnsOf,
+  messageFromRow,
+  MessageRow,
+} from '../messages/messages.repository';
 import { queryPrepared } from '../../database/prepared';
 import { reserveSql, ReserveInput, Settlement, settleSql } from '../quota/quota.repository';
 
-/** What a reply is built from: the conversation's settings and its latest messages. */
+/**
+ * Where a reply's branch starts: a send's parent in a conversation (`current`: its current
+ * message; null: a new root), or the user message of the assistant message regenerated.
+ */
+export type ContextStart =
+  { conversationId: string; from: string | null | 'current' } | { regenerate: string };
+
+/** What a reply is built from: the conversation's settings and the branch it follows. */
 export interface SendContext {
+  conversationId: string;
+  /** The message the branch ends with (the new message's parent); null: none. */
+  parentId: string | null;
+  /** False when that message is not one of this conversation's. */
+  parentFound: boolean;
+  /** A regeneration's message's role (only an assistant's can be). */
+  regeneratedRole: MessageRole | null;
   model: string;
   systemMessage: string | null;
-  /** Oldest first; `tokens`: the content's token count as stored with the message. */
+  /** The branch, root first; `tokens`: the content's token count as stored with the message. */
   history: {
     id: string;
     role: MessageRole;
@@ -37,7 +56,10 @@ export interface OpenSend {
   reserve: ReserveInput;
   conversationId: string;
   userId: string;
+  /** The new user message's parent (null: a new root). */
   parentId: string | null;
+  /** A regeneration: the user message the new reply answers (no user message is stored). */
+  replyTo: string | null;
   content: string;
   model: string;
   tokensUsed: number;
@@ -51,7 +73,8 @@ export interface OpenSend {
 
 export interface OpenedSend {
   granted: number;
-  user: MessageEntity;
+  /** Null for a regeneration. */
+  user: MessageEntity | null;
   assistant: MessageEntity;
 }
 
@@ -70,8 +93,7 @@ export interface ReplyOutcome {
 }
 
 const COLUMNS = MESSAGE_COLUMNS.join(', ');
-/** The columns of a message row of CTE `t`. */
-const columnsOf = (t: string) => MESSAGE_COLUMNS.map((c) => `${t}.${c}`).join(', ');
+const columnsOf = messageColumnsOf;
 
 /**
  * The statements of a send, each one atomic round trip (docs/PERFORMANCE.md, P4): read the
@@ -83,73 +105,129 @@ export class SendRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * The owned conversation and its latest `limit` messages; null when not the user's. Their
-   * files' ids only in a conversation where a file was ever attached (a flag the send sets).
+   * The owned conversation and the branch a new message is sent after, up to the root, at
+   * most `limit` messages, root first — one statement, walking parent_id up through the
+   * primary key (a recursive CTE), never a query per level. The branch starts at the send's
+   * `from` (a message of the conversation named as parent; `current`: its current message;
+   * null: none, a new root), or for a regeneration at the parent (the user message) of the
+   * user's assistant message `regenerate`. Null when the conversation (or the regenerated
+   * message) is not the user's. Their files' ids only in a conversation where a file was
+   * ever attached (a flag the send sets).
    */
-  async context(
-    conversationId: string,
-    userId: string,
-    limit: number,
-  ): Promise<SendContext | null> {
+  async context(start: ContextStart, userId: string, limit: number): Promise<SendContext | null> {
+    const regenerate = 'regenerate' in start;
+    const conversation = regenerate
+      ? `SELECT v.id, v.model, v.system_message, v.has_attachments, t.parent_id AS start,
+                t.role AS target_role
+           FROM messages t JOIN conversations v ON v.id = t.conversation_id
+          WHERE t.id = $1 AND t.user_id = $2 AND v.user_id = $2`
+      : `SELECT id, model, system_message, has_attachments, NULL::varchar AS target_role,
+                CASE WHEN $4::boolean THEN current_message_id ELSE $5::uuid END AS start
+           FROM conversations WHERE id = $1 AND user_id = $2`;
     const rows = await queryPrepared<{
+      id: string;
       model: string;
       system_message: string | null;
+      start: string | null;
+      target_role: MessageRole | null;
       history: unknown;
     }>(
       this.dataSource,
-      `SELECT c.model, c.system_message,
+      `WITH RECURSIVE c AS (${conversation}),
+       h AS (SELECT m.id, m.parent_id, m.role, m.content, m.status, m.tokens_used, 1 AS depth
+               FROM c JOIN messages m ON m.id = c.start AND m.conversation_id = c.id
+             UNION ALL
+             SELECT p.id, p.parent_id, p.role, p.content, p.status, p.tokens_used, h.depth + 1
+               FROM h JOIN messages p ON p.id = h.parent_id WHERE h.depth < $3)
+       SELECT c.id, c.model, c.system_message, c.start, c.target_role,
           (SELECT coalesce(json_agg(json_build_object('id', h.id, 'role', h.role,
                     'content', h.content, 'status', h.status, 'tokens', h.tokens_used,
                     'files', CASE WHEN c.has_attachments THEN
                                (SELECT json_agg(ma.file_id ORDER BY ma.position)
                                   FROM message_attachments ma WHERE ma.message_id = h.id) END)
-                    ORDER BY h.seq), '[]'::json)
-             FROM (SELECT id, role, content, status, tokens_used, seq FROM messages
-                    WHERE conversation_id = c.id ORDER BY seq DESC LIMIT $3) h) AS history
-        FROM conversations c WHERE c.id = $1 AND c.user_id = $2`,
-      [conversationId, userId, limit],
+                    ORDER BY h.depth DESC), '[]'::json) FROM h) AS history
+        FROM c`,
+      regenerate
+        ? [start.regenerate, userId, limit]
+        : [
+            start.conversationId,
+            userId,
+            limit,
+            start.from === 'current',
+            start.from === 'current' ? null : start.from,
+          ],
     );
     const row = rows[0];
     if (!row) return null;
     const history = (
       typeof row.history === 'string' ? JSON.parse(row.history) : row.history
     ) as SendContext['history'];
-    return { model: row.model, systemMessage: row.system_message, history };
+    return {
+      conversationId: row.id,
+      model: row.model,
+      systemMessage: row.system_message,
+      history,
+      // A start that is not a message of this conversation finds no branch.
+      parentId: row.start,
+      parentFound: row.start === null || history.at(-1)?.id === row.start,
+      regeneratedRole: row.target_role,
+    };
   }
 
   /**
    * Reserves the quota and, only if granted, stores the user message and the empty streaming
-   * reply, counts them on the conversation and takes the reply's lease — one statement, so a refusal or a failure
-   * (the conversation deleted meanwhile: a foreign-key error) leaves nothing behind, not even
-   * the reservation. Null when the quota refused.
+   * reply (a regeneration: the reply alone, answering `replyTo`), counts them on the
+   * conversation, makes the reply its current message and takes the reply's lease — one
+   * statement, so a refusal or a failure (the conversation or the parent deleted meanwhile: a
+   * foreign-key error) leaves nothing behind, not even the reservation. The new rows come back
+   * with their sibling numbers (each is the newest of its parent's). Null when the quota
+   * refused.
    */
   async open(send: OpenSend, tx?: Tx): Promise<OpenedSend | null> {
     const p = new SqlParams();
     const reserve = reserveSql(p, send.reserve);
     const conversation = p.add(send.conversationId, 'uuid');
+    const user = p.add(send.userId, 'uuid');
+    const model = p.add(send.model, 'varchar');
+    const parent = p.add(send.replyTo ?? send.parentId, 'uuid');
+    // The rows already there with the new row's parent (a root's: the conversation's roots).
+    const siblings = (parentId: string | null) =>
+      `(SELECT count(*) FROM messages s WHERE ${
+        parentId === null
+          ? `s.conversation_id = ${conversation} AND s.parent_id IS NULL`
+          : `s.parent_id = ${parent}`
+      })::int + 1`;
+    const regenerate = send.replyTo !== null;
     const rows = await queryPrepared<MessageRow & { k: number; granted: number }>(
       tx ?? this.dataSource,
-      `WITH q AS (${reserve}),
+      `WITH q AS (${reserve}),${
+        regenerate
+          ? `
+       a AS (INSERT INTO messages (conversation_id, user_id, parent_id, role, content, status, model)
+             SELECT ${conversation}, ${user}, ${parent}, 'assistant', '', 'streaming', ${model} FROM q
+             RETURNING ${COLUMNS}, ${siblings(send.replyTo)} AS sibling_index),`
+          : `
        u AS (INSERT INTO messages
                (conversation_id, user_id, parent_id, role, content, status, model, tokens_used)
-             SELECT ${conversation}, ${p.add(send.userId, 'uuid')}, ${p.add(send.parentId, 'uuid')},
-                    'user', ${p.add(send.content, 'text')}, 'completed', ${p.add(send.model, 'varchar')},
-                    ${p.add(send.tokensUsed, 'int')}
+             SELECT ${conversation}, ${user}, ${parent}, 'user', ${p.add(send.content, 'text')},
+                    'completed', ${model}, ${p.add(send.tokensUsed, 'int')}
                FROM q
-             RETURNING ${COLUMNS}),
+             RETURNING ${COLUMNS}, ${siblings(send.parentId)} AS sibling_index),
        a AS (INSERT INTO messages (conversation_id, user_id, parent_id, role, content, status, model)
              SELECT u.conversation_id, u.user_id, u.id, 'assistant', '', 'streaming', u.model FROM u
-             RETURNING ${COLUMNS}),
-       c AS (UPDATE conversations SET message_count = message_count + 2, updated_at = now()${
-         send.attachments.length === 0 ? '' : ', has_attachments = true'
-       }
+             RETURNING ${COLUMNS}, 1 AS sibling_index),`
+      }
+       c AS (UPDATE conversations SET message_count = message_count + ${regenerate ? 1 : 2},
+                    current_message_id = (SELECT id FROM a), updated_at = now()${
+                      send.attachments.length === 0 ? '' : ', has_attachments = true'
+                    }
               WHERE id = ${conversation} AND EXISTS (SELECT 1 FROM a)),
        l AS (INSERT INTO generation_leases
                (message_id, owner, user_id, day, month, granted, prompt_tokens)
              SELECT a.id, ${p.add(send.owner, 'varchar')}, a.user_id, ${p.add(send.reserve.day, 'date')},
                     ${p.add(send.reserve.month, 'date')}, q.last_grant, ${p.add(send.promptTokens, 'int')}
                FROM a, q)${
-                 send.attachments.length === 0
+                 send.attachments.length === 0 || regenerate
                    ? ''
                    : `,
        ma AS (INSERT INTO message_attachments
@@ -159,17 +237,23 @@ export class SendRepository {
                      AS x(position int, file_id uuid, filename text, content_type text,
                           size bigint, kind text))`
                }
-       SELECT 1 AS k, q.last_grant AS granted, ${columnsOf('u')} FROM q, u
+       ${
+         regenerate
+           ? ''
+           : `SELECT 1 AS k, q.last_grant AS granted, ${columnsOf('u')}, u.sibling_index,
+                     u.sibling_index AS sibling_count FROM q, u
        UNION ALL
-       SELECT 2 AS k, q.last_grant AS granted, ${columnsOf('a')} FROM q, a`,
+       `
+       }SELECT 2 AS k, q.last_grant AS granted, ${columnsOf('a')}, a.sibling_index,
+              a.sibling_index AS sibling_count FROM q, a`,
       p.values,
     );
-    const user = rows.find((r) => r.k === 1);
+    const opened = rows.find((r) => r.k === 1);
     const assistant = rows.find((r) => r.k === 2);
-    if (!user || !assistant) return null;
+    if (!assistant || (!regenerate && !opened)) return null;
     return {
-      granted: user.granted,
-      user: messageFromRow(user),
+      granted: assistant.granted,
+      user: opened ? messageFromRow(opened) : null,
       assistant: messageFromRow(assistant),
     };
   }

@@ -22,6 +22,9 @@ export const MAX_USER_MESSAGE_CHARS = 10_000;
 // Trigram GIN index for ILIKE search; defined in the migration (an operator class TypeORM cannot express).
 @Index('messages_content_trgm_idx', { synchronize: false })
 @Index('messages_conversation_seq_idx', ['conversationId', 'seq'])
+// A message's children in creation order; a conversation's roots (API.md §11's tree).
+@Index('messages_parent_seq_idx', ['parentId', 'seq'])
+@Index('messages_root_idx', ['conversationId', 'seq'], { where: `"parent_id" IS NULL` })
 // Usage reports (GET /admin/usage) sum replies over a range of days.
 @Index('messages_assistant_created_idx', ['createdAt'], { where: `"role" = 'assistant'` })
 @Check('messages_role_ck', `"role" IN ('system', 'user', 'assistant')`)
@@ -58,11 +61,11 @@ export class MessageEntity {
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'messages_user_fk' })
   user?: UserEntity;
 
-  @Index('messages_parent_id_idx')
   @Column({ name: 'parent_id', type: 'uuid', nullable: true })
   parentId!: string | null;
 
-  @ManyToOne(() => MessageEntity, { onDelete: 'SET NULL' })
+  /** Deleting a message deletes its subtree. */
+  @ManyToOne(() => MessageEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'parent_id', foreignKeyConstraintName: 'messages_parent_fk' })
   parent?: MessageEntity | null;
 
@@ -95,4 +98,10 @@ export class MessageEntity {
 
   /** Its files (API.md §10), when the reader loaded them; not a column. */
   attachments?: MessageAttachment[];
+
+  /** 1-based place among the messages of the same parent, by creation; not a column. */
+  siblingIndex?: number;
+
+  /** How many messages share its parent (itself included); not a column. */
+  siblingCount?: number;
 }

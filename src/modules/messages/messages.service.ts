@@ -22,7 +22,10 @@ export class MessagesService {
     query: ListMessagesQueryDto,
   ): Promise<{ messages: MessageResponse[]; pagination: Pagination }> {
     if (!(await this.conversations.findOwned(conversationId, actor.id))) throw AppError.notFound();
-    const { items, total } = await this.messages.listByConversation(conversationId, query);
+    const { items, total } = await this.messages.listByConversation(conversationId, {
+      ...query,
+      all: query.branch === 'all',
+    });
     return {
       messages: (await this.messages.withAttachments(items)).map(toMessageResponse),
       pagination: paginationOf(query.page, query.size, total),
@@ -45,19 +48,23 @@ export class MessagesService {
       return updated;
     });
     // Read after the transaction: its connection is not held while another is asked for.
-    const [shown] = await this.messages.withAttachments([updated]);
+    const [shown] = await this.messages.withAttachments(
+      await this.messages.withSiblings([updated]),
+    );
     return toMessageResponse(shown);
   }
 
-  delete(actor: AuthUser, messageId: string): Promise<null> {
-    return this.tx.run(async (tx) => {
-      const message = await this.messages.findOwned(messageId, actor.id, tx);
-      if (!message) throw AppError.notFound();
-      if (message.status === 'streaming')
-        throw AppError.validation([fieldIssue('message', 'issue.message_streaming')]);
-      if (!(await this.messages.delete(messageId, tx))) throw AppError.notFound();
-      await this.conversations.recordMessages(message.conversationId, -1, tx);
-      return null;
-    });
+  /**
+   * Deletes the message and its subtree — refused while a reply in it is being generated, as
+   * a streaming reply is. A current branch that ran through it moves, and the user's sockets
+   * are told.
+   */
+  async delete(actor: AuthUser, messageId: string): Promise<null> {
+    const deleted = await this.messages.deleteSubtree(messageId, actor.id);
+    if (!deleted) throw AppError.notFound();
+    if (deleted.streaming)
+      throw AppError.validation([fieldIssue('message', 'issue.message_streaming')]);
+    if (deleted.deleted === 0) throw AppError.notFound();
+    return null;
   }
 }

@@ -1,6 +1,6 @@
 import { Equals, IsInt, IsString, IsUUID, Min, ValidateBy, ValidateIf } from 'class-validator';
 import { codePointLength } from '../../../common/validation/text';
-import { SendMessageDto } from '../../generation/dto/send-message.dto';
+import { RegenerateMessageDto, SendMessageDto } from '../../generation/dto/send-message.dto';
 import type { ClientFrameType } from '../ws-events';
 
 /**
@@ -51,6 +51,23 @@ export class ChatMessageFrameDto extends SendMessageDto {
   conversation_id!: string;
 }
 
+/**
+ * `regenerate`: a new reply to the same user message as assistant message `message_id`, like
+ * POST /messages/{message_id}/regenerate (its body's rules; unknown fields refused), streamed
+ * like chat_message's.
+ */
+export class RegenerateFrameDto extends RegenerateMessageDto {
+  @Equals('regenerate')
+  type!: 'regenerate';
+
+  @ValidateIf((frame: RegenerateFrameDto) => frame.request_id !== undefined)
+  @IsRequestId()
+  request_id?: string;
+
+  @IsUUID()
+  message_id!: string;
+}
+
 /** `stop`: stops a reply being generated. */
 export class StopFrameDto {
   @Equals('stop')
@@ -89,6 +106,7 @@ export class AuthFrameDto {
 export const CLIENT_FRAME_DTOS = {
   ping: PingFrameDto,
   chat_message: ChatMessageFrameDto,
+  regenerate: RegenerateFrameDto,
   stop: StopFrameDto,
   resume: ResumeFrameDto,
   auth: AuthFrameDto,
@@ -101,13 +119,15 @@ type FrameOf<K extends ClientFrameType> = InstanceType<(typeof CLIENT_FRAME_DTOS
 
 /**
  * The fields each frame type reads; the others are ignored (docs/asyncapi.yaml lets a client
- * add any). chat_message reads every field: it refuses unknown ones like the REST send body.
+ * add any). chat_message and regenerate read every field: they refuse unknown ones like the
+ * REST bodies.
  */
 export const CLIENT_FRAME_FIELDS: {
   [K in ClientFrameType]: readonly (keyof FrameOf<K>)[] | 'all';
 } = {
   ping: ['type'],
   chat_message: 'all',
+  regenerate: 'all',
   stop: ['type', 'message_id'],
   resume: ['type', 'message_id', 'after'],
   auth: ['type', 'token'],

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString, ValidateIf } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, IsUUID, ValidateIf } from 'class-validator';
 import { QueryBoolean, QueryInt } from '../../../common/validation/query';
 import { CodePointLength, MaxCodePoints, NoNulCharacter } from '../../../common/validation/text';
 import { MAX_SYSTEM_MESSAGE_CHARS } from '../conversation.entity';
@@ -84,4 +84,15 @@ export class UpdateConversationDto {
   @ValidateIf((o: UpdateConversationDto) => o.is_archived !== undefined)
   @IsBoolean()
   is_archived?: boolean;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    description:
+      'Switches branch: a message of this conversation (404 otherwise). The current branch then ' +
+      'runs through it and on down the newest child at each level; current_message_id names that leaf.',
+  })
+  @ValidateIf((o: UpdateConversationDto) => o.current_message_id !== undefined)
+  @IsUUID()
+  current_message_id?: string;
 }

@@ -30,7 +30,16 @@ export class ConversationModel implements ConversationResponse {
   @ApiProperty({ type: String, nullable: true })
   system_message!: string | null;
 
-  @ApiProperty({ type: 'integer', minimum: 0 })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description:
+      'The last message of the current branch (messages lists root → this one); null when empty.',
+  })
+  current_message_id!: string | null;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Every message, all branches.' })
   message_count!: number;
 
   @ApiProperty({ type: Boolean })
@@ -48,7 +57,7 @@ export class ConversationModel implements ConversationResponse {
 
 @ApiSchema({
   name: 'ConversationDetail',
-  description: 'A conversation with its messages, oldest first.',
+  description: 'A conversation with the messages of its current branch, oldest first.',
 })
 export class ConversationDetailModel
   extends ConversationModel

@@ -8,6 +8,7 @@ export interface ConversationResponse {
   title: string;
   model: string;
   system_message: string | null;
+  current_message_id: string | null;
   message_count: number;
   is_archived: boolean;
   created_at: string;
@@ -28,6 +29,7 @@ export function toConversationResponse(
     title: c.title,
     model: c.model,
     system_message: c.systemMessage,
+    current_message_id: c.currentMessageId,
     message_count: c.messageCount,
     is_archived: c.isArchived,
     created_at: c.createdAt.toISOString(),

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -12,6 +12,7 @@ import {
   IsUUID,
   Max,
   Min,
+  ValidateIf,
 } from 'class-validator';
 import { CodePointLength, NoNulCharacter } from '../../../common/validation/text';
 import { MAX_USER_MESSAGE_CHARS } from '../../messages/message.entity';
@@ -78,6 +79,19 @@ export class SendMessageDto {
   attachments?: string[];
 
   @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description:
+      'The message the new one follows (API.md §11): a message of this conversation (404 ' +
+      'otherwise), null for a new root; absent, the current branch is followed ' +
+      '(current_message_id). An edit-and-resend names the edited message’s parent.',
+  })
+  @ValidateIf((dto: SendMessageDto) => dto.parent_id !== undefined && dto.parent_id !== null)
+  @IsUUID()
+  parent_id?: string | null;
+
+  @ApiPropertyOptional({
     type: Boolean,
     description: 'On POST …/messages: answer with the event stream instead of the whole reply.',
   })
@@ -85,3 +99,11 @@ export class SendMessageDto {
   @IsBoolean()
   stream?: boolean;
 }
+
+/** POST /messages/{id}/regenerate (API.md §11): the send's call settings, all optional. */
+export class RegenerateMessageDto extends PickType(SendMessageDto, [
+  'model',
+  'temperature',
+  'max_tokens',
+  'stream',
+] as const) {}

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { MessageModel } from '../../messages/dto/message.model';
 import type { Usage } from '../generation-events';
-import type { SendResult } from '../generation.service';
+import type { RegenerateResult, SendResult } from '../generation.service';
 
 @ApiSchema({ name: 'Usage', description: "The provider's token report for the whole call." })
 export class UsageModel implements Usage {
@@ -20,6 +20,15 @@ export class SendResultModel implements SendResult {
   @ApiProperty({ type: () => MessageModel })
   user_message!: MessageModel;
 
+  @ApiProperty({ type: () => MessageModel })
+  assistant_message!: MessageModel;
+
+  @ApiProperty({ type: () => UsageModel })
+  usage!: UsageModel;
+}
+
+@ApiSchema({ name: 'RegenerateResult', description: 'The new reply and the call’s usage.' })
+export class RegenerateResultModel implements RegenerateResult {
   @ApiProperty({ type: () => MessageModel })
   assistant_message!: MessageModel;
 

@@ -16,6 +16,16 @@ export class ListMessagesQueryDto {
   @ApiPropertyOptional({ type: String, enum: ['asc', 'desc'], default: 'desc' })
   @IsIn(['asc', 'desc'])
   order: 'asc' | 'desc' = 'desc';
+
+  @ApiPropertyOptional({
+    type: String,
+    enum: ['current', 'all'],
+    default: 'current',
+    description:
+      'current: the current branch (root → current_message_id); all: every message of the tree.',
+  })
+  @IsIn(['current', 'all'])
+  branch: 'current' | 'all' = 'current';
 }
 
 export class UpdateMessageDto {

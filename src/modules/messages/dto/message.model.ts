@@ -45,9 +45,24 @@ export class MessageModel implements MessageResponse {
     type: String,
     format: 'uuid',
     nullable: true,
-    description: "An assistant reply's user message.",
+    description:
+      'The message this one follows in the conversation tree (a reply: its user message); null for a root.',
   })
   parent_id!: string | null;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    description: '1-based place, in creation order, among the messages with the same parent.',
+  })
+  sibling_index!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    description: 'How many messages have the same parent (this one included).',
+  })
+  sibling_count!: number;
 
   @ApiProperty({ type: String, enum: [...MESSAGE_ROLES] })
   role!: MessageRole;

@@ -5,6 +5,8 @@ export interface MessageResponse {
   id: string;
   conversation_id: string;
   parent_id: string | null;
+  sibling_index: number;
+  sibling_count: number;
   role: MessageRole;
   content: string;
   status: MessageStatus;
@@ -20,6 +22,9 @@ export function toMessageResponse(m: MessageEntity): MessageResponse {
     id: m.id,
     conversation_id: m.conversationId,
     parent_id: m.parentId,
+    // Every reader sets them (a new message is the newest of its siblings when stored).
+    sibling_index: m.siblingIndex ?? 1,
+    sibling_count: m.siblingCount ?? 1,
     role: m.role,
     content: m.content,
     status: m.status,
