@@ -72,6 +72,7 @@ export interface ConversationData {
   title: string;
   model: string;
   system_message: string | null;
+  current_message_id: string | null;
   message_count: number;
   is_archived: boolean;
   created_at: string;
@@ -122,18 +123,23 @@ export interface MessageRow {
 }
 
 /**
- * Inserts a message row directly (sending is not built yet) and, in the same statement and so
- * the same transaction, counts it on its conversation and marks the conversation active, as
- * the app does when it records messages (message_count + 1, updated_at = now()).
+ * Inserts a message row directly and, in the same statement and so the same transaction,
+ * counts it on its conversation, makes it the current message and marks the conversation
+ * active, as the app does when it records messages (message_count + 1, updated_at = now()).
+ * Without `parentId` it follows the current branch (its parent is the current message), as a
+ * send does; `parentId: null` makes a root.
  */
 export async function insertMessage(t: TestApp, input: MessageInput): Promise<MessageRow> {
   const [row] = await t.sql<MessageRow>(
     `WITH m AS (
        INSERT INTO messages (conversation_id, user_id, parent_id, role, content, status, model, tokens_used)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       SELECT $1, $2, CASE WHEN $9::boolean THEN c.current_message_id ELSE $3::uuid END,
+              $4, $5, $6, $7, $8
+         FROM conversations c WHERE c.id = $1
        RETURNING *
      ), c AS (
-       UPDATE conversations SET message_count = message_count + 1, updated_at = now()
+       UPDATE conversations SET message_count = message_count + 1, updated_at = now(),
+              current_message_id = (SELECT id FROM m)
         WHERE id = $1
        RETURNING id
      )
@@ -147,6 +153,7 @@ export async function insertMessage(t: TestApp, input: MessageInput): Promise<Me
       input.status ?? 'completed',
       input.model ?? null,
       input.tokensUsed ?? 0,
+      input.parentId === undefined,
     ],
   );
   if (!row) throw new Error(`insertMessage: conversation ${input.conversationId} not found`);

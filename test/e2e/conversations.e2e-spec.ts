@@ -13,6 +13,7 @@ import { ISO_UTC, UUID, expectError, fieldsOf, pause } from '../support/expect';
 
 const CONVERSATION_FIELDS = [
   'created_at',
+  'current_message_id',
   'id',
   'is_archived',
   'last_message',
@@ -31,6 +32,8 @@ const MESSAGE_FIELDS = [
   'model',
   'parent_id',
   'role',
+  'sibling_count',
+  'sibling_index',
   'status',
   'tokens_used',
   'updated_at',
@@ -130,6 +133,7 @@ describe('Conversations (/conversations)', () => {
         title: 'New conversation',
         model: defaultModel,
         system_message: null,
+        current_message_id: null,
         message_count: 0,
         is_archived: false,
         created_at: expect.stringMatching(ISO_UTC),
@@ -763,6 +767,8 @@ describe('Conversations (/conversations)', () => {
         id: q.id,
         conversation_id: conv.id,
         parent_id: null,
+        sibling_index: 1,
+        sibling_count: 1,
         role: 'user',
         content: 'What is 2+2?',
         status: 'completed',

@@ -27,6 +27,8 @@ const MESSAGE_FIELDS = [
   'model',
   'parent_id',
   'role',
+  'sibling_count',
+  'sibling_index',
   'status',
   'tokens_used',
   'updated_at',

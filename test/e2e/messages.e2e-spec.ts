@@ -21,6 +21,8 @@ const MESSAGE_FIELDS = [
   'model',
   'parent_id',
   'role',
+  'sibling_count',
+  'sibling_index',
   'status',
   'tokens_used',
   'updated_at',
@@ -36,6 +38,8 @@ interface MessageResponse {
   id: string;
   conversation_id: string;
   parent_id: string | null;
+  sibling_index: number;
+  sibling_count: number;
   role: string;
   content: string;
   status: string;
@@ -52,6 +56,9 @@ function asResponse(row: MessageRow): MessageResponse {
     id: row.id,
     conversation_id: row.conversation_id,
     parent_id: row.parent_id,
+    // Rows inserted directly follow one straight branch.
+    sibling_index: 1,
+    sibling_count: 1,
     role: row.role,
     content: row.content,
     status: row.status,
@@ -460,14 +467,9 @@ describe('Messages', () => {
       const listed = await listMessages(user, conv.id);
       expect(listed.body.data.pagination.total).toBe(2);
 
-      // Deleting the first: the reply that followed it loses its parent, nothing else.
+      // Deleting the first deletes its subtree (API.md §11): the reply that followed it too.
       expect((await remove(user, m1.id)).status).toBe(200);
-      expect(await messageRow(m2.id)).toMatchObject({ parent_id: null, content: m2.content });
-      expect((await conversationRow(conv.id))?.message_count).toBe(1);
-      expect((await listItem(user, conv.id)).last_message?.content).toBe(m2.content);
-
-      // Deleting the last one leaves an empty conversation.
-      expect((await remove(user, m2.id)).status).toBe(200);
+      expect(await messageRow(m2.id)).toBeUndefined();
       const emptied = await listItem(user, conv.id);
       expect(emptied).toMatchObject({ message_count: 0, last_message: null });
 
