@@ -6,6 +6,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { ModelsCatalog } from '../llm/models.catalog';
 import { FilesService } from '../files/files.service';
 import { MessagesRepository } from '../messages/messages.repository';
+import { ConversationUpdates } from './conversation-updates';
 import { ConversationsRepository } from './conversations.repository';
 import type {
   CreateConversationDto,
@@ -29,6 +30,7 @@ export class ConversationsService {
     private readonly models: ModelsCatalog,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly files: FilesService,
+    private readonly updates: ConversationUpdates,
   ) {}
 
   async list(
@@ -104,6 +106,10 @@ export class ConversationsService {
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     const updated = await this.conversations.updateOwned(id, actor.id, defined);
     if (!updated) throw AppError.notFound();
+    // Every tab of the user shows the new name (WebSocket conversation_updated).
+    if (changes.title !== undefined) {
+      await this.updates.publish(actor.id, id, { title: updated.title });
+    }
     const [last] = (await this.messages.listByConversation(id, { page: 1, size: 1, order: 'desc' }))
       .items;
     return toConversationResponse(
