@@ -551,6 +551,64 @@ describe('Conversation trees (API.md §11)', () => {
     });
   });
 
+  it('every tab of the user sees a switch, a branch made by a send or a regeneration, and a delete that moves the branch (conversation_updated)', async () => {
+    const user = await registerUser(t);
+    const stranger = await registerUser(t);
+    const conv = await aConversation(t, user);
+    const [tab1, tab2, other] = await Promise.all([
+      socketOf(user),
+      socketOf(user),
+      socketOf(stranger),
+    ]);
+    const one = (await api(user).send(conv.id, { content: 'Q1' })).body.data;
+    const two = (await api(user).send(conv.id, { content: 'Q2' })).body.data;
+    const updated = (tab: WsClient, from: number, current: string | null) =>
+      tab.waitFor(
+        (f) =>
+          f.type === 'conversation_updated' &&
+          f.conversation_id === conv.id &&
+          f.current_message_id === current,
+        { from },
+      );
+
+    // A switch.
+    let from = [tab1.frames.length, tab2.frames.length];
+    expect((await api(user).switchTo(conv.id, one.user_message.id)).status).toBe(200);
+    for (const [i, tab] of [tab1, tab2].entries()) {
+      const frame = await updated(tab, from[i], two.assistant_message.id);
+      expect(Object.keys(frame).sort()).toEqual([
+        'conversation_id',
+        'current_message_id',
+        'timestamp',
+        'type',
+      ]);
+    }
+
+    // A branch made by a send with parent_id (over one tab's socket), and by a regeneration.
+    from = [tab1.frames.length, tab2.frames.length];
+    const edited = await overSocket(tab1, {
+      type: 'chat_message',
+      conversation_id: conv.id,
+      content: 'Q2 edited',
+      parent_id: one.assistant_message.id,
+    });
+    for (const [i, tab] of [tab1, tab2].entries())
+      await updated(tab, from[i], edited.start.message_id as string);
+    from = [tab1.frames.length, tab2.frames.length];
+    const regenerated = await api(user).regenerate(two.assistant_message.id);
+    for (const [i, tab] of [tab1, tab2].entries())
+      await updated(tab, from[i], regenerated.body.data.assistant_message.id as string);
+
+    // A delete of the branch: current moves up.
+    from = [tab1.frames.length, tab2.frames.length];
+    expect((await api(user).remove(regenerated.body.data.assistant_message.id)).status).toBe(200);
+    for (const [i, tab] of [tab1, tab2].entries())
+      await updated(tab, from[i], two.assistant_message.id);
+
+    await other.roundTrip();
+    expect(other.frames.filter((f) => f.type === 'conversation_updated')).toEqual([]);
+  });
+
   it('a regeneration racing a send on the same conversation leaves a consistent tree', async () => {
     const user = await registerUser(t);
     const conv = await aConversation(t, user);

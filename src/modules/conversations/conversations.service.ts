@@ -7,6 +7,7 @@ import { ModelsCatalog } from '../llm/models.catalog';
 import { FilesService } from '../files/files.service';
 import { MessagesRepository } from '../messages/messages.repository';
 import type { ConversationEntity } from './conversation.entity';
+import { ConversationUpdates } from './conversation-updates';
 import { ConversationsRepository } from './conversations.repository';
 import type {
   CreateConversationDto,
@@ -30,6 +31,7 @@ export class ConversationsService {
     private readonly models: ModelsCatalog,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly files: FilesService,
+    private readonly updates: ConversationUpdates,
   ) {}
 
   async list(
@@ -102,9 +104,10 @@ export class ConversationsService {
   }
 
   /** Tells every socket of the user, on every replica, which branch is current now. */
-  private async branchChanged(actor: AuthUser, conversation: ConversationEntity): Promise<void> {
-    // TODO(conversation_updated): publish through the lead's service once merged.
-    await Promise.resolve([actor, conversation]);
+  private branchChanged(actor: AuthUser, conversation: ConversationEntity): Promise<void> {
+    return this.updates.publish(actor.id, conversation.id, {
+      currentMessageId: conversation.currentMessageId,
+    });
   }
 
   async setArchived(actor: AuthUser, id: string, isArchived: boolean): Promise<null> {
@@ -134,6 +137,10 @@ export class ConversationsService {
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     const updated = await this.conversations.updateOwned(id, actor.id, defined);
     if (!updated) throw AppError.notFound();
+    // Every tab of the user shows the new name (WebSocket conversation_updated).
+    if (changes.title !== undefined) {
+      await this.updates.publish(actor.id, id, { title: updated.title });
+    }
     const last = updated.currentMessageId
       ? await this.messages.findById(updated.currentMessageId)
       : null;

@@ -20,8 +20,6 @@ import { MessageRateLimit, ResumeRateLimit } from '../../common/throttling/throt
 import { ResumeBudget } from '../../common/throttling/resume-budget';
 import { writeRateLimitHeaders } from '../../common/throttling/rate-limit-headers';
 import { contextOf, type ContextRequest } from '../../common/http/request-context';
-import { successEnvelope } from '../../common/http/envelope';
-import { t } from '../../common/i18n/messages';
 import {
   ApiBodyErrors,
   ApiEnvelopedResponse,
@@ -166,8 +164,12 @@ export class GenerationController {
     return started;
   }
 
-  /** Sends a message and answers with the whole reply (201), or as the stream below with `stream: true`. */
+  /**
+   * Sends a message and answers with the whole reply (201). With `stream: true` the request is
+   * served by the stream route below (see streamedSendRoute): this handler never sees it.
+   */
   @Post('conversations/:id/messages')
+  @ResponseMessage('messages.sent')
   @ApiOperation({
     summary: 'Send a message and get the whole reply',
     description: 'With `stream: true` the answer is the event stream of …/messages/stream instead.',
@@ -184,15 +186,10 @@ export class GenerationController {
     @Param('id', ParseUuidPipe) conversationId: string,
     @Body() dto: SendMessageDto,
     @Headers('idempotency-key') key: string | undefined,
-    @Req() req: ContextRequest,
-    @Res() res: Response,
-  ): Promise<void> {
-    if (dto.stream) return this.startAndStream(user, conversationId, dto, key, req, res);
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SendResultModel> {
     const started = await this.start(user, conversationId, dto, key, res);
-    // @Res() takes this route out of Nest's reply (the SSE branch writes the response itself),
-    // so the whole-reply answer is wrapped here with the envelope interceptor's own function.
-    const result = await this.generation.result(started);
-    res.status(201).json(successEnvelope(result, t('messages.sent', contextOf(req).lang)));
+    return this.generation.result(started);
   }
 
   /** Sends a message and streams the reply as Server-Sent Events (API.md §5). */
@@ -269,8 +266,13 @@ export class GenerationController {
     return this.generation.stop(user, messageId);
   }
 
-  /** A new reply to the same user message, a sibling of this one (API.md §11). */
+  /**
+   * A new reply to the same user message, a sibling of this one (API.md §11), answered whole
+   * (201). With `stream: true` the request is served by the stream route below (see
+   * streamedSendRoute): this handler never sees it.
+   */
   @Post('messages/:id/regenerate')
+  @ResponseMessage('messages.regenerated')
   @ApiOperation({
     summary: 'Regenerate an assistant reply (a new sibling answering the same user message)',
     description:
@@ -290,18 +292,20 @@ export class GenerationController {
     @Param('id', ParseUuidPipe) messageId: string,
     @Body() dto: RegenerateMessageDto,
     @Headers('idempotency-key') key: string | undefined,
-    @Req() req: ContextRequest,
-    @Res() res: Response,
-  ): Promise<void> {
-    const begin = () => this.startRegeneration(user, messageId, dto, key, res);
-    if (dto.stream) return this.streamStarted(user, begin, req, res);
-    const result = await this.generation.regenerateResult(await begin());
-    res.status(201).json(successEnvelope(result, t('messages.regenerated', contextOf(req).lang)));
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<RegenerateResultModel> {
+    const started = await this.startRegeneration(user, messageId, dto, key, res);
+    return this.generation.regenerateResult(started);
   }
 
   /** Regenerates an assistant reply and streams the new one as Server-Sent Events. */
   @Post('messages/:id/regenerate/stream')
-  @ApiOperation({ summary: 'Regenerate an assistant reply and stream the new one (SSE)' })
+  @ApiOperation({
+    summary: 'Regenerate an assistant reply and stream the new one (Server-Sent Events)',
+    description:
+      'Checks happen before the stream opens (error envelope); a failure after `start` is an ' +
+      '`error` event that ends the stream.',
+  })
   @ApiUuidParam('id', 'Assistant message id')
   @IdempotencyKeyHeader()
   @ApiSseResponse('The new reply as Server-Sent Events.')

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConversationsModule } from '../conversations/conversations.module';
 import { FilesModule } from '../files/files.module';
 import { MessagesModule } from '../messages/messages.module';
 import { LlmModule } from '../llm/llm.module';
@@ -30,6 +31,7 @@ const LOCAL_COPY_TTL_MS = 30 * 1000;
   imports: [
     TypeOrmModule.forFeature([IdempotencyKeyEntity]),
     MessagesModule,
+    ConversationsModule,
     LlmModule,
     QuotaModule,
     FilesModule,

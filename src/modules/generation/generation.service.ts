@@ -7,6 +7,7 @@ import type { AuthUser } from '../auth/auth-user';
 import type { MessageEntity } from '../messages/message.entity';
 import { MessageResponse, toMessageResponse } from '../messages/dto/message.response';
 import { MessagesRepository } from '../messages/messages.repository';
+import { ConversationUpdates } from '../conversations/conversation-updates';
 import { AdmissionGate } from './admission-gate';
 import type { RegenerateMessageDto, SendMessageDto } from './dto/send-message.dto';
 import {
@@ -85,6 +86,7 @@ export class GenerationService implements BeforeApplicationShutdown {
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly shutdown: ShutdownService,
     private readonly leases: GenerationLeases,
+    private readonly updates: ConversationUpdates,
   ) {}
 
   /** See FOLLOW_CHECK_MS (tests shorten it). */
@@ -158,6 +160,11 @@ export class GenerationService implements BeforeApplicationShutdown {
       { userId: actor.id, messageId: id, conversationId, origin },
       { remoteVia: this.log.announce?.bind(this.log) },
     );
+    // A new branch (a regeneration, a send that names its parent) is every tab's current one;
+    // a send down the current branch is told by its generation's frames alone.
+    if (request.kind === 'regenerate' || request.dto.parent_id !== undefined) {
+      await this.updates.publish(actor.id, conversationId, { currentMessageId: id });
+    }
     return {
       conversationId,
       userMessageId: opened.userMessageId,

@@ -3,6 +3,7 @@ import { AppError, fieldIssue } from '../../common/errors/app-error';
 import { Pagination, paginationOf } from '../../common/http/pagination';
 import { Transactions } from '../../database/transactions';
 import type { AuthUser } from '../auth/auth-user';
+import { ConversationUpdates } from '../conversations/conversation-updates';
 import { ConversationsRepository } from '../conversations/conversations.repository';
 import type { ListMessagesQueryDto, UpdateMessageDto } from './dto/message.dto';
 import { MessageResponse, toMessageResponse } from './dto/message.response';
@@ -14,6 +15,7 @@ export class MessagesService {
     private readonly tx: Transactions,
     private readonly conversations: ConversationsRepository,
     private readonly messages: MessagesRepository,
+    private readonly updates: ConversationUpdates,
   ) {}
 
   async list(
@@ -65,6 +67,11 @@ export class MessagesService {
     if (deleted.streaming)
       throw AppError.validation([fieldIssue('message', 'issue.message_streaming')]);
     if (deleted.deleted === 0) throw AppError.notFound();
+    if (deleted.moved) {
+      await this.updates.publish(actor.id, deleted.conversationId, {
+        currentMessageId: deleted.currentMessageId,
+      });
+    }
     return null;
   }
 }
