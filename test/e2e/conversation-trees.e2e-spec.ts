@@ -124,6 +124,15 @@ describe('Conversation trees (API.md §11)', () => {
       (m) => `${m.role}: ${m.content}`,
     );
 
+  /** A new user's conversation with one exchange (`Q`, and its reply `answer`). */
+  async function aConversationWithReply() {
+    const user = await registerUser(t);
+    const conv = await aConversation(t, user);
+    const sent = await api(user).send(conv.id, { content: 'Q' });
+    expect(sent.status).toBe(201);
+    return { user, conv, answer: sent.body.data.assistant_message as TreeMessage };
+  }
+
   async function socketOf(user: RegisteredUser): Promise<WsClient> {
     return connectWs(chatWsUrl(t.url, `?token=${encodeURIComponent(user.accessToken)}`));
   }
@@ -172,13 +181,8 @@ describe('Conversation trees (API.md §11)', () => {
     // 3. WebSocket chat_message: deeper on the same branch.
     fake.script({ text: 'A3' });
     await overSocket(ws, { type: 'chat_message', conversation_id: conv.id, content: 'Q3' });
-    expect(lastPrompt()).toEqual([
-      'user: Q1',
-      'assistant: A1',
-      'user: Q2',
-      'assistant: A2',
-      'user: Q3',
-    ]);
+    const toQ3 = ['user: Q1', 'assistant: A1', 'user: Q2', 'assistant: A2', 'user: Q3'];
+    expect(lastPrompt()).toEqual(toQ3);
     expect(await branchOf(user, conv.id)).toEqual([
       'Q1 1/1',
       'A1 1/1',
@@ -240,15 +244,7 @@ describe('Conversation trees (API.md §11)', () => {
       conversation_id: conv.id,
       content: 'Q4',
     });
-    expect(lastPrompt()).toEqual([
-      'user: Q1',
-      'assistant: A1',
-      'user: Q2',
-      'assistant: A2',
-      'user: Q3',
-      'assistant: A3',
-      'user: Q4',
-    ]);
+    expect(lastPrompt()).toEqual([...toQ3, 'assistant: A3', 'user: Q4']);
     expect((await branchOf(user, conv.id)).slice(-2)).toEqual(['Q4 1/1', 'A4 1/1']);
 
     // 8. A new root (parent_id: null), a third branch: the model sees it alone.
@@ -369,10 +365,7 @@ describe('Conversation trees (API.md §11)', () => {
   });
 
   it('a regeneration stopped mid-stream keeps its partial text; a resumed follower ends with it too', async () => {
-    const user = await registerUser(t);
-    const conv = await aConversation(t, user);
-    const { assistant_message: answer } = (await api(user).send(conv.id, { content: 'Q' })).body
-      .data;
+    const { user, conv, answer } = await aConversationWithReply();
     const text = Array.from({ length: 120 }, (_, i) => `w${i}`).join(' ');
     fake.script({ text, chunkIntervalMs: 20 });
 
@@ -388,7 +381,7 @@ describe('Conversation trees (API.md §11)', () => {
     );
     await stream.waitFor((f) => f.data?.type === 'content' && stream.frames.length >= 4);
     // Not deletable while it streams: neither it nor the user message above it.
-    expectError(await api(user).remove(answer.parent_id), 422, 'VALIDATION_ERROR');
+    expectError(await api(user).remove(answer.parent_id!), 422, 'VALIDATION_ERROR');
 
     const stopped = await api(user).stop(id);
     expect(stopped.status).toBe(200);
@@ -410,10 +403,7 @@ describe('Conversation trees (API.md §11)', () => {
   });
 
   it('an Idempotency-Key replays a regeneration (one upstream call) and refuses another request', async () => {
-    const user = await registerUser(t);
-    const conv = await aConversation(t, user);
-    const { assistant_message: answer } = (await api(user).send(conv.id, { content: 'Q' })).body
-      .data;
+    const { user, conv, answer } = await aConversationWithReply();
     const key = `regen-${randomUUID()}`;
     fake.script({ text: 'again' });
 
@@ -454,10 +444,7 @@ describe('Conversation trees (API.md §11)', () => {
   });
 
   it('a send with parent_id is part of its Idempotency-Key request', async () => {
-    const user = await registerUser(t);
-    const conv = await aConversation(t, user);
-    const { assistant_message: answer } = (await api(user).send(conv.id, { content: 'Q' })).body
-      .data;
+    const { user, conv, answer } = await aConversationWithReply();
     const key = `send-${randomUUID()}`;
     const first = await api(user).send(
       conv.id,
@@ -481,10 +468,7 @@ describe('Conversation trees (API.md §11)', () => {
   });
 
   it('with the quota at its last request, two racing regenerations make exactly one upstream call', async () => {
-    const user = await registerUser(t);
-    const conv = await aConversation(t, user);
-    const { assistant_message: answer } = (await api(user).send(conv.id, { content: 'Q' })).body
-      .data;
+    const { user, conv, answer } = await aConversationWithReply();
     fake.reset();
     await setQuotaCounters(t, user.id, { dayRequests: 49, monthRequests: 49 });
 

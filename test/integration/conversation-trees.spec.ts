@@ -157,7 +157,7 @@ describe('Conversation tree statements', () => {
       expect(branch.at(-1)?.content).toBe('m1000');
       expect(named([branch[100]])).toEqual(['m101 1/2']);
       const context = await sends.context(
-        { conversationId: conv.id, from: 'current' },
+        { conversationId: conv.id, parentId: undefined },
         user.id,
         200,
       );
@@ -251,15 +251,15 @@ describe('Conversation tree statements', () => {
     it('reads the branch up from the named parent, the current message, or nothing', async () => {
       const { conv, ids, setCurrent } = await aTree();
       await setCurrent('c1');
-      const contents = async (from: string | null | 'current') => {
-        const read = await sends.context({ conversationId: conv.id, from }, user.id, 200);
+      const contents = async (parentId: string | null | undefined) => {
+        const read = await sends.context({ conversationId: conv.id, parentId }, user.id, 200);
         return {
           parent: read?.parentId,
           found: read?.parentFound,
           history: read?.history.map((h) => h.content),
         };
       };
-      expect(await contents('current')).toEqual({
+      expect(await contents(undefined)).toEqual({
         parent: ids.c1,
         found: true,
         history: ['r1', 'a', 'b1', 'c1'],

@@ -192,9 +192,8 @@ export class ChatGateway
       case 'ping':
         return socket.send({ type: 'pong' });
       case 'chat_message':
-        return this.chat(socket, frame, requestId);
       case 'regenerate':
-        return this.regenerate(socket, frame, requestId);
+        return this.startReply(socket, frame, requestId);
       case 'stop':
         await this.generation.stop(socket.user, frame.message_id.toLowerCase());
         return;
@@ -205,38 +204,36 @@ export class ChatGateway
     }
   }
 
-  private async chat(
+  /**
+   * Starts a reply for a `chat_message` or a `regenerate` frame: the frame is the REST body
+   * (its fields, validated as REST validates them) and more; its request id is the
+   * idempotency key.
+   */
+  private async startReply(
     socket: ChatSocket,
-    frame: ChatMessageFrameDto,
+    frame: ChatMessageFrameDto | RegenerateFrameDto,
     requestId?: string,
   ): Promise<void> {
     await this.auth.refreshUser(socket);
-    // The frame is a SendMessageDto (its fields, validated as REST validates them) and more.
-    const started = await this.generation.start(
-      socket.user,
-      frame.conversation_id.toLowerCase(),
-      frame,
-      requestId,
-      { socketId: socket.id, requestId },
-    );
+    const origin = { socketId: socket.id, requestId };
+    const started =
+      frame.type === 'chat_message'
+        ? await this.generation.start(
+            socket.user,
+            frame.conversation_id.toLowerCase(),
+            frame,
+            requestId,
+            origin,
+          )
+        : await this.generation.regenerate(
+            socket.user,
+            frame.message_id.toLowerCase(),
+            frame,
+            requestId,
+            origin,
+          );
     // A retried request id starts nothing new: follow the first one's generation here (once:
     // a socket already following it gets every frame already).
-    if (started.replayed) this.follower.follow(socket, started.assistantMessageId, 0, requestId);
-  }
-
-  private async regenerate(
-    socket: ChatSocket,
-    frame: RegenerateFrameDto,
-    requestId?: string,
-  ): Promise<void> {
-    await this.auth.refreshUser(socket);
-    const started = await this.generation.regenerate(
-      socket.user,
-      frame.message_id.toLowerCase(),
-      frame,
-      requestId,
-      { socketId: socket.id, requestId },
-    );
     if (started.replayed) this.follower.follow(socket, started.assistantMessageId, 0, requestId);
   }
 

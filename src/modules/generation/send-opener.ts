@@ -311,11 +311,7 @@ interface NewTurn {
 
 function contextStart(request: SendRequest): ContextStart {
   if (request.kind === 'regenerate') return { regenerate: request.messageId };
-  const parent = request.dto.parent_id;
-  return {
-    conversationId: request.conversationId,
-    from: parent === undefined ? 'current' : parent,
-  };
+  return { conversationId: request.conversationId, parentId: request.dto.parent_id };
 }
 
 function requestHash(request: SendRequest): string {

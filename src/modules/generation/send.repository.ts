@@ -13,11 +13,11 @@ import { queryPrepared } from '../../database/prepared';
 import { reserveSql, ReserveInput, Settlement, settleSql } from '../quota/quota.repository';
 
 /**
- * Where a reply's branch starts: a send's parent in a conversation (`current`: its current
- * message; null: a new root), or the user message of the assistant message regenerated.
+ * Where a reply's branch starts: a send's parent in a conversation (undefined: its current
+ * message; null: none, a new root), or the user message of the assistant message regenerated.
  */
 export type ContextStart =
-  { conversationId: string; from: string | null | 'current' } | { regenerate: string };
+  { conversationId: string; parentId: string | null | undefined } | { regenerate: string };
 
 /** What a reply is built from: the conversation's settings and the branch it follows. */
 export interface SendContext {
@@ -108,8 +108,8 @@ export class SendRepository {
    * The owned conversation and the branch a new message is sent after, up to the root, at
    * most `limit` messages, root first — one statement, walking parent_id up through the
    * primary key (a recursive CTE), never a query per level. The branch starts at the send's
-   * `from` (a message of the conversation named as parent; `current`: its current message;
-   * null: none, a new root), or for a regeneration at the parent (the user message) of the
+   * `parentId` (a message of the conversation; undefined: its current message; null: none, a
+   * new root), or for a regeneration at the parent (the user message) of the
    * user's assistant message `regenerate`. Null when the conversation (or the regenerated
    * message) is not the user's. Their files' ids only in a conversation where a file was
    * ever attached (a flag the send sets).
@@ -153,8 +153,8 @@ export class SendRepository {
             start.conversationId,
             userId,
             limit,
-            start.from === 'current',
-            start.from === 'current' ? null : start.from,
+            start.parentId === undefined,
+            start.parentId ?? null,
           ],
     );
     const row = rows[0];
