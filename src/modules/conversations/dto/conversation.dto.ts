@@ -93,6 +93,7 @@ export class UpdateConversationDto {
       'runs through it and on down the newest child at each level; current_message_id names that leaf.',
   })
   @ValidateIf((o: UpdateConversationDto) => o.current_message_id !== undefined)
+  @IsString()
   @IsUUID()
   current_message_id?: string;
 }

@@ -88,6 +88,7 @@ export class SendMessageDto {
       '(current_message_id). An edit-and-resend names the edited message’s parent.',
   })
   @ValidateIf((dto: SendMessageDto) => dto.parent_id !== undefined && dto.parent_id !== null)
+  @IsString()
   @IsUUID()
   parent_id?: string | null;
 
