@@ -1,5 +1,5 @@
 import type { SendMessageDto } from './dto/send-message.dto';
-import { sendRequestHash } from './send-request-hash';
+import { regenerateRequestHash, sendRequestHash } from './send-request-hash';
 
 const body = (b: Partial<SendMessageDto> & Record<string, unknown>) => b as SendMessageDto;
 
@@ -30,6 +30,8 @@ describe(sendRequestHash.name, () => {
     ['model', { model: 'gpt-3.5-turbo' }],
     ['an absent model', { model: undefined }],
     ['an absent temperature', { temperature: undefined }],
+    ['a parent', { parent_id: '7d0f6a52-6c3b-4f0e-9b1e-3f1f5b7f2a10' }],
+    ['a new root (parent_id: null)', { parent_id: null }],
   ])('changes with %s', (_what, change) => {
     expect(sendRequestHash(body({ ...base, ...change }))).not.toBe(sendRequestHash(base));
   });
@@ -38,5 +40,23 @@ describe(sendRequestHash.name, () => {
     const a = body({ content: 'a","user', model: 'b' });
     const b = body({ content: 'a', model: 'user","b' });
     expect(sendRequestHash(a)).not.toBe(sendRequestHash(b));
+  });
+});
+
+describe(regenerateRequestHash.name, () => {
+  const id = '7d0f6a52-6c3b-4f0e-9b1e-3f1f5b7f2a10';
+
+  it('names the message and the call settings, not how the answer is delivered', () => {
+    const hash = regenerateRequestHash(id, { temperature: 0.5 });
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(regenerateRequestHash(id, { temperature: 0.5, stream: true })).toBe(hash);
+    expect(regenerateRequestHash(id, { temperature: 0.6 })).not.toBe(hash);
+    expect(regenerateRequestHash(id.replace('7d', '8d'), { temperature: 0.5 })).not.toBe(hash);
+  });
+
+  it('is never a send’s hash', () => {
+    expect(regenerateRequestHash(id, {})).not.toBe(
+      sendRequestHash(body({ content: 'regenerate', model: id })),
+    );
   });
 });
