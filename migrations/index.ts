@@ -8,6 +8,7 @@ import { IdempotencyRequestHash1796635700000 } from './1796635700000-Idempotency
 import { SystemMessageLength1796635800000 } from './1796635800000-SystemMessageLength';
 import { SessionLastUsed1796636000000 } from './1796636000000-SessionLastUsed';
 import { Files1796700000000 } from './1796700000000-Files';
+import { AutoTitles1796810000000 } from './1796810000000-AutoTitles';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list loads under
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   SystemMessageLength1796635800000,
   SessionLastUsed1796636000000,
   Files1796700000000,
+  AutoTitles1796810000000,
 ];

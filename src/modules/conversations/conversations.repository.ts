@@ -5,7 +5,7 @@ import { likeContains } from '../../common/sql';
 import type { Tx } from '../../database/transactions';
 import type { MessageRole } from '../messages/message.entity';
 import { releaseStorageSql, RemovedFile } from '../files/files.repository';
-import { ConversationEntity } from './conversation.entity';
+import { ConversationEntity, type TitleSource } from './conversation.entity';
 
 export interface LastMessage {
   content: string;
@@ -29,6 +29,7 @@ interface ConversationRow {
   id: string;
   user_id: string;
   title: string;
+  title_source: TitleSource;
   model: string;
   system_message: string | null;
   is_archived: boolean;
@@ -51,14 +52,17 @@ export class ConversationsRepository {
   ) {}
 
   async create(
-    values: Pick<ConversationEntity, 'userId' | 'title' | 'model' | 'systemMessage'>,
+    values: Pick<
+      ConversationEntity,
+      'userId' | 'title' | 'titleSource' | 'model' | 'systemMessage'
+    >,
   ): Promise<ConversationEntity> {
     // One statement: the row as stored comes back with it (no re-read that could fail after
     // the commit and make the client retry a create that happened).
     const rows = await this.conversations.query<ListRow[]>(
-      `INSERT INTO conversations (user_id, title, model, system_message)
-       VALUES ($1, $2, $3, $4) RETURNING *`,
-      [values.userId, values.title, values.model, values.systemMessage],
+      `INSERT INTO conversations (user_id, title, title_source, model, system_message)
+       VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+      [values.userId, values.title, values.titleSource, values.model, values.systemMessage],
     );
     return this.fromRow(rows[0]);
   }
@@ -122,7 +126,7 @@ export class ConversationsRepository {
   async updateOwned(
     id: string,
     userId: string,
-    changes: Partial<Pick<ConversationEntity, 'title' | 'isArchived'>>,
+    changes: Partial<Pick<ConversationEntity, 'title' | 'titleSource' | 'isArchived'>>,
   ): Promise<ConversationEntity | null> {
     const result = await this.conversations.update(
       { id, userId },
@@ -187,6 +191,7 @@ export class ConversationsRepository {
       id: r.id,
       userId: r.user_id,
       title: r.title,
+      titleSource: r.title_source,
       model: r.model,
       systemMessage: r.system_message,
       isArchived: r.is_archived,

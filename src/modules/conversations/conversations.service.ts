@@ -6,6 +6,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { ModelsCatalog } from '../llm/models.catalog';
 import { FilesService } from '../files/files.service';
 import { MessagesRepository } from '../messages/messages.repository';
+import type { TitleSource } from './conversation.entity';
 import { ConversationsRepository } from './conversations.repository';
 import type {
   CreateConversationDto,
@@ -53,6 +54,8 @@ export class ConversationsService {
     const conversation = await this.conversations.create({
       userId: actor.id,
       title: dto.title || DEFAULT_CONVERSATION_TITLE,
+      // Without a title of the user's, the first reply names it (AutoTitles).
+      titleSource: dto.title ? 'user' : 'default',
       model,
       systemMessage: dto.system_message?.trim() ? dto.system_message : null,
     });
@@ -74,7 +77,12 @@ export class ConversationsService {
     if (dto.title === undefined && dto.is_archived === undefined) {
       throw AppError.validation([fieldIssue('body', 'issue.nothing_to_update_conversation')]);
     }
-    return this.applyOwned(actor, id, { title: dto.title, isArchived: dto.is_archived });
+    return this.applyOwned(actor, id, {
+      title: dto.title,
+      // A rename is the user's: an automatic title still to come leaves it alone.
+      titleSource: dto.title === undefined ? undefined : 'user',
+      isArchived: dto.is_archived,
+    });
   }
 
   async setArchived(actor: AuthUser, id: string, isArchived: boolean): Promise<null> {
@@ -99,7 +107,7 @@ export class ConversationsService {
   private async applyOwned(
     actor: AuthUser,
     id: string,
-    changes: { title?: string; isArchived?: boolean },
+    changes: { title?: string; titleSource?: TitleSource; isArchived?: boolean },
   ): Promise<ConversationResponse> {
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     const updated = await this.conversations.updateOwned(id, actor.id, defined);
