@@ -19,6 +19,16 @@ export interface BusEvents {
   'session.revoked': { userId: string; sessionIds?: string[]; allExcept?: string | null };
   /** A user's role, tier, active flag or name changed: what was cached of them is stale. */
   'user.updated': { userId: string };
+  /**
+   * A conversation's title or current branch changed: every socket of its user is told. Only the
+   * fields that changed are present.
+   */
+  'conversation.updated': {
+    userId: string;
+    conversationId: string;
+    title?: string;
+    currentMessageId?: string | null;
+  };
 }
 
 export type BusChannel = keyof BusEvents;

@@ -165,6 +165,13 @@ describe('docs/asyncapi.yaml', () => {
       await ws.waitFor((f) => f.type === 'message_end' && f !== end, { what: 'a replayed end' });
 
       send({ type: 'stop', message_id: messageId });
+      await t
+        .api()
+        .put(`/api/v1/conversations/${conversation.id}`)
+        .set(bearer(user.accessToken))
+        .send({ title: 'Renamed' })
+        .expect(200);
+      await ws.waitForType('conversation_updated');
       const fresh = await t
         .api()
         .post('/api/v1/auth/login')

@@ -456,6 +456,30 @@ describe('WebSocket chat: /api/v1/ws/chat (API.md §6)', () => {
       expect(outsider.frames.map((f) => f.type)).toEqual(['pong']);
     });
 
+    it("both sockets are told of a rename (conversation_updated); another user's socket is not", async () => {
+      const conv = await aConversation(t, user);
+      const tabs = [await connect(user), await connect(user)];
+      const outsider = await connect(stranger);
+
+      await t
+        .api()
+        .put(`/api/v1/conversations/${conv.id}`)
+        .set(bearer(user.accessToken))
+        .send({ title: 'Trip plans' })
+        .expect(200);
+      for (const tab of tabs) {
+        const frame = await tab.waitForType('conversation_updated');
+        expect(frame).toEqual({
+          type: 'conversation_updated',
+          conversation_id: conv.id,
+          title: 'Trip plans',
+          timestamp: expect.any(String),
+        });
+      }
+      await outsider.roundTrip();
+      expect(outsider.frames.map((f) => f.type)).toEqual(['pong']);
+    });
+
     it('closing the socket that started a generation does not stop it: it completes and is stored', async () => {
       const conv = await aConversation(t, user);
       const text = words(20, 'goes-on');

@@ -149,6 +149,41 @@ describe(ChatGateway.name, () => {
       expect(ended.ws.closedWith?.code).toBe(WS_CLOSE_UNAUTHORIZED);
       expect(kept.ws.closedWith).toBeUndefined();
     });
+    it('tells every socket of the user that a conversation changed, with only the changed fields', async () => {
+      t.gateway.onModuleInit();
+      const user = aUser();
+      const one = t.open(aHandshake({ user }));
+      const two = t.open(aHandshake({ user: { ...user, sessionId: randomUUID() } }));
+      const other = t.open();
+      const conversationId = randomUUID();
+      await t.bus.publish('conversation.updated', {
+        userId: user.id,
+        conversationId,
+        title: 'Spring in Kyoto',
+      });
+      await t.bus.publish('conversation.updated', {
+        userId: user.id,
+        conversationId,
+        currentMessageId: null,
+      });
+      for (const { ws } of [one, two]) {
+        expect(ws.frames).toEqual([
+          {
+            type: 'conversation_updated',
+            conversation_id: conversationId,
+            title: 'Spring in Kyoto',
+            timestamp: expect.any(String),
+          },
+          {
+            type: 'conversation_updated',
+            conversation_id: conversationId,
+            current_message_id: null,
+            timestamp: expect.any(String),
+          },
+        ]);
+      }
+      expect(other.ws.frames).toEqual([]);
+    });
   });
 
   describe('onModuleDestroy', () => {

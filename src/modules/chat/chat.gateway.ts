@@ -17,13 +17,13 @@ import { toAppError } from '../../common/errors/to-app-error';
 import { sanitizeUrl } from '../../common/logging/redact';
 import { ResumeBudget } from '../../common/throttling/resume-budget';
 import { AppConfig } from '../../config/app-config';
-import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
+import { type BusEvents, EVENT_BUS, type EventBus } from '../../redis/event-bus';
 import { GenerationService } from '../generation/generation.service';
 import { ChatAuthService } from './chat-auth.service';
 import { ChatConnectionRegistry } from './chat-connection.registry';
 import { ChatFrameBudget } from './chat-frame-budget';
 import { ChatFrameValidator, requestIdOf } from './chat-frame.validator';
-import type { ChatSocket, SocketLimits } from './chat-socket';
+import { serializeFrame, type ChatSocket, type SocketLimits } from './chat-socket';
 import { ChatFollower } from './chat.follower';
 import type { ChatMessageFrameDto, ClientFrame, ResumeFrameDto } from './dto/chat-frame.dto';
 import { WS_CLOSE_GOING_AWAY, WS_CLOSE_UNAUTHORIZED, WS_MAX_FRAME_BYTES } from './ws-events';
@@ -85,7 +85,21 @@ export class ChatGateway
         }
       }),
       this.bus.subscribe('session.revoked', (e) => this.connections.closeRevoked(e)),
+      this.bus.subscribe('conversation.updated', (e) => this.conversationUpdated(e)),
     );
+  }
+
+  /** One frame, serialized once, to every socket of the user on this replica. */
+  private conversationUpdated(e: BusEvents['conversation.updated']): void {
+    const sockets = this.connections.ofUser(e.userId);
+    if (sockets.size === 0) return;
+    const text = serializeFrame({
+      type: 'conversation_updated',
+      conversation_id: e.conversationId,
+      ...(e.title !== undefined ? { title: e.title } : {}),
+      ...(e.currentMessageId !== undefined ? { current_message_id: e.currentMessageId } : {}),
+    });
+    for (const socket of sockets) void socket.sendPaced(text);
   }
 
   onModuleDestroy(): void {

@@ -35,6 +35,14 @@ export type ServerFrame =
       request_id?: string;
       seq?: number;
     }
+  | {
+      type: 'conversation_updated';
+      conversation_id: string;
+      /** Present when the title changed (an automatic title, or a rename). */
+      title?: string;
+      /** Present when the current branch changed (a switch, a send, a regeneration, a delete). */
+      current_message_id?: string | null;
+    }
   | { type: 'pong' }
   | { type: 'authenticated'; expires_at: string };
 
@@ -44,6 +52,7 @@ export const SERVER_FRAME_TYPES = [
   'message_content',
   'message_end',
   'error',
+  'conversation_updated',
   'pong',
   'authenticated',
 ] as const satisfies readonly ServerFrame['type'][];

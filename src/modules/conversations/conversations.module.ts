@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { FilesModule } from '../files/files.module';
 import { LlmModule } from '../llm/llm.module';
 import { MessagesModule } from '../messages/messages.module';
+import { ConversationUpdates } from './conversation-updates';
 import { ConversationEntity } from './conversation.entity';
 import { ConversationsController } from './conversations.controller';
 import { ConversationsRepository } from './conversations.repository';
@@ -17,7 +18,7 @@ import { ConversationsService } from './conversations.service';
     forwardRef(() => MessagesModule),
   ],
   controllers: [ConversationsController],
-  providers: [ConversationsService, ConversationsRepository],
-  exports: [ConversationsRepository],
+  providers: [ConversationsService, ConversationsRepository, ConversationUpdates],
+  exports: [ConversationsRepository, ConversationUpdates],
 })
 export class ConversationsModule {}

@@ -7,6 +7,7 @@ import { ModelsCatalog } from '../llm/models.catalog';
 import { FilesService } from '../files/files.service';
 import { MessagesRepository } from '../messages/messages.repository';
 import type { TitleSource } from './conversation.entity';
+import { ConversationUpdates } from './conversation-updates';
 import { ConversationsRepository } from './conversations.repository';
 import type {
   CreateConversationDto,
@@ -30,6 +31,7 @@ export class ConversationsService {
     private readonly models: ModelsCatalog,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly files: FilesService,
+    private readonly updates: ConversationUpdates,
   ) {}
 
   async list(
@@ -112,6 +114,10 @@ export class ConversationsService {
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     const updated = await this.conversations.updateOwned(id, actor.id, defined);
     if (!updated) throw AppError.notFound();
+    // Every tab of the user shows the new name (WebSocket conversation_updated).
+    if (changes.title !== undefined) {
+      await this.updates.publish(actor.id, id, { title: updated.title });
+    }
     const [last] = (await this.messages.listByConversation(id, { page: 1, size: 1, order: 'desc' }))
       .items;
     return toConversationResponse(
