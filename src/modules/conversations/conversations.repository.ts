@@ -186,6 +186,20 @@ export class ConversationsRepository {
     await tx.query(`UPDATE conversations SET updated_at = now() WHERE id = $1`, [id]);
   }
 
+  /**
+   * Sets an automatic title, only while the conversation still has its default one: a rename
+   * (or another automatic title) made meanwhile wins. One statement, no read before it; false
+   * when nothing was changed. Not activity: updated_at stays.
+   */
+  async setAutoTitle(id: string, title: string): Promise<boolean> {
+    const rows = await this.conversations.query<{ id: string }[]>(
+      `UPDATE conversations SET title = $2, title_source = 'auto'
+        WHERE id = $1 AND title_source = 'default' RETURNING id`,
+      [id, title],
+    );
+    return rows.length > 0;
+  }
+
   private fromRow(r: ConversationRow): ConversationEntity {
     return this.conversations.create({
       id: r.id,

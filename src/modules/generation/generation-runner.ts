@@ -37,6 +37,8 @@ interface Running {
   done: Promise<void>;
   /** The reply's text so far (checkpointed by GenerationLeases when the log is not shared). */
   progress: { content: string };
+  /** Set as its terminal event is appended: nothing may follow it in the log. */
+  ending?: boolean;
 }
 
 /**
@@ -147,6 +149,20 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
     this.running.set(id, { controller, done: reply.then(() => undefined), progress });
     if (this.cutOff) controller.abort(SHUTDOWN_CUT);
     return reply;
+  }
+
+  /**
+   * Appends an event of another task (an automatic title) to generation `id` if it runs here
+   * and has not reached its terminal event: readers of the log get it before the end, never
+   * after. False when it was not appended.
+   */
+  async aside(id: string, body: GenerationEventBody): Promise<boolean> {
+    const running = this.running.get(id);
+    if (!running || running.ending) return false;
+    return this.log.append(id, body).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Stops a generation running here and waits for its end; false when it does not run here. */
@@ -284,6 +300,8 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
         },
       };
     }
+    const running = this.running.get(id);
+    if (running) running.ending = true;
     await this.log.append(id, terminal);
     return stored;
   }

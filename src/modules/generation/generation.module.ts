@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConversationsModule } from '../conversations/conversations.module';
 import { FilesModule } from '../files/files.module';
 import { MessagesModule } from '../messages/messages.module';
 import { LlmModule } from '../llm/llm.module';
@@ -7,6 +8,7 @@ import { QuotaModule } from '../quota/quota.module';
 import { GenerationController } from './generation.controller';
 import { GenerationService } from './generation.service';
 import { GenerationRunners } from './generation-runner';
+import { AutoTitles } from './auto-titles';
 import { SendOpener } from './send-opener';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { GenerationLeases } from './generation-leases';
@@ -33,11 +35,13 @@ const LOCAL_COPY_TTL_MS = 30 * 1000;
     LlmModule,
     QuotaModule,
     FilesModule,
+    ConversationsModule,
   ],
   controllers: [GenerationController],
   providers: [
     GenerationService,
     GenerationRunners,
+    AutoTitles,
     GenerationLeases,
     GenerationLeasesRepository,
     SendOpener,

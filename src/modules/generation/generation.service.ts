@@ -8,6 +8,7 @@ import type { MessageEntity } from '../messages/message.entity';
 import { MessageResponse, toMessageResponse } from '../messages/dto/message.response';
 import { MessagesRepository } from '../messages/messages.repository';
 import { AdmissionGate } from './admission-gate';
+import { AutoTitles } from './auto-titles';
 import type { SendMessageDto } from './dto/send-message.dto';
 import {
   isTerminal,
@@ -69,6 +70,7 @@ export class GenerationService implements BeforeApplicationShutdown {
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly shutdown: ShutdownService,
     private readonly leases: GenerationLeases,
+    private readonly titles: AutoTitles,
   ) {}
 
   /** See FOLLOW_CHECK_MS (tests shorten it). */
@@ -110,6 +112,16 @@ export class GenerationService implements BeforeApplicationShutdown {
       },
       { ...opened.call, reservation: opened.reservation },
     );
+    // Beside the reply, not after it: a title ready before the reply's end is one of its events.
+    if (opened.autoTitle) {
+      this.titles.start({
+        userId: actor.id,
+        conversationId,
+        generationId: id,
+        model: opened.autoTitle.model,
+        message: dto.content,
+      });
+    }
     // Sockets here follow at once; other replicas hear of it once they can read its log: in
     // the log's own write to Redis, after its events, where the log is shared.
     await this.bus.publish(

@@ -30,6 +30,12 @@ export interface OpenedGeneration {
   rateLimit: RateLimitState;
   /** The provider request, built while the database worked. */
   call: { messages: LlmMessage[]; model: string; temperature?: number; maxTokens: number };
+  /**
+   * Set on the first send into a conversation created without a title: it is to get an
+   * automatic one (AutoTitles), by default from the conversation's model. Read with the
+   * context: no statement of its own.
+   */
+  autoTitle?: { model: string };
 }
 
 /** An Idempotency-Key that an earlier send of this user holds. */
@@ -139,6 +145,9 @@ export class SendOpener {
           ...call,
           maxTokens: Math.max(1, Math.min(replyBudget, reservation.maxCompletionTokens)),
         },
+        ...(conversation.titleSource === 'default' && conversation.history.length === 0
+          ? { autoTitle: { model: conversation.model } }
+          : {}),
       };
     } catch (error) {
       if (error instanceof IdempotencyConflict && idempotencyKey !== undefined) {

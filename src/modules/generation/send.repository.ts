@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SqlParams } from '../../database/sql-params';
 import type { Tx } from '../../database/transactions';
+import type { TitleSource } from '../conversations/conversation.entity';
 import type { MessageEntity, MessageRole, MessageStatus } from '../messages/message.entity';
 import { MESSAGE_COLUMNS, messageFromRow, MessageRow } from '../messages/messages.repository';
 import { queryPrepared } from '../../database/prepared';
@@ -11,6 +12,8 @@ import { reserveSql, ReserveInput, Settlement, settleSql } from '../quota/quota.
 export interface SendContext {
   model: string;
   systemMessage: string | null;
+  /** `default`: the conversation waits for an automatic title (AutoTitles). */
+  titleSource: TitleSource;
   /** Oldest first; `tokens`: the content's token count as stored with the message. */
   history: {
     id: string;
@@ -94,10 +97,11 @@ export class SendRepository {
     const rows = await queryPrepared<{
       model: string;
       system_message: string | null;
+      title_source: TitleSource;
       history: unknown;
     }>(
       this.dataSource,
-      `SELECT c.model, c.system_message,
+      `SELECT c.model, c.system_message, c.title_source,
           (SELECT coalesce(json_agg(json_build_object('id', h.id, 'role', h.role,
                     'content', h.content, 'status', h.status, 'tokens', h.tokens_used,
                     'files', CASE WHEN c.has_attachments THEN
@@ -114,7 +118,12 @@ export class SendRepository {
     const history = (
       typeof row.history === 'string' ? JSON.parse(row.history) : row.history
     ) as SendContext['history'];
-    return { model: row.model, systemMessage: row.system_message, history };
+    return {
+      model: row.model,
+      systemMessage: row.system_message,
+      titleSource: row.title_source,
+      history,
+    };
   }
 
   /**

@@ -30,6 +30,8 @@ export interface LlmRequest {
   temperature?: number;
   /** Cap on completion tokens (see ModelsCatalog.capMaxTokens). */
   maxTokens?: number;
+  /** What the call is for (default `reply`): the offline model answers a `title` call with one. */
+  purpose?: 'reply' | 'title';
   /**
    * The caller's cancellation. Aborting is not an error: the stream stops, the upstream
    * request is closed, and the final usage event is still delivered.
