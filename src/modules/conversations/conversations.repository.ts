@@ -192,9 +192,11 @@ export class ConversationsRepository {
    * when nothing was changed. Not activity: updated_at stays.
    */
   async setAutoTitle(id: string, title: string): Promise<boolean> {
+    // As a SELECT: TypeORM answers a bare UPDATE with [rows, count], not the rows.
     const rows = await this.conversations.query<{ id: string }[]>(
-      `UPDATE conversations SET title = $2, title_source = 'auto'
-        WHERE id = $1 AND title_source = 'default' RETURNING id`,
+      `WITH u AS (UPDATE conversations SET title = $2, title_source = 'auto'
+                   WHERE id = $1 AND title_source = 'default' RETURNING id)
+       SELECT id FROM u`,
       [id, title],
     );
     return rows.length > 0;

@@ -62,6 +62,11 @@ export class AutoTitles implements BeforeApplicationShutdown {
     private readonly shutdown: ShutdownService,
   ) {}
 
+  /** Titles being made now. */
+  get running(): number {
+    return this.pending.size;
+  }
+
   /** Starts naming the conversation in the background (nothing when AUTO_TITLE=false). */
   start(job: TitleJob): void {
     if (!this.config.env.AUTO_TITLE) return;

@@ -47,7 +47,7 @@ function tidy(line: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .replace(LABEL, '');
-  for (let before = ''; before !== text; ) {
+  for (let before = ''; before !== text;) {
     before = text;
     text = text.replace(EDGE_QUOTES, '').replace(TRAILING_PUNCTUATION, '').trim();
   }
@@ -63,7 +63,6 @@ function shorten(text: string, max: number): string {
   if (chars.length <= max) return text;
   const head = chars.slice(0, max + 1).join('');
   const space = head.lastIndexOf(' ');
-  const cut =
-    space >= Math.floor(max / 2) ? head.slice(0, space) : chars.slice(0, max).join('');
+  const cut = space >= Math.floor(max / 2) ? head.slice(0, space) : chars.slice(0, max).join('');
   return cut.replace(TRAILING_PUNCTUATION, '').trim();
 }
