@@ -6,7 +6,6 @@ import {
 } from '../../src/modules/generation/auto-titles';
 import { aConversation, bearer, fetchQuota, registerUser, RegisteredUser } from '../factories';
 import { bootApp, TestApp } from '../support/app';
-import { until } from '../support/expect';
 import {
   fakeOpenAiEnv,
   FakeOpenAi,
@@ -14,16 +13,12 @@ import {
   startFakeOpenAi,
 } from '../support/fake-openai';
 import { Scrape } from '../support/prometheus-text';
+import { isTitleCall, titlesSettled as settled } from '../support/titles';
 import { openSse, SseStream } from '../support/sse';
 import { chatWsUrl, connectWs, WsClient } from '../support/ws-client';
 
 const DEFAULT_TITLE = 'New conversation';
 const QUESTION = 'How do I plan a three-day trip to Lisbon in spring?';
-
-/** A title call, as the fake sees it: the title prompt first. */
-const isTitleCall = (body: Record<string, unknown>) =>
-  Array.isArray(body.messages) &&
-  (body.messages[0] as { content?: unknown } | undefined)?.content === TITLE_PROMPT;
 
 /** A promise and the function that settles it (holds a fake reply until the test says so). */
 function gate(): { open: () => void; opened: Promise<void> } {
@@ -56,12 +51,10 @@ describe('Automatic titles (API.md §11)', () => {
 
   describe('on (the default)', () => {
     let t: TestApp;
-    let titles: AutoTitles;
     let user: RegisteredUser;
 
     beforeAll(async () => {
       t = await bootApp(fakeOpenAiEnv(fake));
-      titles = t.app.get(AutoTitles);
     });
     beforeEach(async () => {
       user = await registerUser(t);
@@ -92,8 +85,7 @@ describe('Automatic titles (API.md §11)', () => {
       ).body.data.title as string;
     const connect = () =>
       connectWs(chatWsUrl(t.url, `?token=${encodeURIComponent(user.accessToken)}`));
-    /** Every title begun is over (stored, pushed, or given up). */
-    const titlesSettled = () => until(() => titles.running === 0, 10_000, 'the titles to settle');
+    const titlesSettled = () => settled(t);
     const scrape = async () => new Scrape((await t.api().get('/metrics').expect(200)).text);
     const updatesOf = (tab: WsClient) =>
       tab.frames.filter((f) => f.type === 'conversation_updated');

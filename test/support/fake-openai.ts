@@ -35,8 +35,11 @@ export interface FakeReply {
   errorEventAfterChunks?: number;
   /** Omit the `data: [DONE]` terminator. */
   omitDone?: boolean;
-  /** Answer only once this settles (nothing is sent before): orders events without timing. */
-  holdUntil?: Promise<unknown>;
+  /**
+   * Answer only once this settles (nothing is sent before): orders events without timing. A
+   * function is called when the request arrives.
+   */
+  holdUntil?: Promise<unknown> | (() => Promise<unknown>);
 }
 
 export interface RecordedRequest {
@@ -221,7 +224,9 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       (lane && (lane.replies.length > 1 ? lane.replies.shift() : lane.replies[0])) ??
       queue.shift() ??
       fallback;
-    if (reply.holdUntil) await reply.holdUntil;
+    if (reply.holdUntil) {
+      await (typeof reply.holdUntil === 'function' ? reply.holdUntil() : reply.holdUntil);
+    }
     if (reply.stallBeforeHeaders) return;
     if (reply.status && reply.status !== 200) {
       sendError(res, reply, reply.status);
