@@ -109,6 +109,7 @@ export class GenerationService implements BeforeApplicationShutdown {
         user_message_id: opened.user.id,
       },
       { ...opened.call, reservation: opened.reservation },
+      opened.prepared,
     );
     // Sockets here follow at once; other replicas hear of it once they can read its log: in
     // the log's own write to Redis, after its events, where the log is shared.

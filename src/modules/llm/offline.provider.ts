@@ -60,6 +60,7 @@ export class OfflineProvider implements LlmProvider {
 
   async *stream(request: LlmRequest): AsyncGenerator<LlmEvent, void, undefined> {
     const { signal } = request;
+    if (request.sendAfter !== undefined && !(await request.sendAfter)) return;
     const words = offlineReplyTo(request).match(/\S+\s*/g) ?? [];
     let text = '';
     let finishReason: LlmFinishReason = 'stop';
