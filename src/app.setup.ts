@@ -20,6 +20,7 @@ import type { Logger as PinoRootLogger } from 'pino';
 import { httpLogger } from './common/logging/http-logger';
 import { ROOT_LOGGER } from './common/logging/logging.module';
 import { securityHeaders } from './common/http/security-headers';
+import { streamedSendRoute } from './modules/generation/streamed-send-route';
 import { AppWsAdapter } from './common/ws/app-ws-adapter';
 
 export const API_PREFIX = 'api/v1';
@@ -91,6 +92,7 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
       ? next()
       : json(req, res, next),
   );
+  app.use(streamedSendRoute(API_PREFIX));
   // Malformed or oversized bodies never reach a route: answer them in the error envelope.
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) =>
     writeError(error, req, res, logger),

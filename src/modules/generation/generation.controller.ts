@@ -20,8 +20,6 @@ import { MessageRateLimit, ResumeRateLimit } from '../../common/throttling/throt
 import { ResumeBudget } from '../../common/throttling/resume-budget';
 import { writeRateLimitHeaders } from '../../common/throttling/rate-limit-headers';
 import { contextOf, type ContextRequest } from '../../common/http/request-context';
-import { successEnvelope } from '../../common/http/envelope';
-import { t } from '../../common/i18n/messages';
 import {
   ApiBodyErrors,
   ApiEnvelopedResponse,
@@ -138,8 +136,12 @@ export class GenerationController {
     });
   }
 
-  /** Sends a message and answers with the whole reply (201), or as the stream below with `stream: true`. */
+  /**
+   * Sends a message and answers with the whole reply (201). With `stream: true` the request is
+   * served by the stream route below (see streamedSendRoute): this handler never sees it.
+   */
   @Post('conversations/:id/messages')
+  @ResponseMessage('messages.sent')
   @ApiOperation({
     summary: 'Send a message and get the whole reply',
     description: 'With `stream: true` the answer is the event stream of …/messages/stream instead.',
@@ -156,15 +158,10 @@ export class GenerationController {
     @Param('id', ParseUuidPipe) conversationId: string,
     @Body() dto: SendMessageDto,
     @Headers('idempotency-key') key: string | undefined,
-    @Req() req: ContextRequest,
-    @Res() res: Response,
-  ): Promise<void> {
-    if (dto.stream) return this.startAndStream(user, conversationId, dto, key, req, res);
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SendResultModel> {
     const started = await this.start(user, conversationId, dto, key, res);
-    // @Res() takes this route out of Nest's reply (the SSE branch writes the response itself),
-    // so the whole-reply answer is wrapped here with the envelope interceptor's own function.
-    const result = await this.generation.result(started);
-    res.status(201).json(successEnvelope(result, t('messages.sent', contextOf(req).lang)));
+    return this.generation.result(started);
   }
 
   /** Sends a message and streams the reply as Server-Sent Events (API.md §5). */

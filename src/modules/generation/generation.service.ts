@@ -111,6 +111,7 @@ export class GenerationService implements BeforeApplicationShutdown {
         user_message_id: opened.user.id,
       },
       { ...opened.call, reservation: opened.reservation },
+      opened.prepared,
     );
     // Beside the reply, not after it: a title ready before the reply's end is one of its events.
     if (opened.autoTitle) {

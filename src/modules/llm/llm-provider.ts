@@ -37,6 +37,13 @@ export interface LlmRequest {
    * request is closed, and the final usage event is still delivered.
    */
   signal?: AbortSignal;
+  /**
+   * When given, the request is built at once but leaves only once this resolves: true sends
+   * it, false drops it unsent (the caller aborts `signal` first; the stream then ends at once,
+   * without a usage event: nothing was asked of the model). Lets the caller build the request
+   * while its own database work is still under way.
+   */
+  sendAfter?: Promise<boolean>;
 }
 
 /** A piece of the reply's text, in order. */

@@ -73,6 +73,7 @@ export class OfflineProvider implements LlmProvider {
 
   async *stream(request: LlmRequest): AsyncGenerator<LlmEvent, void, undefined> {
     const { signal } = request;
+    if (request.sendAfter !== undefined && !(await request.sendAfter)) return;
     const answer = request.purpose === 'title' ? offlineTitleOf(request) : offlineReplyTo(request);
     const words = answer.match(/\S+\s*/g) ?? [];
     let text = '';
