@@ -9,6 +9,7 @@ import { SystemMessageLength1796635800000 } from './1796635800000-SystemMessageL
 import { SessionLastUsed1796636000000 } from './1796636000000-SessionLastUsed';
 import { Files1796700000000 } from './1796700000000-Files';
 import { ConversationTrees1796800000000 } from './1796800000000-ConversationTrees';
+import { AutoTitles1796810000000 } from './1796810000000-AutoTitles';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list loads under
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   SessionLastUsed1796636000000,
   Files1796700000000,
   ConversationTrees1796800000000,
+  AutoTitles1796810000000,
 ];

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -38,12 +38,20 @@ function areaOf(url: string, fn: string): string {
   return url;
 }
 
-/** Self-time summary of the newest .cpuprofile in `dir`. */
+/**
+ * The newest main-thread profile among `files` (Node names them
+ * CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; worker threads — file inspection — write
+ * their own, thread ≥ 1).
+ */
+export function mainThreadProfile(files: string[]): string | undefined {
+  const profiles = files.filter((f) => f.endsWith('.cpuprofile')).sort();
+  const main = profiles.filter((f) => basename(f).split('.')[4] === '0');
+  return main.at(-1) ?? profiles.at(-1);
+}
+
+/** Self-time summary of the newest main-thread .cpuprofile in `dir`. */
 export function summarizeProfile(dir: string, top = 12, lastMs?: number): ProfileSummary {
-  const file = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .sort()
-    .at(-1);
+  const file = mainThreadProfile(readdirSync(dir));
   if (!file) throw new Error(`no .cpuprofile in ${dir}`);
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
     nodes: ProfileNode[];

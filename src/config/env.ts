@@ -546,6 +546,17 @@ export class Env {
   @IsString()
   DEFAULT_MODEL?: string;
 
+  /** Name a conversation created without a title after its first message (API.md §11). */
+  @Transform(toBool)
+  @IsBoolean()
+  AUTO_TITLE = true;
+
+  /** Model that writes automatic titles; unset: the conversation's own. Any id the provider knows. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  TITLE_MODEL?: string;
+
   /** Largest upload, in bytes (API.md §10): a bigger body is refused with 413 while it streams in. */
   @Transform(toInt)
   @IsInt()

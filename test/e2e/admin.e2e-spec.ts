@@ -12,6 +12,7 @@ import { bootApp, TestApp } from '../support/app';
 import { expectError, fieldsOf, ISO_UTC } from '../support/expect';
 import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { chatWsUrl, closeAllWs, connectWs } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * The admin API (/api/v1/admin): who may call it, the user list, PATCH of role/tier/active
@@ -88,6 +89,7 @@ interface ReplyRow {
 
 async function boot(env: Record<string, string | undefined> = {}): Promise<TestApp> {
   const t = await bootApp({
+    ...TITLES_OFF,
     LLM_PROVIDER: 'openai',
     OPENAI_API_KEY: 'sk-admin-e2e',
     LLM_MAX_RETRIES: '0',

@@ -16,6 +16,7 @@ import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { resolvePointer, validateSchema } from '../support/json-schema';
 import { readSse } from '../support/sse';
+import { isTitleCall, titlesSettled } from '../support/titles';
 import { chatWsUrl, closeAllWs, connectWs, WsFrame } from '../support/ws-client';
 
 type Json = Record<string, any>;
@@ -143,7 +144,8 @@ describe('docs/asyncapi.yaml', () => {
     });
 
     it('over WebSocket: every server frame type, each conforming to its schema', async () => {
-      const conversation = await aConversation(t, user);
+      // Titled: its conversation_updated is the rename's below, not an automatic title's.
+      const conversation = await aConversation(t, user, { title: 'Frames' });
       const ws = await connectWs(chatWsUrl(t.url, `?token=${user.accessToken}`));
       const sent: Json[] = [];
       const send = (frame: Json) => {
@@ -216,7 +218,14 @@ describe('docs/asyncapi.yaml', () => {
       const url = `${t.url}/api/v1/conversations/${conversation.id}/messages/stream`;
       const headers = bearer(user.accessToken);
 
-      fake.script({ text: 'one two three four', chunkIntervalMs: 150 });
+      // The reply waits for the conversation's automatic title: the stream carries every
+      // event type, title included.
+      fake.scriptWhen(isTitleCall, { text: 'Counting' });
+      fake.script({
+        text: 'one two three four',
+        chunkIntervalMs: 150,
+        holdUntil: () => titlesSettled(t),
+      });
       const stream = await readSse(url, { method: 'POST', headers, body: { content: 'Count' } });
       expect(stream.status).toBe(200);
       fake.script({ text: 'partial words here', errorEventAfterChunks: 1 });

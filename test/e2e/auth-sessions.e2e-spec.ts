@@ -12,6 +12,7 @@ import { expectError, ISO_UTC, until } from '../support/expect';
 import { fakeOpenAiEnv, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
 import { openSse, type SseStream } from '../support/sse';
 import { chatWsUrl, closeAllWs, connectWs, refusedUpgrade } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const claimsOf = (token: string) =>
@@ -36,7 +37,7 @@ describe('Sessions: GET and DELETE /auth/sessions; streams of an ended session',
     fake = await startFakeOpenAi();
     // A reply long enough to be caught mid-stream: 60 pieces, 50 ms apart.
     fake.setDefault({ text: 'word '.repeat(60).trim(), chunkIntervalMs: 50 });
-    t = await bootApp({ ...fakeOpenAiEnv(fake), AUTH_SESSION_TOUCH_SECONDS: '0' });
+    t = await bootApp({ ...fakeOpenAiEnv(fake), ...TITLES_OFF, AUTH_SESSION_TOUCH_SECONDS: '0' });
   });
   afterAll(async () => {
     await closeAllWs();

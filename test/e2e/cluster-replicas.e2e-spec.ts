@@ -1,5 +1,6 @@
 import { startFakeOpenAi, fakeOpenAiEnv, FakeOpenAi } from '../support/fake-openai';
 import { ServiceProcess, startService } from '../support/service-process';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * CLUSTER_WORKERS: one process per core behind one port (node:cluster), each a replica that
@@ -12,7 +13,7 @@ describe('CLUSTER_WORKERS=2: two worker processes behind one port', () => {
 
   beforeAll(async () => {
     fake = await startFakeOpenAi();
-    service = await startService({ ...fakeOpenAiEnv(fake), CLUSTER_WORKERS: '2' });
+    service = await startService({ ...fakeOpenAiEnv(fake), ...TITLES_OFF, CLUSTER_WORKERS: '2' });
   }, 90_000);
   afterAll(async () => {
     await service?.dispose();

@@ -1,10 +1,11 @@
 import { aConversation, bearer, fetchQuota, registerUser } from '../factories';
 import { useFakeApp } from '../support/fake-app';
 import { openSse } from '../support/sse';
+import { TITLES_OFF } from '../support/titles';
 
 /** Deleting a conversation mid-reply stops the reply: upstream aborted, only what was produced billed. */
 describe('Deleting a conversation while its reply streams', () => {
-  const ctx = useFakeApp();
+  const ctx = useFakeApp(TITLES_OFF);
 
   it('aborts the provider call, ends the stream, and bills only what was produced', async () => {
     const { t, fake } = ctx;

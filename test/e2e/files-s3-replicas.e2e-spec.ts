@@ -9,6 +9,7 @@ import {
   uploadFile,
 } from '../support/files';
 import { useS3 } from '../support/s3-server';
+import { TITLES_OFF } from '../support/titles';
 
 /** Fits one upload of RACED_BYTES and not two. */
 const STORAGE_LIMIT = 64 * 1024;
@@ -31,6 +32,7 @@ describe('Files in S3 across replicas (PostgreSQL + Redis + S3)', () => {
     fake = await startFakeOpenAi();
     const env = {
       ...fakeOpenAiEnv(fake),
+      ...TITLES_OFF,
       ...bucket.s3.env,
       QUOTA_NORMAL_STORAGE_BYTES: String(STORAGE_LIMIT),
       FILE_SWEEP_INTERVAL: '1h',

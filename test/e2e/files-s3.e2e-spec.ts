@@ -13,6 +13,7 @@ import {
   uploadFile,
 } from '../support/files';
 import { useS3 } from '../support/s3-server';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * The files of API.md §10 kept in an S3-compatible bucket (S3_BUCKET set) rather than under
@@ -23,6 +24,7 @@ describe('Files in S3 (API.md §10)', () => {
   const bucket = useS3();
   const ctx = useFakeApp(
     () => ({
+      ...TITLES_OFF,
       ...bucket.s3.env,
       // The sweeps are run by the tests themselves.
       FILE_SWEEP_INTERVAL: '1h',

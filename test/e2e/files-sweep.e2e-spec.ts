@@ -5,6 +5,7 @@ import { FilesSweeper } from '../../src/modules/files/files-sweeper';
 import { aConversation, bearer, registerUser } from '../factories';
 import { useFakeApp } from '../support/fake-app';
 import { storedObjects, uploadFile } from '../support/files';
+import { TITLES_OFF } from '../support/titles';
 
 /** Sets a stored object's modification time `seconds` in the past. */
 function age(dataDir: string, key: string, seconds: number): void {
@@ -14,6 +15,7 @@ function age(dataDir: string, key: string, seconds: number): void {
 
 describe('File sweeps (API.md §10 lifecycle)', () => {
   const ctx = useFakeApp({
+    ...TITLES_OFF,
     FILE_UNATTACHED_TTL: '2s',
     FILE_ORPHAN_AGE: '60s',
     FILE_SWEEP_INTERVAL: '1h',

@@ -13,6 +13,7 @@ import {
 import { Scrape } from '../support/prometheus-text';
 import { readSse } from '../support/sse';
 import { chatWsUrl, connectWs } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 
 const MAX_BYTES = 256 * 1024;
 const STORAGE_LIMIT = 600 * 1024;
@@ -20,6 +21,7 @@ const STORAGE_LIMIT = 600 * 1024;
 describe('Files (API.md §10)', () => {
   const ctx = useFakeApp(
     {
+      ...TITLES_OFF,
       FILE_MAX_BYTES: String(MAX_BYTES),
       QUOTA_NORMAL_STORAGE_BYTES: String(STORAGE_LIMIT),
       // The sweeps are run by the tests themselves.

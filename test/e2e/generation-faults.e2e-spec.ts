@@ -5,6 +5,7 @@ import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, FakeReply, piecesOf, startFakeOpenAi } from '../support/fake-openai';
 import { until } from '../support/expect';
 import { readSse } from '../support/sse';
+import { TITLES_OFF } from '../support/titles';
 
 /** Retry-After in milliseconds, so SDK retries do not wait their default half second. */
 const QUICK_RETRY = { 'retry-after-ms': '5' };
@@ -118,6 +119,7 @@ describe('Upstream faults during a send', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     t = await bootApp({
+      ...TITLES_OFF,
       OPENAI_API_KEY: 'sk-e2e',
       OPENAI_BASE_URL: fake.baseURL,
       LLM_PROVIDER: 'openai',

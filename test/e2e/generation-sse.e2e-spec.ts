@@ -6,6 +6,7 @@ import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, piecesOf, startFakeOpenAi } from '../support/fake-openai';
 import { openSse, readSse, SseFrame, SseStream } from '../support/sse';
 import { UUID, sleep, until } from '../support/expect';
+import { TITLES_OFF } from '../support/titles';
 
 /** One frame as API.md §5 writes it: `id: N`, then `data: {json}`, then a blank line. */
 const FRAME = /^id: (\d+)\ndata: (\{.*\})$/;
@@ -36,6 +37,7 @@ describe('Streaming replies over SSE: stream, resume, stop', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     t = await bootApp({
+      ...TITLES_OFF,
       OPENAI_API_KEY: 'sk-e2e',
       OPENAI_BASE_URL: fake.baseURL,
       LLM_PROVIDER: 'openai',

@@ -17,6 +17,7 @@ import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, piecesOf, startFakeOpenAi } from '../support/fake-openai';
 import { readSse } from '../support/sse';
 import { ISO_UTC, UUID, fieldsOf, until, utcResets } from '../support/expect';
+import { TITLES_OFF } from '../support/titles';
 
 const MESSAGE_FIELDS = [
   'attachments',
@@ -104,6 +105,7 @@ describe('Sending a message: POST /conversations/:id/messages (openai provider)'
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     t = await bootApp({
+      ...TITLES_OFF,
       OPENAI_API_KEY: 'sk-e2e',
       OPENAI_BASE_URL: fake.baseURL,
       LLM_PROVIDER: 'openai',

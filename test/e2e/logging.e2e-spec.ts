@@ -7,6 +7,7 @@ import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { ServiceProcess, startService } from '../support/service-process';
 import { readSse } from '../support/sse';
 import { chatWsUrl, closeAllWs, connectWs, refusedUpgrade } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * The service as a process with LOG_LEVEL=debug and JSON logs on stdout: a session that
@@ -30,6 +31,7 @@ describe('Structured logs of a running service', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     service = await startService({
+      ...TITLES_OFF,
       LOG_LEVEL: 'debug',
       LLM_PROVIDER: 'openai',
       OPENAI_API_KEY: apiKey,

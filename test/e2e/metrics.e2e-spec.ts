@@ -11,6 +11,7 @@ import { expectError, until } from '../support/expect';
 import { FakeOpenAi, piecesOf, startFakeOpenAi } from '../support/fake-openai';
 import { metricTypes, Scrape } from '../support/prometheus-text';
 import { chatWsUrl, closeAllWs, connectWs, refusedUpgrade } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 
 const UUID_ANYWHERE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const METRICS_TOKEN = 'metrics-scrape-token-0123456789';
@@ -133,6 +134,7 @@ describe('Prometheus metrics: GET /metrics', () => {
     beforeAll(async () => {
       fake = openai = await startFakeOpenAi();
       a = t = await bootApp({
+        ...TITLES_OFF,
         OPENAI_API_KEY: 'sk-e2e',
         OPENAI_BASE_URL: openai.baseURL,
         LLM_PROVIDER: 'openai',

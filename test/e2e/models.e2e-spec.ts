@@ -3,6 +3,7 @@ import { LLM_PROVIDER, LlmEvent, LlmProvider } from '../../src/modules/llm/llm-p
 import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { ISO_UTC } from '../support/expect';
+import { TITLES_OFF } from '../support/titles';
 
 const CONTRACT_FIELDS = [
   'capabilities',
@@ -41,6 +42,7 @@ describe('GET /api/v1/models', () => {
     beforeAll(async () => {
       fake = await startFakeOpenAi();
       t = await bootApp({
+        ...TITLES_OFF,
         OPENAI_API_KEY: 'sk-e2e',
         OPENAI_BASE_URL: fake.baseURL,
         LLM_PROVIDER: undefined,

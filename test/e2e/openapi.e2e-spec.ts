@@ -14,6 +14,7 @@ import {
 import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { resolvePointer, validateSchema } from '../support/json-schema';
+import { TITLES_OFF } from '../support/titles';
 
 type Json = Record<string, any>;
 
@@ -118,6 +119,7 @@ describe('The OpenAPI document', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     t = await bootApp({
+      ...TITLES_OFF,
       OPENAI_API_KEY: 'sk-openapi',
       OPENAI_BASE_URL: fake.baseURL,
       LLM_PROVIDER: 'openai',

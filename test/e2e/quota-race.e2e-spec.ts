@@ -11,6 +11,7 @@ import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, startFakeOpenAi, fakeOpenAiEnv } from '../support/fake-openai';
 import { readSse } from '../support/sse';
 import { utcResets } from '../support/expect';
+import { TITLES_OFF } from '../support/titles';
 
 const SENDS = 50;
 
@@ -34,6 +35,7 @@ describe(`Quota race: ${SENDS} concurrent sends with one request left`, () => {
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     t = await bootApp({
+      ...TITLES_OFF,
       ...fakeOpenAiEnv(fake, 'sk-e2e'),
       // The limits under test are the quota's, not the rate limiter's.
       RATE_LIMIT_AUTH: '10000',

@@ -5,6 +5,7 @@ import { expectError } from '../support/expect';
 import { fakeOpenAiEnv, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
 import { openSse } from '../support/sse';
 import { chatWsUrl, closeAllWs, connectWs } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 
 const sidOf = (token: string) =>
   (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { sid: string })
@@ -24,8 +25,8 @@ describe('revoking a session through another replica (PostgreSQL + Redis)', () =
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     fake.setDefault({ text: 'word '.repeat(100).trim(), chunkIntervalMs: 50 });
-    a = await bootApp(fakeOpenAiEnv(fake));
-    b = await bootApp(fakeOpenAiEnv(fake));
+    a = await bootApp({ ...fakeOpenAiEnv(fake), ...TITLES_OFF });
+    b = await bootApp({ ...fakeOpenAiEnv(fake), ...TITLES_OFF });
     for (const t of [a, b])
       await t.app.get<unknown, { ready?: () => Promise<void> }>(EVENT_BUS).ready?.();
   });

@@ -6,6 +6,7 @@ import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { ServiceProcess, startService } from '../support/service-process';
 import { openSse, SseStream } from '../support/sse';
 import { chatWsUrl, closeAllWs, connectWs, refusedUpgrade, WsClient } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 
 const GRACE_MS = 5000;
 const CHUNK_MS = 100;
@@ -34,6 +35,7 @@ describe('Graceful shutdown of a service process', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     service = await startService({
+      ...TITLES_OFF,
       LLM_PROVIDER: 'openai',
       OPENAI_API_KEY: 'sk-shutdown-test',
       OPENAI_BASE_URL: fake.baseURL,

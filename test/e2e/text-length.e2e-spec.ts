@@ -4,6 +4,7 @@ import type { TestApp } from '../support/app';
 import { fieldsOf } from '../support/expect';
 import { useFakeApp } from '../support/fake-app';
 import { chatWsUrl, closeAllWs, connectWs } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * One length rule for every text field (issue 13): limits count Unicode code points, as
@@ -36,6 +37,7 @@ function expectRefused(res: Response, field: string, status = 422): void {
 describe('One length rule: code points, as PostgreSQL counts (issue 13)', () => {
   const ctx = useFakeApp(
     {
+      ...TITLES_OFF,
       // A 10,000-character message is more tokens than a day's normal quota.
       QUOTA_NORMAL_DAILY_TOKENS: '1000000',
       QUOTA_NORMAL_MONTHLY_TOKENS: '1000000',

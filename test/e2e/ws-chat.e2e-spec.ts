@@ -12,6 +12,7 @@ import { bootApp, TestApp } from '../support/app';
 import { ISO_UTC, UUID, until } from '../support/expect';
 import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { chatWsUrl, closeAllWs, connectWs, WsClient, WsFrame } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * The WebSocket chat (API.md §6) end to end, over the real `ws` client and the fake OpenAI
@@ -62,6 +63,7 @@ describe('WebSocket chat: /api/v1/ws/chat (API.md §6)', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     t = await bootApp({
+      ...TITLES_OFF,
       OPENAI_API_KEY: 'sk-e2e',
       OPENAI_BASE_URL: fake.baseURL,
       LLM_PROVIDER: 'openai',

@@ -12,6 +12,7 @@ import {
   WsClient,
   WsFrame,
 } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 import { WS_CLOSE_POLICY } from '../../src/modules/chat/ws-events';
 
 /**
@@ -46,7 +47,7 @@ describe('WebSocket limits: frame budgets, queue, one follow per reply, socket c
 
   beforeAll(async () => {
     fake = await startFakeOpenAi();
-    t = await bootApp({ ...fakeOpenAiEnv(fake), ...LIMITS });
+    t = await bootApp({ ...fakeOpenAiEnv(fake), ...TITLES_OFF, ...LIMITS });
   });
   afterEach(async () => {
     await closeAllWs();

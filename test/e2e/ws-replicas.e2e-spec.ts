@@ -17,6 +17,7 @@ import {
   WsClient,
   WsFrame,
 } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * Two replicas of the service: two separate Nest applications in this process that share
@@ -62,6 +63,7 @@ function expectStream(
 
 function appEnv(fake: FakeOpenAi): Record<string, string | undefined> {
   return {
+    ...TITLES_OFF,
     OPENAI_API_KEY: 'sk-e2e',
     OPENAI_BASE_URL: fake.baseURL,
     LLM_PROVIDER: 'openai',

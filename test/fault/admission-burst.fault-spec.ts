@@ -8,6 +8,7 @@ import {
 } from '../factories';
 import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, fakeOpenAiEnv, startFakeOpenAi } from '../support/fake-openai';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * Issue 12: a burst of sends far over what the process admits at once. Starts past the
@@ -41,6 +42,7 @@ describe(`Admission: a burst of ${BURST} sends, 5× what the gate holds`, () => 
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     t = await bootApp({
+      ...TITLES_OFF,
       ...fakeOpenAiEnv(fake),
       ADMISSION_CONCURRENCY: String(CONCURRENCY),
       ADMISSION_QUEUE_DEPTH: String(DEPTH),

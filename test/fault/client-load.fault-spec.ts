@@ -25,6 +25,7 @@ import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { ServiceProcess, startService } from '../support/service-process';
 import { SseStream } from '../support/sse';
 import { chatWsUrl, closeAllWs, WsClient, WsFrame } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * Clients that misbehave at scale, against the service as a real process (its memory, file
@@ -245,6 +246,7 @@ describe('Slow readers: an 8 MiB reply streamed to clients that do not read (ser
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     service = await startService({
+      ...TITLES_OFF,
       LLM_PROVIDER: 'openai',
       OPENAI_API_KEY: 'sk-client-load',
       OPENAI_BASE_URL: fake.baseURL,
@@ -457,6 +459,7 @@ describe('1,000 sockets dropped at once; a socket that stops reading (service pr
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     service = await startService({
+      ...TITLES_OFF,
       LLM_PROVIDER: 'openai',
       OPENAI_API_KEY: 'sk-client-load',
       OPENAI_BASE_URL: fake.baseURL,

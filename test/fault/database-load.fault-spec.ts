@@ -15,6 +15,7 @@ import { sleep, until } from '../support/expect';
 import { FakeOpenAi, startFakeOpenAi, fakeOpenAiEnv } from '../support/fake-openai';
 import { openSse } from '../support/sse';
 import { ProxyMode, TcpProxy } from '../support/tcp-proxy';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * Issue 6: the database goes away while the service is busy. The app reaches its database
@@ -91,6 +92,7 @@ describe('Database failures under load and mid-stream (app -> TcpProxy -> databa
       DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
       DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
       ...fakeOpenAiEnv(fake, 'sk-fault'),
+      ...TITLES_OFF,
       // The load sends far more than a day's quota; the quotas are not under test here.
       QUOTA_NORMAL_DAILY_REQUESTS: '1000000',
       QUOTA_NORMAL_MONTHLY_REQUESTS: '1000000',

@@ -35,6 +35,7 @@ import {
 } from '../support/files';
 import { startS3, useS3 } from '../support/s3-server';
 import { type ServiceProcess, startService } from '../support/service-process';
+import { TITLES_OFF } from '../support/titles';
 import { envelopeProblems, leaksIn } from './support/fuzz';
 
 /**
@@ -113,6 +114,7 @@ async function uploadsAnswered(url: string, outcome?: string): Promise<number> {
 describe('Files under faults (API.md §10)', () => {
   describe('one app, local storage', () => {
     const ctx = useFakeApp({
+      ...TITLES_OFF,
       FILE_MAX_BYTES: String(MAX_BYTES),
       QUOTA_NORMAL_STORAGE_BYTES: String(STORAGE_LIMIT),
       // All racers are read and inspected at once: the quota decides, not the upload slots.
@@ -241,7 +243,7 @@ describe('Files under faults (API.md §10)', () => {
 
   describe('an S3 store that goes away', () => {
     const store = useS3();
-    const ctx = useFakeApp(() => ({ ...store.s3.env, FILE_SWEEP_INTERVAL: '1h' }));
+    const ctx = useFakeApp(() => ({ ...store.s3.env, ...TITLES_OFF, FILE_SWEEP_INTERVAL: '1h' }));
 
     it('uploads answer 503 SERVICE_UNAVAILABLE and write no row, sends go on; uploads work again once the store is back', async () => {
       const user = await registerUser(ctx.t);

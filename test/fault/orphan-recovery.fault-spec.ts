@@ -8,6 +8,7 @@ import {
   registerOver,
   sleep,
 } from '../support/fault-helpers-h3';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * A process killed (SIGKILL) mid-reply: its reply must not stay `streaming`. Another replica
@@ -59,7 +60,7 @@ describe('A process killed mid-reply (generation leases)', () => {
 
   const start = async (dataDir?: string) => {
     const service = await startService(
-      { ...fakeOpenAiEnv(fake), GENERATION_LEASE_MS: String(LEASE_MS) },
+      { ...fakeOpenAiEnv(fake), ...TITLES_OFF, GENERATION_LEASE_MS: String(LEASE_MS) },
       { dataDir },
     );
     services.push(service);

@@ -15,6 +15,7 @@ import { utcResets } from '../support/expect';
 import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { readSse } from '../support/sse';
 import { chatWsUrl, closeAllWs, connectWs, WsClient } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * Issue 6: the last unit of a quota window raced by 200 sends at once over every way of
@@ -60,6 +61,7 @@ describe(`Quota race: ${SENDS} concurrent sends over REST, SSE and WebSocket`, (
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     t = await bootApp({
+      ...TITLES_OFF,
       OPENAI_API_KEY: 'sk-fault',
       OPENAI_BASE_URL: fake.baseURL,
       LLM_PROVIDER: 'openai',

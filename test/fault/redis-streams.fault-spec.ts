@@ -29,6 +29,7 @@ import {
   type WsClient,
   type WsFrame,
 } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * Redis faults for streams (issue 6: "Redis stopped mid-run: … streams keep working on one
@@ -98,6 +99,7 @@ function appEnv(fake: FakeOpenAi, redisUrl: string): Record<string, string | und
   return {
     REDIS_URL: redisUrl,
     ...fakeOpenAiEnv(fake, 'sk-e2e'),
+    ...TITLES_OFF,
     CORS_ORIGINS: undefined,
     WS_HEARTBEAT_MS: undefined,
   };

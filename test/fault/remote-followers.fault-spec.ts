@@ -8,6 +8,7 @@ import {
 } from '../support/fault-helpers-h3';
 import { startService, ServiceProcess } from '../support/service-process';
 import { openSse, SseStream } from '../support/sse';
+import { TITLES_OFF } from '../support/titles';
 
 /**
  * 500 followers on one replica of replies running on another: every one reads the shared
@@ -28,8 +29,8 @@ const replicas = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
     fake = await startFakeOpenAi();
     fake.setDefault({ text: WORDS, chunkIntervalMs: 50 });
     [a, b] = await Promise.all([
-      startService(fakeOpenAiEnv(fake)),
-      startService(fakeOpenAiEnv(fake)),
+      startService({ ...fakeOpenAiEnv(fake), ...TITLES_OFF }),
+      startService({ ...fakeOpenAiEnv(fake), ...TITLES_OFF }),
     ]);
   });
   afterAll(async () => {

@@ -79,6 +79,7 @@ import {
   refusedUpgrade,
   type WsClient,
 } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 import {
   deref,
   median,
@@ -158,6 +159,7 @@ describe('Security scenarios', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     t = await bootApp({
+      ...TITLES_OFF,
       OPENAI_API_KEY: 'sk-fault',
       OPENAI_BASE_URL: fake.baseURL,
       LLM_PROVIDER: 'openai',

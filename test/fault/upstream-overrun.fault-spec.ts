@@ -1,6 +1,7 @@
 import { aConversation, bearer, fetchQuota, registerUser } from '../factories';
 import { useFakeApp } from '../support/fake-app';
 import { readSse } from '../support/sse';
+import { TITLES_OFF } from '../support/titles';
 import { countTextTokens } from '../../src/modules/llm/tokenizer';
 
 /**
@@ -14,6 +15,7 @@ const LONG = Array.from({ length: 3000 }, (_, i) => `w${i}`).join(' ');
 describe('A provider that does not keep to max_tokens', () => {
   const ctx = useFakeApp(
     {
+      ...TITLES_OFF,
       QUOTA_NORMAL_DAILY_TOKENS: String(DAILY_TOKENS),
       QUOTA_NORMAL_MONTHLY_TOKENS: String(10 * DAILY_TOKENS),
     },

@@ -14,6 +14,7 @@ import {
 import { FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { ServiceProcess, startService } from '../support/service-process';
 import { chatWsUrl, closeAllWs, WsClient, WsFrame } from '../support/ws-client';
+import { TITLES_OFF } from '../support/titles';
 import { WS_CLOSE_POLICY } from '../../src/modules/chat/ws-events';
 
 /**
@@ -189,6 +190,7 @@ describe('WebSocket flood and socket cap (service process, default WebSocket lim
   beforeAll(async () => {
     fake = await startFakeOpenAi();
     const env = {
+      ...TITLES_OFF,
       LLM_PROVIDER: 'openai',
       OPENAI_API_KEY: 'sk-ws-flood',
       OPENAI_BASE_URL: fake.baseURL,

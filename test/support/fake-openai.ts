@@ -35,6 +35,11 @@ export interface FakeReply {
   errorEventAfterChunks?: number;
   /** Omit the `data: [DONE]` terminator. */
   omitDone?: boolean;
+  /**
+   * Answer only once this settles (nothing is sent before): orders events without timing. A
+   * function is called when the request arrives.
+   */
+  holdUntil?: Promise<unknown> | (() => Promise<unknown>);
 }
 
 export interface RecordedRequest {
@@ -60,6 +65,12 @@ export interface FakeOpenAi {
   script: (...replies: FakeReply[]) => void;
   /** The reply used once the script is exhausted. */
   setDefault: (reply: FakeReply) => void;
+  /**
+   * Requests whose body matches take their replies from this lane, in order (its last reply
+   * answers every later one), not from the script: a kind of request (e.g. a title call)
+   * scripted apart from the replies. Lanes are checked in the order they were added.
+   */
+  scriptWhen: (match: (body: Record<string, unknown>) => boolean, ...replies: FakeReply[]) => void;
   /** The status GET /v1/models answers with (200 by default). */
   setModelsStatus: (status: number) => void;
   /** Resolves once the client has closed the connection of the given request (or after `ms`). */
@@ -92,6 +103,7 @@ function readBody(req: IncomingMessage): Promise<string> {
  */
 export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   let queue: FakeReply[] = [];
+  let lanes: { match: (body: Record<string, unknown>) => boolean; replies: FakeReply[] }[] = [];
   let fallback: FakeReply = DEFAULT_REPLY;
   let modelsStatus = 200;
   const requests: RecordedRequest[] = [];
@@ -207,7 +219,14 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     } catch {
       record.body = null;
     }
-    const reply = queue.shift() ?? fallback;
+    const lane = lanes.find((l) => l.match(record.body ?? {}));
+    const reply =
+      (lane && (lane.replies.length > 1 ? lane.replies.shift() : lane.replies[0])) ??
+      queue.shift() ??
+      fallback;
+    if (reply.holdUntil) {
+      await (typeof reply.holdUntil === 'function' ? reply.holdUntil() : reply.holdUntil);
+    }
     if (reply.stallBeforeHeaders) return;
     if (reply.status && reply.status !== 200) {
       sendError(res, reply, reply.status);
@@ -318,6 +337,9 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     setDefault: (reply) => {
       fallback = reply;
     },
+    scriptWhen: (match, ...replies) => {
+      lanes.push({ match, replies });
+    },
     setModelsStatus: (status) => {
       modelsStatus = status;
     },
@@ -334,6 +356,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       }),
     reset: () => {
       queue = [];
+      lanes = [];
       fallback = DEFAULT_REPLY;
       modelsStatus = 200;
       requests.length = 0;

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import jwt from 'jsonwebtoken';
+import { mainThreadProfile } from '../../lib/profile';
 
 export const ROOT = join(__dirname, '../../..');
 const TS_NODE = ['-r', 'ts-node/register/transpile-only'];
@@ -308,10 +309,8 @@ export async function startService(
           await stopChild(child, 'SIGTERM', 30_000);
           rmSync(dataDir, { recursive: true, force: true });
           if (!options.cpuProfDir) return undefined;
-          const files = readdirSync(options.cpuProfDir)
-            .filter((f) => f.endsWith('.cpuprofile'))
-            .map((f) => join(options.cpuProfDir!, f));
-          return files.sort().at(-1);
+          const file = mainThreadProfile(readdirSync(options.cpuProfDir));
+          return file && join(options.cpuProfDir, file);
         },
       };
     }

@@ -208,6 +208,7 @@ export function ApiSseResponse(description: string): MethodDecorator {
           type: 'string',
           description:
             'Events `id: <n>` + `data: <json>`: start, content…, then end or error; ' +
+            "a conversation's automatic title as a `title` event when it is ready before end; " +
             '`: heartbeat` comments in between. Event schemas: docs/asyncapi.yaml.',
         },
       },

@@ -79,6 +79,9 @@ export class ChatFollower {
         if (signal.aborted) break;
         if (event.type === 'start') ids.conversationId = event.conversation_id;
         if (event.seq <= after) continue;
+        // An automatic title reaches every socket of the user once, as conversation_updated
+        // (AutoTitles, over the bus), followers of this reply or not: no frame of its own here.
+        if (event.type === 'title') continue;
         await socket.sendPaced(this.frameOf(event, ids, socket, requestId));
       }
     } catch (error) {
@@ -91,7 +94,7 @@ export class ChatFollower {
 
   /** The text of an event's frame for this socket. */
   private frameOf(
-    event: GenerationEvent,
+    event: Exclude<GenerationEvent, { type: 'title' }>,
     ids: ReplyIds,
     socket: ChatSocket,
     requestId?: string,

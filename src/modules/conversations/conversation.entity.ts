@@ -10,6 +10,10 @@ import {
 } from 'typeorm';
 import { UserEntity } from '../users/user.entity';
 
+/** Where a title comes from: the default (awaiting an automatic one), the first reply, or the user. */
+export const TITLE_SOURCES = ['default', 'auto', 'user'] as const;
+export type TitleSource = (typeof TITLE_SOURCES)[number];
+
 /** A system message's limit in characters (code points, as char_length counts; API.md §8's message limit). */
 export const MAX_SYSTEM_MESSAGE_CHARS = 10_000;
 
@@ -22,6 +26,7 @@ export const MAX_SYSTEM_MESSAGE_CHARS = 10_000;
   'conversations_system_message_length_ck',
   `"system_message" IS NULL OR char_length("system_message") <= ${MAX_SYSTEM_MESSAGE_CHARS}`,
 )
+@Check('conversations_title_source_ck', `"title_source" IN ('default', 'auto', 'user')`)
 export class ConversationEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -35,6 +40,10 @@ export class ConversationEntity {
 
   @Column({ type: 'varchar', length: 200 })
   title!: string;
+
+  /** Set with the title: `default` until an automatic title (or a rename) replaces it. */
+  @Column({ name: 'title_source', type: 'varchar', length: 8, default: 'user' })
+  titleSource!: TitleSource;
 
   @Column({ type: 'varchar', length: 100 })
   model!: string;

@@ -6,7 +6,7 @@ import type { Tx } from '../../database/transactions';
 import type { MessageRole } from '../messages/message.entity';
 import { releaseStorageSql, RemovedFile } from '../files/files.repository';
 import { newestDescentSql } from '../messages/messages.repository';
-import { ConversationEntity } from './conversation.entity';
+import { ConversationEntity, type TitleSource } from './conversation.entity';
 
 export interface LastMessage {
   content: string;
@@ -30,6 +30,7 @@ interface ConversationRow {
   id: string;
   user_id: string;
   title: string;
+  title_source: TitleSource;
   model: string;
   system_message: string | null;
   is_archived: boolean;
@@ -53,14 +54,17 @@ export class ConversationsRepository {
   ) {}
 
   async create(
-    values: Pick<ConversationEntity, 'userId' | 'title' | 'model' | 'systemMessage'>,
+    values: Pick<
+      ConversationEntity,
+      'userId' | 'title' | 'titleSource' | 'model' | 'systemMessage'
+    >,
   ): Promise<ConversationEntity> {
     // One statement: the row as stored comes back with it (no re-read that could fail after
     // the commit and make the client retry a create that happened).
     const rows = await this.conversations.query<ListRow[]>(
-      `INSERT INTO conversations (user_id, title, model, system_message)
-       VALUES ($1, $2, $3, $4) RETURNING *`,
-      [values.userId, values.title, values.model, values.systemMessage],
+      `INSERT INTO conversations (user_id, title, title_source, model, system_message)
+       VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+      [values.userId, values.title, values.titleSource, values.model, values.systemMessage],
     );
     return this.fromRow(rows[0]);
   }
@@ -124,7 +128,7 @@ export class ConversationsRepository {
   async updateOwned(
     id: string,
     userId: string,
-    changes: Partial<Pick<ConversationEntity, 'title' | 'isArchived'>>,
+    changes: Partial<Pick<ConversationEntity, 'title' | 'titleSource' | 'isArchived'>>,
   ): Promise<ConversationEntity | null> {
     const result = await this.conversations.update(
       { id, userId },
@@ -204,11 +208,28 @@ export class ConversationsRepository {
     await tx.query(`UPDATE conversations SET updated_at = now() WHERE id = $1`, [id]);
   }
 
+  /**
+   * Sets an automatic title, only while the conversation still has its default one: a rename
+   * (or another automatic title) made meanwhile wins. One statement, no read before it; false
+   * when nothing was changed. Not activity: updated_at stays.
+   */
+  async setAutoTitle(id: string, title: string): Promise<boolean> {
+    // As a SELECT: TypeORM answers a bare UPDATE with [rows, count], not the rows.
+    const rows = await this.conversations.query<{ id: string }[]>(
+      `WITH u AS (UPDATE conversations SET title = $2, title_source = 'auto'
+                   WHERE id = $1 AND title_source = 'default' RETURNING id)
+       SELECT id FROM u`,
+      [id, title],
+    );
+    return rows.length > 0;
+  }
+
   private fromRow(r: ConversationRow): ConversationEntity {
     return this.conversations.create({
       id: r.id,
       userId: r.user_id,
       title: r.title,
+      titleSource: r.title_source,
       model: r.model,
       systemMessage: r.system_message,
       isArchived: r.is_archived,

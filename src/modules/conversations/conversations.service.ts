@@ -6,7 +6,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { ModelsCatalog } from '../llm/models.catalog';
 import { FilesService } from '../files/files.service';
 import { MessagesRepository } from '../messages/messages.repository';
-import type { ConversationEntity } from './conversation.entity';
+import type { ConversationEntity, TitleSource } from './conversation.entity';
 import { ConversationUpdates } from './conversation-updates';
 import { ConversationsRepository } from './conversations.repository';
 import type {
@@ -56,6 +56,8 @@ export class ConversationsService {
     const conversation = await this.conversations.create({
       userId: actor.id,
       title: dto.title || DEFAULT_CONVERSATION_TITLE,
+      // Without a title of the user's, the first reply names it (AutoTitles).
+      titleSource: dto.title ? 'user' : 'default',
       model,
       systemMessage: dto.system_message?.trim() ? dto.system_message : null,
     });
@@ -84,7 +86,12 @@ export class ConversationsService {
     // The switch first: a message not of this conversation refuses the whole update.
     if (dto.current_message_id !== undefined)
       await this.switchBranch(actor, id, dto.current_message_id);
-    return this.applyOwned(actor, id, { title: dto.title, isArchived: dto.is_archived });
+    return this.applyOwned(actor, id, {
+      title: dto.title,
+      // A rename is the user's: an automatic title still to come leaves it alone.
+      titleSource: dto.title === undefined ? undefined : 'user',
+      isArchived: dto.is_archived,
+    });
   }
 
   /**
@@ -132,7 +139,7 @@ export class ConversationsService {
   private async applyOwned(
     actor: AuthUser,
     id: string,
-    changes: { title?: string; isArchived?: boolean },
+    changes: { title?: string; titleSource?: TitleSource; isArchived?: boolean },
   ): Promise<ConversationResponse> {
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     const updated = await this.conversations.updateOwned(id, actor.id, defined);

@@ -11,6 +11,8 @@ export interface Usage {
 export type GenerationEventBody =
   | { type: 'start'; message_id: string; conversation_id: string; user_message_id: string }
   | { type: 'content'; content: string }
+  /** The conversation's automatic title, when it is ready before the reply's end (AutoTitles). */
+  | { type: 'title'; title: string }
   | { type: 'end'; usage: Usage; stopped: boolean }
   | {
       type: 'error';
@@ -29,6 +31,7 @@ export type GenerationEvent = GenerationEventBody & { seq: number };
 export const GENERATION_EVENT_TYPES = [
   'start',
   'content',
+  'title',
   'end',
   'error',
 ] as const satisfies readonly GenerationEventBody['type'][];

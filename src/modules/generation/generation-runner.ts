@@ -3,7 +3,7 @@ import { AppError } from '../../common/errors/app-error';
 import { isDatabaseError } from '../../common/errors/database-errors';
 import { toAppError } from '../../common/errors/to-app-error';
 import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
-import { LLM_PROVIDER, LlmMessage, LlmProvider } from '../llm/llm-provider';
+import { LLM_PROVIDER, LlmEvent, LlmMessage, LlmProvider } from '../llm/llm-provider';
 import type { MessageEntity } from '../messages/message.entity';
 import { MetricsService } from '../metrics/metrics.service';
 import { QuotaService, Reservation } from '../quota/quota.service';
@@ -32,11 +32,28 @@ export interface GenerationCall {
   reservation: Reservation;
 }
 
+/**
+ * A provider request built ahead of the send's database work and held until it is done:
+ * `launch` sends it (when the reservation allows the reply budget it was built with),
+ * `cancel` drops it unsent.
+ */
+export interface PreparedCall {
+  readonly maxTokens: number;
+  readonly controller: AbortController;
+  /** The provider's events; the first `next()` already running (held at the send). */
+  readonly events: AsyncIterator<LlmEvent>;
+  readonly first: Promise<IteratorResult<LlmEvent>>;
+  release(go: boolean): void;
+  cancel(): void;
+}
+
 interface Running {
   controller: AbortController;
   done: Promise<void>;
   /** The reply's text so far (checkpointed by GenerationLeases when the log is not shared). */
   progress: { content: string };
+  /** Set as its terminal event is appended: nothing may follow it in the log. */
+  ending?: boolean;
 }
 
 /**
@@ -130,23 +147,71 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * Builds the provider request of a send whose reservation is still being made (the SDK's
+   * body and headers), so that it can leave as soon as the reservation is granted. Nothing
+   * is sent before `launch` releases it; `cancel` drops it.
+   */
+  prepare(call: Omit<GenerationCall, 'reservation'>): PreparedCall {
+    const controller = new AbortController();
+    let release!: (go: boolean) => void;
+    const sendAfter = new Promise<boolean>((resolve) => (release = resolve));
+    const stream = this.provider.stream({ ...call, signal: controller.signal, sendAfter });
+    const events = stream[Symbol.asyncIterator]();
+    const first = events.next();
+    // Read by generate once released; a dropped request's end is nobody's concern.
+    first.catch(() => undefined);
+    return {
+      maxTokens: call.maxTokens,
+      controller,
+      events,
+      first,
+      release,
+      cancel: () => {
+        controller.abort();
+        release(false);
+      },
+    };
+  }
+
+  /**
    * Starts generation `id` in the background (its start event first) and answers the stored
    * reply once it is closed (null when it could not be stored: gone, or the database failed).
+   * A prepared request is sent when it asks for the budget the reservation allows; otherwise
+   * it is dropped and the call built again.
    */
   launch(
     id: string,
     start: GenerationEventBody,
     call: GenerationCall,
+    prepared?: PreparedCall,
   ): Promise<MessageEntity | null> {
-    const controller = new AbortController();
+    const usable = prepared?.maxTokens === call.maxTokens ? prepared : undefined;
+    if (prepared && !usable) prepared.cancel();
+    usable?.release(true);
+    const controller = usable?.controller ?? new AbortController();
     const progress = { content: '' };
+    const events = usable ? primed(usable) : undefined;
     const reply = this.log
       .append(id, start)
-      .then(() => this.generate(id, call, controller, progress))
+      .then(() => this.generate(id, call, controller, progress, events))
       .finally(() => this.running.delete(id));
     this.running.set(id, { controller, done: reply.then(() => undefined), progress });
     if (this.cutOff) controller.abort(SHUTDOWN_CUT);
     return reply;
+  }
+
+  /**
+   * Appends an event of another task (an automatic title) to generation `id` if it runs here
+   * and has not reached its terminal event: readers of the log get it before the end, never
+   * after. False when it was not appended.
+   */
+  async aside(id: string, body: GenerationEventBody): Promise<boolean> {
+    const running = this.running.get(id);
+    if (!running || running.ending) return false;
+    return this.log.append(id, body).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Stops a generation running here and waits for its end; false when it does not run here. */
@@ -196,6 +261,7 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
     call: GenerationCall,
     controller: AbortController,
     progress: { content: string },
+    prepared?: AsyncIterable<LlmEvent>,
   ): Promise<MessageEntity | null> {
     let content = '';
     let terminal: GenerationEventBody;
@@ -207,7 +273,8 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
       const limit = Math.min(call.maxTokens, call.reservation.maxCompletionTokens);
       const meter = new CompletionMeter(limit + overrunAllowance(limit));
       const { signal } = controller;
-      for await (const event of this.provider.stream({ ...call, signal })) {
+      const events = prepared ?? this.provider.stream({ ...call, signal });
+      for await (const event of events) {
         if (event.type === 'delta') {
           if (!event.text || signal.reason === OVERRUN) continue;
           metered.firstToken();
@@ -284,6 +351,8 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
         },
       };
     }
+    const running = this.running.get(id);
+    if (running) running.ending = true;
     await this.log.append(id, terminal);
     return stored;
   }
@@ -319,4 +388,23 @@ function billable(
     completion = Math.max(completion, counted ?? countTextTokens(content));
   }
   return { promptTokens: usage.promptTokens, completionTokens: Math.min(completion, limit) };
+}
+
+/** The prepared call's events, its first (already asked for) first. */
+function primed(prepared: PreparedCall): AsyncIterable<LlmEvent> {
+  let first: Promise<IteratorResult<LlmEvent>> | undefined = prepared.first;
+  const { events } = prepared;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => {
+        const next = first ?? events.next();
+        first = undefined;
+        return next;
+      },
+      return: async () => {
+        first = undefined;
+        return (await events.return?.()) ?? { done: true, value: undefined };
+      },
+    }),
+  };
 }

@@ -8,6 +8,7 @@ import { QuotaModule } from '../quota/quota.module';
 import { GenerationController } from './generation.controller';
 import { GenerationService } from './generation.service';
 import { GenerationRunners } from './generation-runner';
+import { AutoTitles } from './auto-titles';
 import { SendOpener } from './send-opener';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { GenerationLeases } from './generation-leases';
@@ -35,11 +36,13 @@ const LOCAL_COPY_TTL_MS = 30 * 1000;
     LlmModule,
     QuotaModule,
     FilesModule,
+    ConversationsModule,
   ],
   controllers: [GenerationController],
   providers: [
     GenerationService,
     GenerationRunners,
+    AutoTitles,
     GenerationLeases,
     GenerationLeasesRepository,
     SendOpener,

@@ -9,6 +9,7 @@ import { MessageResponse, toMessageResponse } from '../messages/dto/message.resp
 import { MessagesRepository } from '../messages/messages.repository';
 import { ConversationUpdates } from '../conversations/conversation-updates';
 import { AdmissionGate } from './admission-gate';
+import { AutoTitles } from './auto-titles';
 import type { RegenerateMessageDto, SendMessageDto } from './dto/send-message.dto';
 import {
   isTerminal,
@@ -86,6 +87,7 @@ export class GenerationService implements BeforeApplicationShutdown {
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly shutdown: ShutdownService,
     private readonly leases: GenerationLeases,
+    private readonly titles: AutoTitles,
     private readonly updates: ConversationUpdates,
   ) {}
 
@@ -152,7 +154,18 @@ export class GenerationService implements BeforeApplicationShutdown {
         user_message_id: opened.userMessageId,
       },
       { ...opened.call, reservation: opened.reservation },
+      opened.prepared,
     );
+    // Beside the reply, not after it: a title ready before the reply's end is one of its events.
+    if (opened.autoTitle && request.kind === 'send') {
+      this.titles.start({
+        userId: actor.id,
+        conversationId,
+        generationId: id,
+        model: opened.autoTitle.model,
+        message: request.dto.content,
+      });
+    }
     // Sockets here follow at once; other replicas hear of it once they can read its log: in
     // the log's own write to Redis, after its events, where the log is shared.
     await this.bus.publish(

@@ -13,6 +13,7 @@ import { FileContent, FilesRepository } from '../files/files.repository';
 import { buildContext, ContextInput, historyFileIds, ModelAttachment } from './context-builder';
 import type { RegenerateMessageDto, SendMessageDto } from './dto/send-message.dto';
 import { GenerationLeases } from './generation-leases';
+import { GenerationRunners, PreparedCall } from './generation-runner';
 import { IdempotencyRepository } from './idempotency.repository';
 import { regenerateRequestHash, sendRequestHash } from './send-request-hash';
 import { ContextStart, OpenedSend, OpenSend, SendContext, SendRepository } from './send.repository';
@@ -40,8 +41,16 @@ export interface OpenedGeneration {
   assistant: MessageEntity;
   reservation: Reservation;
   rateLimit: RateLimitState;
-  /** The provider request, built while the database worked. */
+  /** What the provider is called with. */
   call: { messages: LlmMessage[]; model: string; temperature?: number; maxTokens: number };
+  /** That request, built while the database worked, waiting to be sent (GenerationRunners.launch). */
+  prepared: PreparedCall;
+  /**
+   * Set on the first send into a conversation created without a title: it is to get an
+   * automatic one (AutoTitles), by default from the conversation's model. Read with the
+   * context: no statement of its own.
+   */
+  autoTitle?: { model: string };
 }
 
 /** An Idempotency-Key that an earlier send of this user holds. */
@@ -72,6 +81,7 @@ export class SendOpener {
     private readonly config: AppConfig,
     private readonly leases: GenerationLeases,
     private readonly files: FilesRepository,
+    private readonly runners: GenerationRunners,
   ) {}
 
   /**
@@ -125,6 +135,8 @@ export class SendOpener {
     );
     const plan = this.quota.plan(actor, promptTokens, replyBudget);
     const send: OpenSend = { ...rows, reserve: plan.input };
+    // The provider request is built while the reservation is made, and sent once it is granted.
+    const prepared = this.runners.prepare({ ...call, maxTokens: Math.max(1, replyBudget) });
     try {
       const { granted, reservation } = await this.quota.reserveWith(plan, () =>
         this.store(send, actor, request, idempotencyKey),
@@ -150,8 +162,13 @@ export class SendOpener {
           ...call,
           maxTokens: Math.max(1, Math.min(replyBudget, reservation.maxCompletionTokens)),
         },
+        prepared,
+        ...(conversation.titleSource === 'default' && conversation.history.length === 0
+          ? { autoTitle: { model: conversation.model } }
+          : {}),
       };
     } catch (error) {
+      prepared.cancel();
       if (error instanceof IdempotencyConflict && idempotencyKey !== undefined) {
         const replay = await this.earlier(actor, request, idempotencyKey);
         if (replay) return replay;

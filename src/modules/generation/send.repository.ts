@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SqlParams } from '../../database/sql-params';
 import type { Tx } from '../../database/transactions';
+import type { TitleSource } from '../conversations/conversation.entity';
 import type { MessageEntity, MessageRole, MessageStatus } from '../messages/message.entity';
 import {
   MESSAGE_COLUMNS,
@@ -30,6 +31,8 @@ export interface SendContext {
   regeneratedRole: MessageRole | null;
   model: string;
   systemMessage: string | null;
+  /** `default`: the conversation waits for an automatic title (AutoTitles). */
+  titleSource: TitleSource;
   /** The branch, root first; `tokens`: the content's token count as stored with the message. */
   history: {
     id: string;
@@ -117,17 +120,20 @@ export class SendRepository {
   async context(start: ContextStart, userId: string, limit: number): Promise<SendContext | null> {
     const regenerate = 'regenerate' in start;
     const conversation = regenerate
-      ? `SELECT v.id, v.model, v.system_message, v.has_attachments, t.parent_id AS start,
+      ? `SELECT v.id, v.model, v.system_message, v.title_source, v.has_attachments,
+                t.parent_id AS start,
                 t.role AS target_role
            FROM messages t JOIN conversations v ON v.id = t.conversation_id
           WHERE t.id = $1 AND t.user_id = $2 AND v.user_id = $2`
-      : `SELECT id, model, system_message, has_attachments, NULL::varchar AS target_role,
+      : `SELECT id, model, system_message, title_source, has_attachments,
+                NULL::varchar AS target_role,
                 CASE WHEN $4::boolean THEN current_message_id ELSE $5::uuid END AS start
            FROM conversations WHERE id = $1 AND user_id = $2`;
     const rows = await queryPrepared<{
       id: string;
       model: string;
       system_message: string | null;
+      title_source: TitleSource;
       start: string | null;
       target_role: MessageRole | null;
       history: unknown;
@@ -139,7 +145,7 @@ export class SendRepository {
              UNION ALL
              SELECT p.id, p.parent_id, p.role, p.content, p.status, p.tokens_used, h.depth + 1
                FROM h JOIN messages p ON p.id = h.parent_id WHERE h.depth < $3)
-       SELECT c.id, c.model, c.system_message, c.start, c.target_role,
+       SELECT c.id, c.model, c.system_message, c.title_source, c.start, c.target_role,
           (SELECT coalesce(json_agg(json_build_object('id', h.id, 'role', h.role,
                     'content', h.content, 'status', h.status, 'tokens', h.tokens_used,
                     'files', CASE WHEN c.has_attachments THEN
@@ -166,6 +172,7 @@ export class SendRepository {
       conversationId: row.id,
       model: row.model,
       systemMessage: row.system_message,
+      titleSource: row.title_source,
       history,
       // A start that is not a message of this conversation finds no branch.
       parentId: row.start,

@@ -15,6 +15,8 @@ export function publicEvent(event: GenerationEvent, lang: Lang): Record<string, 
       };
     case 'content':
       return { type: 'content', content: event.content };
+    case 'title':
+      return { type: 'title', title: event.title };
     case 'end':
       return { type: 'end', usage: event.usage, stopped: event.stopped };
     case 'error':

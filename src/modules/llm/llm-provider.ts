@@ -30,11 +30,20 @@ export interface LlmRequest {
   temperature?: number;
   /** Cap on completion tokens (see ModelsCatalog.capMaxTokens). */
   maxTokens?: number;
+  /** What the call is for (default `reply`): the offline model answers a `title` call with one. */
+  purpose?: 'reply' | 'title';
   /**
    * The caller's cancellation. Aborting is not an error: the stream stops, the upstream
    * request is closed, and the final usage event is still delivered.
    */
   signal?: AbortSignal;
+  /**
+   * When given, the request is built at once but leaves only once this resolves: true sends
+   * it, false drops it unsent (the caller aborts `signal` first; the stream then ends at once,
+   * without a usage event: nothing was asked of the model). Lets the caller build the request
+   * while its own database work is still under way.
+   */
+  sendAfter?: Promise<boolean>;
 }
 
 /** A piece of the reply's text, in order. */

@@ -64,4 +64,48 @@ describe('nodeHttpFetch', () => {
       cause: expect.objectContaining({ code: 'ECONNREFUSED' }),
     });
   });
+
+  describe('sendAfter', () => {
+    /** A gate the test opens (true) or closes (false) by hand. */
+    function gate() {
+      let open!: (go: boolean) => void;
+      const sendAfter = new Promise<boolean>((resolve) => (open = resolve));
+      return { sendAfter, open };
+    }
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+    it('holds the built request until the gate opens, then sends it', async () => {
+      const { sendAfter, open } = gate();
+      const before = seen.length;
+      const pending = nodeHttpFetch(`${base}/ok`, { method: 'POST', body: 'held', sendAfter });
+      await settle();
+      expect(seen).toHaveLength(before);
+      open(true);
+      const res = await pending;
+      expect(await res.json()).toEqual({ echo: 'held' });
+      expect(seen).toHaveLength(before + 1);
+    });
+
+    it('never sends a request whose gate says no: an AbortError, nothing reaches the server', async () => {
+      const { sendAfter, open } = gate();
+      const before = seen.length;
+      const pending = nodeHttpFetch(`${base}/ok`, { method: 'POST', body: 'dropped', sendAfter });
+      open(false);
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      await settle();
+      expect(seen).toHaveLength(before);
+    });
+
+    it('never sends a request whose signal aborted while it waited, whatever the gate says', async () => {
+      const { sendAfter, open } = gate();
+      const controller = new AbortController();
+      const before = seen.length;
+      const pending = nodeHttpFetch(`${base}/ok`, { sendAfter, signal: controller.signal });
+      controller.abort();
+      open(true);
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      await settle();
+      expect(seen).toHaveLength(before);
+    });
+  });
 });

@@ -50,39 +50,77 @@ function abortError(signal: AbortSignal): Error {
   return error;
 }
 
+/** RequestInit with a gate: the request is sent only once `sendAfter` resolves true. */
+export interface GatedRequestInit extends RequestInit {
+  sendAfter?: Promise<boolean>;
+}
+
 export function nodeHttpFetch(
   input: string | URL | Request,
-  init: RequestInit = {},
+  init: GatedRequestInit = {},
 ): Promise<NodeFetchResponse> {
+  const { sendAfter, ...rest } = init;
+  let prepared: Prepared;
+  try {
+    prepared = prepare(input, rest);
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));
+  }
+  if (sendAfter === undefined) return send(prepared, rest.signal ?? undefined);
+  // The request (the SDK's body and headers, and its URL and headers here) is built while the
+  // caller's own work goes on; it leaves once that is done.
+  return sendAfter.then((go) => {
+    if (!go && !rest.signal?.aborted) return Promise.reject(dropped());
+    return send(prepared, rest.signal ?? undefined);
+  });
+}
+
+function dropped(): Error {
+  const error = new Error('The request was dropped before it was sent');
+  error.name = 'AbortError';
+  return error;
+}
+
+interface Prepared {
+  url: URL;
+  agent: http.Agent;
+  method: string;
+  headers: Record<string, string>;
+  body: string | Buffer | undefined;
+}
+
+function prepare(input: string | URL | Request, init: RequestInit): Prepared {
   const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
   const agent = agents[url.protocol as keyof typeof agents];
-  if (!agent) return Promise.reject(new TypeError(`unsupported protocol ${url.protocol}`));
-  const body = init.body;
-  if (body !== undefined && body !== null && typeof body !== 'string' && !Buffer.isBuffer(body)) {
-    return Promise.reject(new TypeError('only string or Buffer request bodies are supported'));
+  if (!agent) throw new TypeError(`unsupported protocol ${url.protocol}`);
+  const body = init.body ?? undefined;
+  if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) {
+    throw new TypeError('only string or Buffer request bodies are supported');
   }
-  const signal = init.signal ?? undefined;
-  if (signal?.aborted) return Promise.reject(abortError(signal));
   const headers = Object.fromEntries(new Headers(init.headers).entries());
-  const send = url.protocol === 'https:' ? https.request : http.request;
+  return { url, agent, method: init.method ?? 'GET', headers, body };
+}
+
+function send(
+  { url, agent, method, headers, body }: Prepared,
+  signal: AbortSignal | undefined,
+): Promise<NodeFetchResponse> {
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  const request = url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
-    const req = send(
-      url,
-      { method: init.method ?? 'GET', headers, agent, signal },
-      (res: IncomingMessage) => {
-        const status = res.statusCode ?? 0;
-        resolve({
-          ok: status >= 200 && status < 300,
-          status,
-          statusText: res.statusMessage ?? '',
-          url: url.toString(),
-          headers: headersOf(res.headers),
-          body: res,
-          text: () => readText(res),
-          json: async () => JSON.parse(await readText(res)) as unknown,
-        });
-      },
-    );
+    const req = request(url, { method, headers, agent, signal }, (res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      resolve({
+        ok: status >= 200 && status < 300,
+        status,
+        statusText: res.statusMessage ?? '',
+        url: url.toString(),
+        headers: headersOf(res.headers),
+        body: res,
+        text: () => readText(res),
+        json: async () => JSON.parse(await readText(res)) as unknown,
+      });
+    });
     req.on('error', (error: Error) =>
       reject(
         signal?.aborted ? abortError(signal) : new TypeError('fetch failed', { cause: error }),

@@ -36,6 +36,23 @@ describe(OfflineProvider.name, () => {
       for (const delta of out.deltas) expect(delta.trim().split(/\s+/)).toHaveLength(1);
     });
 
+    it("answers a title call with the question's first words, not the labelled reply", async () => {
+      const provider = new OfflineProvider({ tokenDelayMs: 0 });
+      const out = await collect(
+        provider.stream({ messages: MESSAGES, model: 'gpt-4', purpose: 'title' }),
+      );
+      expect(out.text).toBe('How do I reset my password?');
+      expect(out.usage).toMatchObject({ type: 'usage', finishReason: 'stop' });
+      const long = await collect(
+        provider.stream({
+          messages: [{ role: 'user', content: 'one two three four five six seven eight' }],
+          model: 'gpt-4',
+          purpose: 'title',
+        }),
+      );
+      expect(long.text).toBe('one two three four five six');
+    });
+
     it('ends with tokenizer-counted usage', async () => {
       const provider = new OfflineProvider({ tokenDelayMs: 0 });
       const out = await collect(provider.stream({ messages: MESSAGES, model: 'offline-dev' }));

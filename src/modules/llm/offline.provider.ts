@@ -31,10 +31,23 @@ function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
   });
 }
 
+/** Words of the question an offline title keeps. */
+const TITLE_WORDS = 6;
+
+/** The last user message's text, whitespace collapsed. */
+function lastQuestion(request: Pick<LlmRequest, 'messages'>): string {
+  const last = [...request.messages].reverse().find((m) => m.role === 'user');
+  return (last ? textOf(last.content) : '').replace(/\s+/g, ' ').trim();
+}
+
+/** The development title: the question's first words (a title call sends the question last). */
+export function offlineTitleOf(request: Pick<LlmRequest, 'messages'>): string {
+  return lastQuestion(request).split(' ').slice(0, TITLE_WORDS).join(' ');
+}
+
 /** The development reply: labelled as such, restating the last user message. */
 export function offlineReplyTo(request: Pick<LlmRequest, 'messages' | 'model'>): string {
-  const last = [...request.messages].reverse().find((m) => m.role === 'user');
-  const question = (last ? textOf(last.content) : '').replace(/\s+/g, ' ').trim();
+  const question = lastQuestion(request);
   const quoted =
     question.length > MAX_QUOTE_CHARS ? `${question.slice(0, MAX_QUOTE_CHARS)}…` : question;
   const restated = quoted
@@ -60,7 +73,9 @@ export class OfflineProvider implements LlmProvider {
 
   async *stream(request: LlmRequest): AsyncGenerator<LlmEvent, void, undefined> {
     const { signal } = request;
-    const words = offlineReplyTo(request).match(/\S+\s*/g) ?? [];
+    if (request.sendAfter !== undefined && !(await request.sendAfter)) return;
+    const answer = request.purpose === 'title' ? offlineTitleOf(request) : offlineReplyTo(request);
+    const words = answer.match(/\S+\s*/g) ?? [];
     let text = '';
     let finishReason: LlmFinishReason = 'stop';
     const abortedAtStart = signal?.aborted === true;

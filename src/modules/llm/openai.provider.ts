@@ -18,6 +18,11 @@ import {
 import { nodeHttpFetch } from './node-http-fetch';
 import { countChatTokens, countTextTokens } from './tokenizer';
 
+/** What the SDK passes on to its fetch with each request. */
+type SdkFetchOptions = NonNullable<
+  NonNullable<Parameters<OpenAI['chat']['completions']['create']>[1]>['fetchOptions']
+>;
+
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 export interface OpenAiProviderOptions {
@@ -184,7 +189,17 @@ export class OpenAiProvider implements LlmProvider {
     const abortUpstream = () => upstream.abort();
     signal?.addEventListener('abort', abortUpstream, { once: true });
     const watchdog = new Watchdog(abortUpstream);
-    watchdog.arm('first_token', this.options.firstTokenTimeoutMs);
+    // The first-token deadline runs from when the request leaves, not while it waits to.
+    let ended = false;
+    let dropped = false;
+    const armFirstToken = () => watchdog.arm('first_token', this.options.firstTokenTimeoutMs);
+    if (request.sendAfter === undefined) armFirstToken();
+    else {
+      void request.sendAfter.then((go) => {
+        if (!go) dropped = true;
+        else if (!ended) armFirstToken();
+      });
+    }
 
     let text = '';
     let usage: ChatCompletionChunk['usage'] | undefined;
@@ -201,7 +216,13 @@ export class OpenAiProvider implements LlmProvider {
             stream: true,
             stream_options: { include_usage: true },
           },
-          { signal: upstream.signal },
+          {
+            signal: upstream.signal,
+            // Read by nodeHttpFetch: the built request waits for the caller's go.
+            ...(request.sendAfter !== undefined
+              ? { fetchOptions: { sendAfter: request.sendAfter } as SdkFetchOptions }
+              : {}),
+          },
         ),
         upstream.signal,
       );
@@ -244,12 +265,15 @@ export class OpenAiProvider implements LlmProvider {
       }
       // The caller's abort is not an error: end quietly and report usage below.
     } finally {
+      ended = true;
       watchdog.disarm();
       signal?.removeEventListener('abort', abortUpstream);
       // Also reached when the consumer stops iterating early: close the upstream request.
       if (!completed) upstream.abort();
     }
 
+    // Dropped before it was sent: nothing was asked of the model, nothing to report.
+    if (dropped) return;
     const reason: LlmFinishReason = completed ? finishReasonOf(finishReason ?? 'stop') : 'aborted';
     if (usage) {
       yield usageOf(usage.prompt_tokens, usage.completion_tokens, 'provider', reason);

@@ -7,6 +7,9 @@ import { processMetricsRegistry } from './process-metrics';
 /** How one model call ended (a small fixed set, so the label stays bounded). */
 export type LlmCallStatus = 'ok' | 'stopped' | 'timeout' | 'upstream_error' | 'internal_error';
 
+/** What a model call is for: a reply, or a conversation's automatic title. */
+export type LlmCallPurpose = 'reply' | 'title';
+
 const QUOTA_WINDOWS = [
   'daily_requests',
   'monthly_requests',
@@ -62,15 +65,15 @@ export class MetricsService {
 
   private readonly llmRequests = new Counter({
     name: 'openai_requests_total',
-    help: 'Calls to the model provider, by model and outcome (ok, stopped, timeout, upstream_error, internal_error).',
-    labelNames: ['model', 'status'] as const,
+    help: 'Calls to the model provider, by model, purpose (reply, title) and outcome (ok, stopped, timeout, upstream_error, internal_error).',
+    labelNames: ['model', 'purpose', 'status'] as const,
     registers: [this.registry],
   });
 
   private readonly llmTokens = new Counter({
     name: 'openai_tokens_total',
-    help: 'Tokens used by completed or stopped calls as the provider reported them, by model and kind (prompt, completion).',
-    labelNames: ['model', 'kind'] as const,
+    help: 'Tokens used by completed or stopped calls as the provider reported them, by model, purpose (reply, title) and kind (prompt, completion).',
+    labelNames: ['model', 'purpose', 'kind'] as const,
     registers: [this.registry],
   });
 
@@ -225,7 +228,7 @@ export class MetricsService {
     const end = (status: LlmCallStatus) => {
       ended = true;
       this.activeGenerations.dec();
-      this.llmRequests.inc({ model, status });
+      this.llmRequests.inc({ model, purpose: 'reply', status });
     };
     return {
       firstToken: () => {
@@ -237,13 +240,37 @@ export class MetricsService {
         if (ended) return;
         end(stopped ? 'stopped' : 'ok');
         this.generationDuration.observe({ model }, elapsed());
-        this.llmTokens.inc({ model, kind: 'prompt' }, usage.promptTokens);
-        this.llmTokens.inc({ model, kind: 'completion' }, usage.completionTokens);
+        this.tokensUsed(model, 'reply', usage);
       },
       failed: (error) => {
         if (!ended) end(llmFailureStatus(error));
       },
     };
+  }
+
+  /**
+   * One automatic-title call ended (AutoTitles): with its usage when it answered, else how it
+   * failed. Not a generation: no gauge, no latency histograms.
+   */
+  titleCalled(
+    model: string,
+    outcome: { promptTokens: number; completionTokens: number } | LlmCallStatus,
+  ): void {
+    if (typeof outcome === 'string') {
+      this.llmRequests.inc({ model, purpose: 'title', status: outcome });
+      return;
+    }
+    this.llmRequests.inc({ model, purpose: 'title', status: 'ok' });
+    this.tokensUsed(model, 'title', outcome);
+  }
+
+  private tokensUsed(
+    model: string,
+    purpose: LlmCallPurpose,
+    usage: { promptTokens: number; completionTokens: number },
+  ): void {
+    this.llmTokens.inc({ model, purpose, kind: 'prompt' }, usage.promptTokens);
+    this.llmTokens.inc({ model, purpose, kind: 'completion' }, usage.completionTokens);
   }
 
   wsConnected(): void {

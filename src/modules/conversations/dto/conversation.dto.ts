@@ -41,7 +41,8 @@ export class ListConversationsQueryDto {
 export class CreateConversationDto {
   @ApiPropertyOptional({
     type: String,
-    description: 'Trimmed; default "New conversation".',
+    description:
+      'Trimmed; default "New conversation", which the first reply replaces with a short automatic title (unless AUTO_TITLE=false or the user renames it first).',
     example: 'Trip planning',
   })
   @IsOptional()

@@ -58,7 +58,9 @@ export class FileInspector {
   constructor(private readonly limits: InspectLimits) {
     this.pool = new Piscina<InspectTask | null, Inspection>({
       ...workerOptions(),
-      minThreads: 1,
+      // No worker until the first upload: a replica that never sees a file starts no thread
+      // and loads none of the inspection modules.
+      minThreads: 0,
       maxThreads: limits.threads,
       concurrentTasksPerWorker: 1,
       // piscina ends a worker above minThreads the moment it is idle (its default, 0): uploads
