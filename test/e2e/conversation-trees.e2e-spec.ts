@@ -37,7 +37,8 @@ describe('Conversation trees (API.md §11)', () => {
 
   beforeAll(async () => {
     fake = await startFakeOpenAi();
-    t = await bootApp(fakeOpenAiEnv(fake));
+    // Every upstream call here is a reply whose prompt is asserted; titles have their own suite.
+    t = await bootApp({ ...fakeOpenAiEnv(fake), AUTO_TITLE: 'false' });
   });
   afterEach(async () => {
     fake.reset();

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ConversationTrees1796800000000 } from '../../migrations/1796800000000-ConversationTrees';
-import { aConversation, registerUser } from '../factories';
+import { registerUser } from '../factories';
 import { bootApp, TestApp } from '../support/app';
 
 /**
@@ -34,6 +34,21 @@ describe(ConversationTrees1796800000000.name, () => {
       )
     )[0].rule;
 
+  /** Reverts migrations down to (and including) ConversationTrees; later ones go first. */
+  async function revertTrees(): Promise<void> {
+    while (await columnExists()) await dataSource.undoLastMigration();
+  }
+
+  /** A conversation as the pre-tree schema stores it. */
+  async function oldConversation(userId: string): Promise<{ id: string }> {
+    const [row] = await t.sql<{ id: string }>(
+      `INSERT INTO conversations (user_id, title, model) VALUES ($1, 'old', 'gpt-3.5-turbo')
+       RETURNING id`,
+      [userId],
+    );
+    return row;
+  }
+
   /** Inserts a message as the pre-tree code did (or as it was left by its deletes). */
   async function oldMessage(
     conversationId: string,
@@ -54,13 +69,13 @@ describe(ConversationTrees1796800000000.name, () => {
 
   it('down drops current_message_id; up makes each pre-tree conversation one straight branch ending at its last message', async () => {
     const user = await registerUser(t);
-    await dataSource.undoLastMigration();
+    await revertTrees();
     expect(await columnExists()).toBe(false);
     expect(await parentRule()).toBe('n'); // ON DELETE SET NULL, as before trees
 
     // As the old send wrote them: a user message's parent the last message, a reply's its
     // user message; then what old deletes and racing sends left behind.
-    const conv = await aConversation(t, user);
+    const conv = await oldConversation(user.id);
     const u1 = await oldMessage(conv.id, user.id, 'user', 'u1', null);
     const a1 = await oldMessage(conv.id, user.id, 'assistant', 'a1', u1);
     // Its parent deleted (SET NULL), and two sends that raced on the same last message.
@@ -70,8 +85,8 @@ describe(ConversationTrees1796800000000.name, () => {
     const u4 = await oldMessage(conv.id, user.id, 'user', 'u4', a2);
     const a3 = await oldMessage(conv.id, user.id, 'assistant', 'a3', u3);
     const a4 = await oldMessage(conv.id, user.id, 'assistant', 'a4', u4);
-    const empty = await aConversation(t, user);
-    const single = await aConversation(t, user);
+    const empty = await oldConversation(user.id);
+    const single = await oldConversation(user.id);
     const only = await oldMessage(single.id, user.id, 'user', 'alone', null);
 
     await dataSource.runMigrations();
@@ -105,7 +120,7 @@ describe(ConversationTrees1796800000000.name, () => {
     expect(detail.body.data.message_count).toBe(8);
 
     // Down again keeps the messages and their (straightened) parents; up is idempotent on them.
-    await dataSource.undoLastMigration();
+    await revertTrees();
     const kept = await t.sql<{ parent_id: string | null }>(
       'SELECT parent_id FROM messages WHERE conversation_id = $1 ORDER BY seq',
       [conv.id],
