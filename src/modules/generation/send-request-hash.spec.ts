@@ -36,6 +36,12 @@ describe(sendRequestHash.name, () => {
     expect(sendRequestHash(body({ ...base, ...change }))).not.toBe(sendRequestHash(base));
   });
 
+  it('reads a parent id in any case as the same id', () => {
+    const lower = body({ content: 'x', parent_id: '7d0f6a52-6c3b-4f0e-9b1e-3f1f5b7f2a10' });
+    const upper = body({ content: 'x', parent_id: '7D0F6A52-6C3B-4F0E-9B1E-3F1F5B7F2A10' });
+    expect(sendRequestHash(upper)).toBe(sendRequestHash(lower));
+  });
+
   it('cannot be confused by text that looks like the next field', () => {
     const a = body({ content: 'a","user', model: 'b' });
     const b = body({ content: 'a', model: 'user","b' });

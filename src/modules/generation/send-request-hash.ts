@@ -20,7 +20,7 @@ export function sendRequestHash(dto: SendMessageDto): string {
     ...(dto.attachments?.length ? [dto.attachments] : []),
     // Only when named (null, a new root, included): a send following the current branch
     // hashes as before trees existed.
-    ...(dto.parent_id !== undefined ? [{ parent_id: dto.parent_id }] : []),
+    ...(dto.parent_id !== undefined ? [{ parent_id: dto.parent_id?.toLowerCase() ?? null }] : []),
   ];
   return sha256Of(canonical);
 }
