@@ -403,6 +403,17 @@ describe('Conversation trees (API.md §11)', () => {
     expect(fake.chatRequests).toHaveLength(2);
   });
 
+  it('a regeneration spends the sender’s `messages` budget, as a send does', async () => {
+    const { user, conv, answer } = await aConversationWithReply();
+    const sent = await api(user).send(conv.id, { content: 'again', parent_id: answer.parent_id });
+    const regenerated = await api(user).regenerate(answer.id);
+    const remaining = (res: { headers: Record<string, string> }) =>
+      Number(res.headers['ratelimit-remaining']);
+    expect(regenerated.status).toBe(201);
+    expect(regenerated.headers['ratelimit-limit']).toBe(sent.headers['ratelimit-limit']);
+    expect(remaining(regenerated)).toBe(remaining(sent) - 1);
+  });
+
   it('an Idempotency-Key replays a regeneration (one upstream call) and refuses another request', async () => {
     const { user, conv, answer } = await aConversationWithReply();
     const key = `regen-${randomUUID()}`;
