@@ -9,6 +9,7 @@ import {
 } from '../support/fault-helpers-h3';
 import { ServiceProcess, startService } from '../support/service-process';
 import { openSse, SseStream } from '../support/sse';
+import { TITLES_OFF } from '../support/titles';
 import { chatWsUrl, closeAllWs, WsClient } from '../support/ws-client';
 
 /**
@@ -77,6 +78,8 @@ describe('SIGTERM with 100 streams in flight (50 SSE, 50 WebSocket): all stored,
         : { pieces: piecesOf(n), intervalMs: 100 };
     });
     service = await startService({
+      // Every call to the gated upstream is a reply counted below (titles: auto-titles suites).
+      ...TITLES_OFF,
       LLM_PROVIDER: 'openai',
       OPENAI_API_KEY: 'sk-shutdown-load',
       OPENAI_BASE_URL: upstream.baseURL,
