@@ -34,6 +34,33 @@ describe(quotaWindows.name, () => {
   });
 });
 
+describe('quotaWindows, asked again', () => {
+  it('answers every instant of a day with that day, and moves at its midnight, either way', () => {
+    const zone = 'Europe/Berlin'; // UTC+1 in December
+    const day = (iso: string) => quotaWindows(new Date(iso), zone).day;
+    expect(day('2026-12-07T12:00:00Z')).toBe('2026-12-07');
+    expect(day('2026-12-07T22:59:59.999Z')).toBe('2026-12-07');
+    expect(day('2026-12-07T23:00:00Z')).toBe('2026-12-08');
+    // Back before the day the last answer was for, then at its first instant.
+    expect(day('2026-12-07T22:00:00Z')).toBe('2026-12-07');
+    expect(day('2026-12-06T22:59:59.999Z')).toBe('2026-12-06');
+    expect(day('2026-12-06T23:00:00Z')).toBe('2026-12-07');
+    expect(quotaWindows(new Date('2026-12-07T12:00:00Z'), zone)).toEqual({
+      day: '2026-12-07',
+      month: '2026-12-01',
+      dayResetsAt: new Date('2026-12-07T23:00:00Z'),
+      monthResetsAt: new Date('2026-12-31T23:00:00Z'),
+    });
+  });
+
+  it('keeps each zone apart', () => {
+    const at = new Date('2026-11-30T17:00:00Z');
+    expect(quotaWindows(at, 'UTC').day).toBe('2026-11-30');
+    expect(quotaWindows(at, 'Asia/Shanghai').day).toBe('2026-12-01');
+    expect(quotaWindows(at, 'UTC').day).toBe('2026-11-30');
+  });
+});
+
 describe(assertTimeZone.name, () => {
   it('accepts IANA zones and refuses unknown ones', () => {
     expect(() => assertTimeZone('Europe/Berlin')).not.toThrow();
