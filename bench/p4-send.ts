@@ -15,6 +15,7 @@ import {
   startService,
 } from './lib/service';
 import { cpuMs, cpuTreeMs } from './support/stream/processes';
+import { seedTree } from './lib/tree-seed';
 
 /**
  * P4 — send: non-streamed POST /conversations/{id}/messages with an upstream that answers at
@@ -32,6 +33,8 @@ const USERS = args.quick ? 10 : 20;
 const CONVERSATIONS_PER_USER = 10;
 const COUNT_N = args.quick ? 20 : 100;
 const CONNECTIONS = 10;
+/** Sequential sends into each of the two conversations of the tree comparison (issue 15). */
+const TREE_N = args.quick ? 20 : 100;
 
 interface Target {
   token: string;
@@ -125,6 +128,21 @@ async function main(): Promise<void> {
             `rep ${rep + 1} (${side === 'app' ? 'service' : 'floor'}): ${r.failed} sends failed (non-2xx or errors)`,
           );
         (side === 'app' ? runs : floorRuns).push(r);
+      }
+    }
+    // Issue 15: a send into a 1,000-message conversation of 10 branches beside one into a
+    // 10-message conversation, one after the other, alternating, by the same user.
+    const token = targets[0].token;
+    const small = await createConversation(app.url, token, 'ten messages');
+    const big = await createConversation(app.url, token, 'a thousand messages');
+    await seedTree(db.url, small, { trunk: 10, branches: 0, perBranch: 0 });
+    const seeded = await seedTree(db.url, big, { trunk: 10, branches: 10, perBranch: 99 });
+    const treeMs = { small: [] as number[], big: [] as number[] };
+    for (let i = 0; i < TREE_N + 2; i++) {
+      for (const side of ['small', 'big'] as const) {
+        const started = performance.now();
+        await send(app.url, token, side === 'small' ? small : big, 'Which branch am I on?');
+        if (i >= 2) treeMs[side].push(performance.now() - started); // two warm-up sends each
       }
     }
     await app.stop();
@@ -256,6 +274,12 @@ async function main(): Promise<void> {
         baseline: median(machine[0].p99),
       }),
       row('DB round trips per send', sendRt, 'round trips', { target: '≤ 3', met: sendRt <= 3 }),
+      row(
+        `send latency p50: into ${seeded.messages} messages in 10 branches vs into 10 (issue 15)`,
+        median(treeMs.big),
+        'ms',
+        { baseline: median(treeMs.small) },
+      ),
       row('DB round trips per GET /conversations', listRt, 'round trips'),
       row('DB round trips per GET /users/me', meRt, 'round trips'),
     ];
@@ -264,6 +288,7 @@ async function main(): Promise<void> {
       'Baseline: the floor (bench/baseline/floor-server.ts, own process): node:http, no database or Redis, conversations in memory; it checks the token (HS256 with node:crypto), sends the upstream the body the service sends (the history, then the new message; stream: true) and answers 201 with the same envelope. CPU per send = process CPU over a run / 2xx answers.',
       `Round trips: a wire-protocol proxy between the service and PostgreSQL counts Sync and simple Query messages over ${COUNT_N} sequential requests (after one warm-up request, with every user's session already checked once: the session cache's steady state; an uncached request adds one), divided by ${COUNT_N}.`,
       `Per machine: the service with Redis as one process and with CLUSTER_WORKERS=2 (node:cluster, a worker per core), started fresh for each run, ${REPS} run(s) each, alternating; CPU = the process and its workers over the run / 2xx answers. The machine's 2 cores also run PostgreSQL, Redis, the upstream and the load generator.`,
+      `Tree cost (issue 15): ${TREE_N} sequential sends into each of two conversations of one user, alternating, after two warm-up sends each — one of 10 messages, one of ${seeded.messages} (a trunk of 10, then 10 branches of 99; the last is current: the model's context is the 109-message branch, growing by 2 per send; the context read is capped at 200 messages) — median latency; the service as above (PostgreSQL, no Redis).`,
       `Statements of one send (${statements.length}, in order): ${statements.map((s, i) => `(${i + 1}) ${s.slice(0, 110)}`).join(' | ')}`,
     );
     try {
