@@ -99,6 +99,17 @@ const COLUMNS = MESSAGE_COLUMNS.join(', ');
 const columnsOf = messageColumnsOf;
 
 /**
+ * One message by id, as a LATERAL subquery of a recursive walk: its LIMIT keeps the planner
+ * from folding it into a join, so each step is one primary-key lookup whatever the statistics
+ * say. Folded, a plan made while `messages` was small (a new database; a named statement is
+ * planned once per connection) joins the whole table by hash at every level of the walk —
+ * seen in bench P4 as sends slowing down as the table grew.
+ */
+const BY_ID = (id: string) =>
+  `SELECT id, parent_id, conversation_id, role, content, status, tokens_used
+     FROM messages WHERE id = ${id} LIMIT 1`;
+
+/**
  * The statements of a send, each one atomic round trip (docs/PERFORMANCE.md, P4): read the
  * context, open (reserve quota + store the user message and the empty reply + count them on
  * the conversation), close (store the reply + touch the conversation + settle the quota).
@@ -141,10 +152,11 @@ export class SendRepository {
       this.dataSource,
       `WITH RECURSIVE c AS (${conversation}),
        h AS (SELECT m.id, m.parent_id, m.role, m.content, m.status, m.tokens_used, 1 AS depth
-               FROM c JOIN messages m ON m.id = c.start AND m.conversation_id = c.id
+               FROM c CROSS JOIN LATERAL (${BY_ID('c.start')}) m
+              WHERE m.conversation_id = c.id
              UNION ALL
              SELECT p.id, p.parent_id, p.role, p.content, p.status, p.tokens_used, h.depth + 1
-               FROM h JOIN messages p ON p.id = h.parent_id WHERE h.depth < $3)
+               FROM h CROSS JOIN LATERAL (${BY_ID('h.parent_id')}) p WHERE h.depth < $3)
        SELECT c.id, c.model, c.system_message, c.title_source, c.start, c.target_role,
           (SELECT coalesce(json_agg(json_build_object('id', h.id, 'role', h.role,
                     'content', h.content, 'status', h.status, 'tokens', h.tokens_used,

@@ -91,10 +91,16 @@ export class MessagesRepository {
            ${pageSelect(asc)}`
         : `WITH RECURSIVE b AS (
              SELECT m.id, m.parent_id, 1 AS depth
-               FROM conversations c JOIN messages m ON m.id = c.current_message_id
+               FROM conversations c
+              CROSS JOIN LATERAL (SELECT id, parent_id, conversation_id FROM messages
+                                   WHERE id = c.current_message_id LIMIT 1) m
               WHERE c.id = $1 AND m.conversation_id = $1
              UNION ALL
-             SELECT p.id, p.parent_id, b.depth + 1 FROM b JOIN messages p ON p.id = b.parent_id
+             -- LATERAL with LIMIT: one primary-key lookup per level, never a hash join of
+             -- the whole table (see SendRepository.context).
+             SELECT p.id, p.parent_id, b.depth + 1
+               FROM b CROSS JOIN LATERAL (SELECT id, parent_id FROM messages
+                                           WHERE id = b.parent_id LIMIT 1) p
               WHERE b.depth < ${MAX_BRANCH_DEPTH}),
            t AS (SELECT count(*)::int AS total FROM b),
            pg AS (SELECT id, -depth AS o FROM b ORDER BY depth ${asc ? 'DESC' : 'ASC'}
@@ -196,7 +202,10 @@ export class MessagesRepository {
                              WHERE id = $1 AND user_id = $2),
        gone AS (SELECT m.id, m.status, 1 AS depth FROM messages m JOIN t ON m.id = t.id
                 UNION ALL
-                SELECT k.id, k.status, g.depth + 1 FROM gone g JOIN messages k ON k.parent_id = g.id
+                -- OFFSET 0 keeps the children's lookup a parameterized index scan per level.
+                SELECT k.id, k.status, g.depth + 1
+                  FROM gone g CROSS JOIN LATERAL (SELECT id, status FROM messages
+                                                   WHERE parent_id = g.id OFFSET 0) k
                  WHERE g.depth < ${MAX_BRANCH_DEPTH}),
        streaming AS (SELECT EXISTS (SELECT 1 FROM gone WHERE status = 'streaming') AS yes),
        d AS (DELETE FROM messages m USING t, streaming
