@@ -1,3 +1,5 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { ConversationsRepository } from '../../src/modules/conversations/conversations.repository';
 import { SendRepository } from '../../src/modules/generation/send.repository';
 import { MessagesRepository } from '../../src/modules/messages/messages.repository';
@@ -288,6 +290,77 @@ describe('Conversation tree statements', () => {
       );
       const stranger = await registerUser(t);
       expect(await sends.context({ regenerate: ids.c2 }, stranger.id, 200)).toBeNull();
+    });
+  });
+
+  /**
+   * A plan made while `messages` is small (a new database; a named statement is planned once
+   * per connection, then reused) must still walk a branch by primary key: planned as a hash
+   * join, each level of the walk reads the whole table, and every send slows down as the
+   * table grows (seen in bench P4, fixed with LATERAL lookups).
+   */
+  describe('tree walks as planned on a small table', () => {
+    /** The text and values of the statement `run` sends whose text matches `marker`. */
+    async function captured(marker: string, run: () => Promise<unknown>) {
+      const spy = jest.spyOn(Client.prototype, 'query');
+      try {
+        await run();
+        for (const [config, values] of spy.mock.calls as unknown as [unknown, unknown][]) {
+          const c = (typeof config === 'string' ? { text: config, values } : config) as {
+            text: string;
+            values?: unknown[];
+          };
+          if (c.text.includes(marker)) return { text: c.text, values: c.values ?? [] };
+        }
+        throw new Error(`no statement with ${marker}`);
+      } finally {
+        spy.mockRestore();
+      }
+    }
+
+    /** Its generic plan (the one a prepared statement keeps), on a connection of its own. */
+    async function genericPlan({ text, values }: { text: string; values: unknown[] }) {
+      const runner = t.app.get(DataSource).createQueryRunner();
+      try {
+        await runner.query('SET plan_cache_mode = force_generic_plan');
+        await runner.query(`PREPARE walk_under_test AS ${text}`);
+        const literals = values.map((v) => {
+          if (v === null || v === undefined) return 'NULL';
+          if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+          const text = typeof v === 'string' ? v : JSON.stringify(v);
+          return `'${text.replace(/'/g, "''")}'`;
+        });
+        const rows = (await runner.query(
+          `EXPLAIN (COSTS OFF) EXECUTE walk_under_test(${literals.join(', ')})`,
+        )) as { 'QUERY PLAN': string }[];
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      } finally {
+        await runner.query('DEALLOCATE ALL').catch(() => undefined);
+        await runner.release();
+      }
+    }
+
+    it("SendRepository.context walks by primary key (a send's and a regeneration's)", async () => {
+      const { conv, ids } = await aTree();
+      for (const start of [
+        { conversationId: conv.id, parentId: undefined },
+        { regenerate: ids.c2 },
+      ]) {
+        const statement = await captured('WITH RECURSIVE c AS', () =>
+          sends.context(start, user.id, 200),
+        );
+        const plan = await genericPlan(statement);
+        expect(plan).not.toMatch(/Hash Join|Merge Join|Seq Scan on messages/);
+        expect(plan).toMatch(/Index Scan using messages_pk on messages/);
+      }
+    });
+
+    it('MessagesRepository.listByConversation walks the current branch by primary key', async () => {
+      const { conv } = await aTree();
+      const statement = await captured('WITH RECURSIVE b AS', () =>
+        messages.listByConversation(conv.id, { page: 1, size: 50, order: 'asc' }),
+      );
+      expect(await genericPlan(statement)).not.toMatch(/Hash Join|Merge Join|Seq Scan on messages/);
     });
   });
 });

@@ -272,7 +272,8 @@ export const messageColumnsOf = (t: string) => MESSAGE_COLUMNS.map((c) => `${t}.
  */
 const pageSelect = (asc: boolean) =>
   `SELECT t.total, ${messageColumnsOf('m')}, ${siblingColumnsSql('m')}
-     FROM t LEFT JOIN (pg JOIN messages m ON m.id = pg.id) ON true
+     FROM t LEFT JOIN (pg CROSS JOIN LATERAL (SELECT ${MESSAGE_COLUMNS.join(', ')} FROM messages
+                                               WHERE id = pg.id LIMIT 1) m) ON true
     ORDER BY pg.o ${asc ? 'ASC' : 'DESC'}`;
 
 /** A `messages` row as a raw query returns it, as the entity. */
