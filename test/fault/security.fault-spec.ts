@@ -108,6 +108,7 @@ function minimalBody(schema: JsonSchema | undefined): Record<string, unknown> | 
     else if (p.type === 'boolean') out[name] = false;
     else if (p.type === 'integer' || p.type === 'number') out[name] = p.minimum ?? 1;
     else if (p.format === 'email') out[name] = `m${randomBytes(3).toString('hex')}@example.com`;
+    else if (p.format === 'uuid') out[name] = randomUUID();
     else out[name] = 'x'.repeat(Math.max(p.minLength ?? 1, name.includes('password') ? 12 : 1));
   }
   if ('confirm_password' in out) out.confirm_password = out.new_password ?? out.password;
