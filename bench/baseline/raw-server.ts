@@ -55,6 +55,7 @@ interface ConversationRow {
   title: string;
   model: string;
   system_message: string | null;
+  current_message_id: string | null;
   message_count: number;
   is_archived: boolean;
   created_at: Date;
@@ -129,7 +130,7 @@ async function conversations(req: IncomingMessage, res: ServerResponse, url: URL
          FROM conversations c
          LEFT JOIN LATERAL (
            SELECT m.content, m.role, m.created_at FROM messages m
-            WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1
+            WHERE m.id = c.current_message_id LIMIT 1
          ) lm ON true
         WHERE ${whereSql}
         ORDER BY c.updated_at DESC, c.id DESC
@@ -141,6 +142,7 @@ async function conversations(req: IncomingMessage, res: ServerResponse, url: URL
       title: r.title,
       model: r.model,
       system_message: r.system_message,
+      current_message_id: r.current_message_id,
       message_count: r.message_count,
       is_archived: r.is_archived,
       created_at: iso(r.created_at),
