@@ -56,6 +56,16 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
   return header;
 }
 
+/** A started reply, once the sender's `messages` budget is written on the answer's headers. */
+async function withRateLimitHeaders(
+  res: Response,
+  starting: Promise<StartedGeneration>,
+): Promise<StartedGeneration> {
+  const started = await starting;
+  if (started.rateLimit) writeRateLimitHeaders(res, started.rateLimit);
+  return started;
+}
+
 /** Sending is counted by the message rate limit and the quotas, and refused while draining. */
 const SEND_LIMITS: ErrorResponseSpec[] = [
   { status: 429, codes: ['RATE_LIMIT_EXCEEDED', 'QUOTA_EXCEEDED'] },
@@ -103,16 +113,15 @@ export class GenerationController {
   }
 
   /** Starts the reply of a send (either route) and says where the `messages` budget stands. */
-  private async start(
+  private start(
     user: AuthUser,
     conversationId: string,
     dto: SendMessageDto,
     key: string | undefined,
     res: Response,
   ): Promise<StartedGeneration> {
-    const started = await this.generation.start(user, conversationId, dto, idempotencyKeyOf(key));
-    if (started.rateLimit) writeRateLimitHeaders(res, started.rateLimit);
-    return started;
+    const started = this.generation.start(user, conversationId, dto, idempotencyKeyOf(key));
+    return withRateLimitHeaders(res, started);
   }
 
   /**
@@ -152,16 +161,15 @@ export class GenerationController {
   }
 
   /** Starts a regeneration and says where the `messages` budget stands. */
-  private async startRegeneration(
+  private startRegeneration(
     user: AuthUser,
     messageId: string,
     dto: RegenerateMessageDto,
     key: string | undefined,
     res: Response,
   ): Promise<StartedGeneration> {
-    const started = await this.generation.regenerate(user, messageId, dto, idempotencyKeyOf(key));
-    if (started.rateLimit) writeRateLimitHeaders(res, started.rateLimit);
-    return started;
+    const started = this.generation.regenerate(user, messageId, dto, idempotencyKeyOf(key));
+    return withRateLimitHeaders(res, started);
   }
 
   /**
