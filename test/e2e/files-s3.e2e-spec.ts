@@ -12,6 +12,7 @@ import {
   storedObjects,
   uploadFile,
 } from '../support/files';
+import { usePrivateDatabase } from '../support/private-database';
 import { useS3 } from '../support/s3-server';
 import { TITLES_OFF } from '../support/titles';
 
@@ -22,8 +23,11 @@ import { TITLES_OFF } from '../support/titles';
  */
 describe('Files in S3 (API.md §10)', () => {
   const bucket = useS3();
+  // The sweeps and their job lease are database-wide: this suite's apps alone take part.
+  const database = usePrivateDatabase();
   const ctx = useFakeApp(
     () => ({
+      ...database.env(),
       ...TITLES_OFF,
       ...bucket.s3.env,
       // The sweeps are run by the tests themselves.

@@ -5,6 +5,7 @@ import { FilesSweeper } from '../../src/modules/files/files-sweeper';
 import { aConversation, bearer, registerUser } from '../factories';
 import { useFakeApp } from '../support/fake-app';
 import { storedObjects, uploadFile } from '../support/files';
+import { usePrivateDatabase } from '../support/private-database';
 import { TITLES_OFF } from '../support/titles';
 
 /** Sets a stored object's modification time `seconds` in the past. */
@@ -14,12 +15,15 @@ function age(dataDir: string, key: string, seconds: number): void {
 }
 
 describe('File sweeps (API.md §10 lifecycle)', () => {
-  const ctx = useFakeApp({
+  // The sweeps and their job lease are database-wide: this suite's apps alone take part.
+  const database = usePrivateDatabase();
+  const ctx = useFakeApp(() => ({
+    ...database.env(),
     ...TITLES_OFF,
     FILE_UNATTACHED_TTL: '2s',
     FILE_ORPHAN_AGE: '60s',
     FILE_SWEEP_INTERVAL: '1h',
-  });
+  }));
   const sweep = () => ctx.t.app.get(FilesSweeper).sweep();
   const rowsOf = async (userId: string) =>
     (await ctx.t.sql<{ id: string }>('SELECT id FROM files WHERE user_id = $1', [userId])).map(
@@ -37,15 +41,13 @@ describe('File sweeps (API.md §10 lifecycle)', () => {
       .set(bearer(user.accessToken))
       .send({ content: 'see file', attachments: [kept.id] })
       .expect(201);
-    // On a PostgreSQL database shared by the run, other suites' uploads are swept too: the
-    // counts say "at least", the user's own rows say exactly.
     expect(await sweep()).not.toBeNull();
     expect((await rowsOf(user.id)).sort()).toEqual([loose.id, kept.id].sort());
     await ctx.t.sql(`UPDATE files SET created_at = now() - interval '1 hour' WHERE user_id = $1`, [
       user.id,
     ]);
     const swept = await sweep();
-    expect(swept?.unattached).toBeGreaterThanOrEqual(1);
+    expect(swept?.unattached).toBe(1);
     expect(await rowsOf(user.id)).toEqual([kept.id]);
     expect(storedObjects(ctx.t.dataDir)).not.toContain(`${user.id}/${loose.id}`);
     const [usage] = await ctx.t.sql<{ bytes: string; files: number }>(

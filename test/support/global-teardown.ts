@@ -8,6 +8,14 @@ export default async function globalTeardown(): Promise<void> {
   await admin.connect();
   try {
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    // Suites' own databases (test/support/private-database.ts) are named after the run's.
+    const own = await admin.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`,
+      [`${name}_p`],
+    );
+    for (const { datname } of own.rows) {
+      await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
   } finally {
     await admin.end();
   }
