@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, setupApp } from '../../src/app.setup';
 import { SessionCache } from '../../src/modules/auth/session-cache';
+import { seedEmbeddedDatabase } from './pglite-template';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -36,6 +37,7 @@ export async function bootApp(
   // A given data directory is the caller's to keep (restart tests); a fresh one is removed on close.
   const ownsDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chat-test-'));
+  if (!process.env.DATABASE_URL && !env.DATABASE_URL) seedEmbeddedDatabase(dataDir);
   const saved = { ...process.env };
   Object.assign(process.env, {
     NODE_ENV: 'test',

@@ -1,15 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { createPgliteTemplate } from './pglite-template';
 
 /**
  * With DATABASE_URL set, the run gets a fresh database on that server (dropped afterwards);
- * without it, every app the tests boot starts embedded PGlite in a fresh directory.
+ * without it, every app the tests boot starts embedded PGlite in a fresh directory, from a copy
+ * of a migrated template made here.
  */
 export default async function globalSetup(): Promise<void> {
   process.env.NODE_ENV = 'test';
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    console.log('\n[tests] database: embedded PGlite (a fresh one per test file)');
+    const started = Date.now();
+    createPgliteTemplate();
+    console.log(
+      `\n[tests] database: embedded PGlite, a fresh copy of a migrated template per app (template made in ${Date.now() - started} ms)`,
+    );
     return;
   }
   const name = `chat_test_${Date.now()}_${randomBytes(3).toString('hex')}`;

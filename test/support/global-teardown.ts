@@ -1,6 +1,9 @@
+import { rmSync } from 'node:fs';
 import { Client } from 'pg';
 
 export default async function globalTeardown(): Promise<void> {
+  const template = process.env.TEST_PGLITE_TEMPLATE;
+  if (template) rmSync(template, { recursive: true, force: true });
   const serverUrl = process.env.TEST_SERVER_DATABASE_URL;
   const name = process.env.TEST_DATABASE_NAME;
   if (!serverUrl || !name) return;

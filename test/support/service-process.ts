@@ -4,6 +4,7 @@ import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEST_JWT_SECRET } from './app';
+import { seedEmbeddedDatabase } from './pglite-template';
 
 /**
  * The service as a real process (src/main.ts through ts-node, which keeps decorator metadata),
@@ -46,6 +47,7 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const ownsDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chat-proc-'));
+  if (!process.env.DATABASE_URL && !env.DATABASE_URL) seedEmbeddedDatabase(dataDir);
   const port = await freePort();
   const childEnv: Record<string, string | undefined> = {
     ...process.env,
