@@ -27,5 +27,5 @@ export function usePrivateDatabase(): { env: () => Record<string, string> } {
     parsed.pathname = `/${name}`;
     url = parsed.toString();
   });
-  return { env: () => (url ? { DATABASE_URL: url } : {}) };
+  return { env: (): Record<string, string> => (url ? { DATABASE_URL: url } : {}) };
 }
