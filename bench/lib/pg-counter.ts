@@ -4,13 +4,15 @@ import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
  * A loopback proxy between the service and PostgreSQL that reads the client → server half of
  * the wire protocol and counts round trips: every Sync ('S', the end of an extended-protocol
  * exchange) and every simple Query ('Q') is one wait for the server. It can also record the
- * statement texts (from Parse and Query messages) while `capture` is on.
+ * statements executed (Query, and Bind with the text its Parse gave) while `capture` is on.
  */
 export class PgRoundTripCounter {
   roundTrips = 0;
   statements = 0;
   capture = false;
   captured: string[] = [];
+  /** Statement texts by name ('' the unnamed one), from the Parse messages seen. */
+  private readonly texts = new Map<string, string>();
   private server?: Server;
   private readonly sockets = new Set<Socket>();
 
@@ -85,13 +87,17 @@ export class PgRoundTripCounter {
     } else if (type === 'S') {
       this.roundTrips++;
     } else if (type === 'P') {
+      // Parse: statement name, then its text. A named statement is parsed once per connection
+      // and then only bound: the text is kept so its later executions can be listed too.
+      const name = cstring(body, 0);
+      this.texts.set(name, cstring(body, body.indexOf(0) + 1));
+    } else if (type === 'B') {
+      // Bind: portal name, then statement name; one per execution, parsed just now or earlier.
       this.statements++;
-      if (this.capture) {
-        const nameEnd = body.indexOf(0);
-        this.captured.push(cstring(body, nameEnd + 1));
-      }
-    } else if (type === 'E' && this.capture) {
-      // Execute without a preceding Parse (a prepared statement reused) is still a statement.
+      if (!this.capture) return;
+      const portalEnd = body.indexOf(0);
+      const name = cstring(body, portalEnd + 1);
+      this.captured.push(this.texts.get(name) ?? `[prepared "${name}", parsed before the proxy]`);
     }
   }
 }
