@@ -30,6 +30,20 @@ function stringDetail(error: AppError, key: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+function validationCode(error: AppError): string {
+  switch (error.variant) {
+    case 'malformed':
+      return 'invalid_request';
+    case 'too_large':
+      return 'request_too_large';
+    case 'unsupported_media':
+      return 'unsupported_media_type';
+    case 'timeout':
+    case undefined:
+      return 'invalid_value';
+  }
+}
+
 /**
  * A domain error in OpenAI's shape. `message` is the request's text of the error; for a
  * validation error the field's issue is more use to a developer reading an SDK exception, so
@@ -50,7 +64,7 @@ export function toOpenAiError(error: AppError, message: string): { error: OpenAi
     case 'VALIDATION_ERROR':
       return of(
         'invalid_request_error',
-        error.variant === 'malformed' ? 'invalid_request' : 'invalid_value',
+        validationCode(error),
         issue ? `${message}: ${field && field !== 'request' ? `${field}: ` : ''}${issue}` : message,
       );
     case 'AUTHENTICATION_ERROR':
