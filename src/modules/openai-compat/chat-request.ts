@@ -94,7 +94,7 @@ function stopOf(value: unknown): string[] | undefined {
   if (value.length > MAX_STOP_SEQUENCES) {
     throw outOfRange('stop', `at most ${MAX_STOP_SEQUENCES} sequences`);
   }
-  return value.length > 0 ? (value as string[]) : undefined;
+  return value.length > 0 ? value : undefined;
 }
 
 /** OpenAI features this endpoint refuses rather than silently ignores: the answer would be wrong. */
