@@ -484,6 +484,29 @@ describe('OpenAI-compatible endpoint (API.md §12)', () => {
     expect(await storedRows(user.id)).toEqual({ conversations: 0, messages: 0 });
   });
 
+  it('stops the upstream request when a non-streamed call is abandoned, and settles the usage', async () => {
+    const text = Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ');
+    fake.script({ text, chunkIntervalMs: 15, usage: false });
+    const abort = new AbortController();
+    const call = client.chat.completions.create(
+      { model: 'gpt-4', messages: [{ role: 'user', content: 'talk long' }] },
+      { signal: abort.signal },
+    );
+    await until(() => fake.chatRequests.length === 1, 5000, 'the upstream call');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    abort.abort();
+    await expect(call).rejects.toThrow();
+    expect(await fake.waitForClientClose(fake.chatRequests[0], 5000)).toBe(true);
+    await until(
+      async () => (await fetchQuota(t, user)).usage_today.requests === 1,
+      5000,
+      'settled',
+    );
+    const usage = (await fetchQuota(t, user)).usage_today;
+    expect(usage.tokens).toBeGreaterThan(0);
+    expect(usage.tokens).toBeLessThan(100 + piecesOf(text).length);
+  });
+
   it('counts the calls in the metrics with purpose="compat" and the route as endpoint', async () => {
     await client.chat.completions.create({
       model: 'gpt-4',

@@ -87,7 +87,7 @@ function setup(provider: ScriptedProvider, quota = new FakeQuota()) {
   } as unknown as MetricsService;
   const limiter = { consume: () => Promise.resolve(STATE) } as unknown as RateLimiter;
   const config = { env: { RATE_LIMIT_MESSAGES: 20 } } as unknown as AppConfig;
-  const shutdown = { assertAccepting: () => undefined } as unknown as ShutdownService;
+  const shutdown = { assertAccepting: () => undefined, graceMs: 0 } as unknown as ShutdownService;
   const service = new ChatCompletionsService(
     new ModelsCatalog(DEFAULT_MODELS, 'gpt-3.5-turbo'),
     quota as unknown as QuotaService,
@@ -285,6 +285,40 @@ describe(ChatCompletionsService.name, () => {
       expect(outcome.content).toBe('tick tick tick ');
       expect(quota.settled).toEqual([{ requests: 1, tokens: 7 }]);
       expect(meters.at(-1)).toBe('stopped');
+    });
+  });
+
+  describe('beforeApplicationShutdown', () => {
+    it('cuts off a completion still running at the deadline: SERVICE_UNAVAILABLE, not billed, upstream stopped', async () => {
+      let upstreamStopped = false;
+      const provider = new ScriptedProvider(async function* (request) {
+        await Promise.resolve();
+        while (!request.signal?.aborted) {
+          yield { type: 'delta', text: 'on ' };
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        upstreamStopped = true;
+        yield {
+          type: 'usage',
+          promptTokens: 4,
+          completionTokens: 2,
+          usageSource: 'tokenizer',
+          finishReason: 'aborted',
+        };
+      });
+      const { service, quota } = setup(provider);
+      const request = parseChatCompletionRequest({
+        model: 'gpt-4',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      const sink = collector();
+      const running = service.complete(USER, request, sink, live());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await service.beforeApplicationShutdown();
+      await expect(running).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+      expect(upstreamStopped).toBe(true);
+      expect(sink.pieces.length).toBeGreaterThan(0);
+      expect(quota.settled).toEqual([{ requests: 0, tokens: 0 }]);
     });
   });
 });

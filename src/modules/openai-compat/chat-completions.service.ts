@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
 import { isDatabaseError } from '../../common/errors/database-errors';
 import { toAppError } from '../../common/errors/to-app-error';
@@ -18,6 +18,8 @@ import { modelList, openAiFinishReason, type CompletionOutcome } from './chat-re
 
 /** The abort reason of a reply cut because the provider streamed past its max_tokens. */
 const OVERRUN = Symbol('past max_tokens');
+/** The abort reason of a completion still running at the shutdown deadline. */
+const SHUTDOWN_CUT = Symbol('shutdown deadline');
 /** Settling is retried this long while the database is unreachable (a held reservation overbills). */
 const SETTLE_RETRY_MS = 10_000;
 
@@ -38,10 +40,12 @@ export interface CompletionSink {
  * conversation, no message — only the quota counters move.
  */
 @Injectable()
-export class ChatCompletionsService {
+export class ChatCompletionsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ChatCompletionsService.name);
   /** `created` of every listed model: when this process loaded the catalog. */
   private readonly catalogLoaded = Math.floor(Date.now() / 1000);
+  /** Completions calling the provider in this process (the shutdown drain waits for them). */
+  private readonly running = new Map<AbortController, Promise<unknown>>();
 
   constructor(
     private readonly catalog: ModelsCatalog,
@@ -52,6 +56,25 @@ export class ChatCompletionsService {
     private readonly shutdown: ShutdownService,
     @Inject(LLM_PROVIDER) private readonly provider: LlmProvider,
   ) {}
+
+  /**
+   * Lets running completions finish within SHUTDOWN_GRACE_MS (new ones are refused with 503
+   * meanwhile), then cuts off the rest: each ends with SERVICE_UNAVAILABLE, unbilled, and its
+   * reservation is released before the database closes.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const deadline = Date.now() + this.shutdown.graceMs;
+    while (this.running.size > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(this.running.values()),
+        new Promise((resolve) => (timer = setTimeout(resolve, deadline - Date.now()))),
+      ]);
+      clearTimeout(timer);
+    }
+    for (const controller of this.running.keys()) controller.abort(SHUTDOWN_CUT);
+    await Promise.allSettled(this.running.values());
+  }
 
   models() {
     return modelList(this.catalog.list(), this.catalogLoaded);
@@ -77,7 +100,9 @@ export class ChatCompletionsService {
     const promptTokens = countChatTokens(request.messages);
     const budget = this.replyBudget(model, request, promptTokens);
     const reservation = await this.quota.reserve(actor, promptTokens, budget);
-    return this.run(
+    const controller = new AbortController();
+    const running = this.run(
+      controller,
       request,
       model,
       reservation,
@@ -85,6 +110,8 @@ export class ChatCompletionsService {
       sink,
       signal,
     );
+    this.running.set(controller, running);
+    return running.finally(() => this.running.delete(controller));
   }
 
   private modelOf(request: ChatCompletionRequest): ModelInfo {
@@ -142,6 +169,7 @@ export class ChatCompletionsService {
 
   /** Calls the provider with the reservation held, and settles it whatever happens. */
   private async run(
+    controller: AbortController,
     request: ChatCompletionRequest,
     model: ModelInfo,
     reservation: Reservation,
@@ -150,7 +178,6 @@ export class ChatCompletionsService {
     caller: AbortSignal,
   ): Promise<CompletionOutcome> {
     const metered = this.metrics.generationStarted(model.id, 'compat');
-    const controller = new AbortController();
     const onCallerAbort = () => controller.abort();
     if (caller.aborted) controller.abort();
     else caller.addEventListener('abort', onCallerAbort, { once: true });
@@ -187,6 +214,9 @@ export class ChatCompletionsService {
           usage = event;
           finish = event.finishReason;
         }
+      }
+      if (signal.reason === SHUTDOWN_CUT) {
+        throw new AppError('SERVICE_UNAVAILABLE', 'error.shutting_down');
       }
       const overran = signal.reason === OVERRUN;
       usage = billable(usage, content, maxTokens, meter.counted);

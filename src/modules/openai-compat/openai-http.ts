@@ -75,6 +75,12 @@ export async function streamCompletion(
   const gone = clientGone(res);
   const frames = new ChunkFrames(meta, includeUsage);
   let started = false;
+  // Chunks that arrive in one turn of the event loop leave in one write (corked until its end).
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
   const start = () => {
     started = true;
     res.status(200);
@@ -88,6 +94,11 @@ export async function streamCompletion(
   const sink: CompletionSink = {
     admitted: (state) => writeRateLimitHeaders(res, state),
     text: (piece) => {
+      if (!corked) {
+        corked = true;
+        res.cork();
+        setImmediate(uncork);
+      }
       if (!started) start();
       if (!res.write(frames.content(piece)) && !gone.aborted) return drained(res, gone);
     },
