@@ -17,6 +17,7 @@ import { MetricsModule } from './modules/metrics/metrics.module';
 import { MessagesModule } from './modules/messages/messages.module';
 import { QuotaModule } from './modules/quota/quota.module';
 import { UsersModule } from './modules/users/users.module';
+import { OpenAiCompatModule } from './modules/openai-compat/openai-compat.module';
 
 @Module({
   imports: [
@@ -38,6 +39,7 @@ import { UsersModule } from './modules/users/users.module';
     MetricsModule,
     ChatModule,
     AdminModule,
+    OpenAiCompatModule,
   ],
 })
 export class AppModule {}

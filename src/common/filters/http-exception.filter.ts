@@ -9,6 +9,7 @@ import { Lang, t } from '../i18n/messages';
 import { sanitizeUrl } from '../logging/redact';
 import { translateConstraint } from '../pipes/validation';
 import { writeRateLimitHeaders } from '../throttling/rate-limit-headers';
+import { isOpenAiCompatPath, quotaRetryAfter, toOpenAiError } from './openai-error';
 
 function localizeIssue(issue: FieldIssue, lang: Lang): { field: string; issue: string } {
   let text = issue.issue;
@@ -79,6 +80,19 @@ export function writeError(
     // The finer hint, in milliseconds, that OpenAI-style clients (the openai SDK) also read.
     const retryAfterMs = error.details?.retry_after_ms;
     if (typeof retryAfterMs === 'number') res.setHeader('Retry-After-Ms', String(retryAfterMs));
+  }
+  if (isOpenAiCompatPath(req.originalUrl ?? req.url)) {
+    // OpenAI's shape on its compatible routes (API.md §12); the status is the contract's.
+    const retryIn = quotaRetryAfter(error);
+    if (retryIn !== undefined) {
+      res.setHeader('Retry-After', String(retryIn));
+      // A used-up quota does not clear within an SDK's retry loop: it must not retry.
+      res.setHeader('x-should-retry', 'false');
+    }
+    res
+      .status(httpStatusOf(error.code, error.variant))
+      .json(toOpenAiError(error, t(error.messageKey, lang)));
+    return;
   }
   res
     .status(httpStatusOf(error.code, error.variant))

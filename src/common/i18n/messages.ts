@@ -237,6 +237,10 @@ const MESSAGES = {
     en: "The attachments do not fit the model's context window",
     zh: '附件超出了模型的上下文窗口',
   },
+  'error.unsupported_request': {
+    en: 'This request asks for a feature the service does not support',
+    zh: '该请求使用了服务不支持的功能',
+  },
 } as const satisfies Record<string, { en: string; zh: string }>;
 
 export type MessageKey = keyof typeof MESSAGES;

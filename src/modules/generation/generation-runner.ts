@@ -376,7 +376,7 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
  * reply, or a provider that ignores max_tokens), and never fewer than this process counts
  * when the reported figure is implausibly low for the text (a wrong `usage`).
  */
-function billable(
+export function billable(
   usage: { promptTokens: number; completionTokens: number },
   content: string,
   limit: number,

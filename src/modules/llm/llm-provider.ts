@@ -28,6 +28,10 @@ export interface LlmRequest {
   /** Model id as sent upstream (already validated against the catalog by the caller). */
   model: string;
   temperature?: number;
+  /** Nucleus sampling, passed on as `top_p` when set. */
+  topP?: number;
+  /** Up to 4 sequences where the provider stops, passed on as `stop` when set. */
+  stop?: string[];
   /** Cap on completion tokens (see ModelsCatalog.capMaxTokens). */
   maxTokens?: number;
   /** What the call is for (default `reply`): the offline model answers a `title` call with one. */

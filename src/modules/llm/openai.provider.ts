@@ -212,6 +212,8 @@ export class OpenAiProvider implements LlmProvider {
             model: request.model,
             messages: request.messages.map(toSdkMessage),
             ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+            ...(request.topP !== undefined ? { top_p: request.topP } : {}),
+            ...(request.stop !== undefined ? { stop: request.stop } : {}),
             ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
             stream: true,
             stream_options: { include_usage: true },

@@ -7,8 +7,11 @@ import { processMetricsRegistry } from './process-metrics';
 /** How one model call ended (a small fixed set, so the label stays bounded). */
 export type LlmCallStatus = 'ok' | 'stopped' | 'timeout' | 'upstream_error' | 'internal_error';
 
-/** What a model call is for: a reply, or a conversation's automatic title. */
-export type LlmCallPurpose = 'reply' | 'title';
+/**
+ * What a model call is for: a reply, a conversation's automatic title, or a call through the
+ * OpenAI-compatible endpoint (`compat`, API.md §12).
+ */
+export type LlmCallPurpose = 'reply' | 'title' | 'compat';
 
 const QUOTA_WINDOWS = [
   'daily_requests',
@@ -65,14 +68,14 @@ export class MetricsService {
 
   private readonly llmRequests = new Counter({
     name: 'openai_requests_total',
-    help: 'Calls to the model provider, by model, purpose (reply, title) and outcome (ok, stopped, timeout, upstream_error, internal_error).',
+    help: 'Calls to the model provider, by model, purpose (reply, title, compat) and outcome (ok, stopped, timeout, upstream_error, internal_error).',
     labelNames: ['model', 'purpose', 'status'] as const,
     registers: [this.registry],
   });
 
   private readonly llmTokens = new Counter({
     name: 'openai_tokens_total',
-    help: 'Tokens used by completed or stopped calls as the provider reported them, by model, purpose (reply, title) and kind (prompt, completion).',
+    help: 'Tokens used by completed or stopped calls as the provider reported them, by model, purpose (reply, title, compat) and kind (prompt, completion).',
     labelNames: ['model', 'purpose', 'kind'] as const,
     registers: [this.registry],
   });
@@ -219,7 +222,10 @@ export class MetricsService {
     this.httpDuration.observe({ method, endpoint }, seconds);
   }
 
-  generationStarted(model: string): GenerationMeter {
+  generationStarted(
+    model: string,
+    purpose: Exclude<LlmCallPurpose, 'title'> = 'reply',
+  ): GenerationMeter {
     const started = process.hrtime.bigint();
     const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
     let sawToken = false;
@@ -228,7 +234,7 @@ export class MetricsService {
     const end = (status: LlmCallStatus) => {
       ended = true;
       this.activeGenerations.dec();
-      this.llmRequests.inc({ model, purpose: 'reply', status });
+      this.llmRequests.inc({ model, purpose, status });
     };
     return {
       firstToken: () => {
@@ -240,7 +246,7 @@ export class MetricsService {
         if (ended) return;
         end(stopped ? 'stopped' : 'ok');
         this.generationDuration.observe({ model }, elapsed());
-        this.tokensUsed(model, 'reply', usage);
+        this.tokensUsed(model, purpose, usage);
       },
       failed: (error) => {
         if (!ended) end(llmFailureStatus(error));
