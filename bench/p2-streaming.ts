@@ -51,10 +51,15 @@ interface Level {
   rounds: number;
 }
 
-/** Where a target's streams go: the service, the floor, the upstream itself, or through Portkey. */
-type Target = 'ours' | 'floor' | 'direct' | 'portkey';
+/**
+ * Where a target's streams go: the service's SSE, the floor, the upstream itself, through
+ * Portkey, or through the service's OpenAI-compatible endpoint (the upstream's own request).
+ */
+type Target = 'ours' | 'floor' | 'direct' | 'portkey' | 'compat';
 
 interface Peers {
+  /** Measure the service's OpenAI-compatible endpoint too. */
+  compat?: boolean;
   floor?: { url: string; pid: number };
   portkey?: Portkey;
 }
@@ -119,7 +124,11 @@ async function measure(
       conversationId: randomUUID(),
     }));
   const direct = (n: number) => Array.from({ length: n }, () => ({}));
+  // The OpenAI-compatible endpoint stores nothing: the user's token is all a stream needs.
+  const compat = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ token: users[i % users.length].token }));
   const targets: Target[] = ['direct', 'ours'];
+  if (peers.compat) targets.push('compat');
   if (peers.floor) targets.push('floor');
   if (peers.portkey) targets.push('portkey');
   const portkeyHeaders = peers.portkey?.headers(upstream.baseURL);
@@ -133,10 +142,13 @@ async function measure(
         return round(worker, 'direct', upstream.baseURL, direct(n), content);
       case 'portkey':
         return round(worker, 'portkey', peers.portkey!.baseURL, direct(n), content, portkeyHeaders);
+      case 'compat':
+        return round(worker, 'compat', service.url, compat(n), content);
     }
   };
   const pidOf: Partial<Record<Target, number>> = {
     ours: service.pid,
+    compat: service.pid,
     floor: peers.floor?.pid,
     portkey: peers.portkey?.pid,
   };
@@ -148,7 +160,7 @@ async function measure(
   const from = nowUs();
   for (const level of levels) {
     const m: Measured = {
-      streams: { ours: [], floor: [], direct: [], portkey: [] },
+      streams: { ours: [], floor: [], direct: [], portkey: [], compat: [] },
       cpu: {},
       clientCpu: [],
       cpuMs: {},
@@ -230,6 +242,7 @@ function rowsOf(
     ),
   ];
   for (const [peer, name] of [
+    ['compat', 'OpenAI-compatible endpoint'],
     ['floor', 'floor'],
     ['portkey', 'Portkey'],
   ] as const) {
@@ -259,6 +272,18 @@ function rowsOf(
       },
     ),
   );
+  if (m.streams.compat.length) {
+    rows.push(
+      row(
+        `${label}: service CPU per stream, OpenAI-compatible endpoint`,
+        perStream('compat'),
+        'ms',
+        {
+          baseline: perStream('ours'),
+        },
+      ),
+    );
+  }
   if (m.streams.portkey.length)
     rows.push(row(`${label}: Portkey CPU per stream`, perStream('portkey'), 'ms'));
   rows.push(
@@ -271,11 +296,17 @@ function rowsOf(
       baseline: ms(p99(delD)),
     }),
   );
-  const counted = (['ours', 'direct', 'floor', 'portkey'] as const)
+  const counted = (['ours', 'compat', 'direct', 'floor', 'portkey'] as const)
     .filter((t) => m.streams[t].length > 0)
     .map((t) =>
       failureNote(
-        { ours: 'service', direct: 'direct', floor: 'floor', portkey: 'Portkey' }[t],
+        {
+          ours: 'service',
+          compat: 'OpenAI-compatible endpoint',
+          direct: 'direct',
+          floor: 'floor',
+          portkey: 'Portkey',
+        }[t],
         m.streams[t],
         chunks,
       ),
@@ -369,7 +400,7 @@ async function main(): Promise<void> {
   const db = await createDatabase('p2');
   const stops: (() => Promise<unknown>)[] = [];
   try {
-    const peers: Peers = {};
+    const peers: Peers = { compat: true };
     const floor = await startFloor(upstream.baseURL);
     stops.push(() => floor.stop());
     peers.floor = floor;

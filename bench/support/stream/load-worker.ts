@@ -41,9 +41,10 @@ interface SseJob {
   kind: 'sse';
   /**
    * ours: POST …/messages/stream on the service; floor: the same on bench/baseline/floor-server.ts;
-   * direct: the upstream's chat completions; portkey: the same through the Portkey gateway.
+   * direct: the upstream's chat completions; portkey: the same through the Portkey gateway;
+   * compat: the same through the service's OpenAI-compatible endpoint (API.md §12).
    */
-  target: 'ours' | 'floor' | 'direct' | 'portkey';
+  target: 'ours' | 'floor' | 'direct' | 'portkey' | 'compat';
   url: string;
   /** Extra request headers (Portkey's routing headers). */
   headers?: Record<string, string>;
@@ -63,7 +64,9 @@ function sseStream(
     const ours = job.target === 'ours' || job.target === 'floor';
     const path = ours
       ? `${job.url}/api/v1/conversations/${s.conversationId}/messages/stream`
-      : `${job.url}/chat/completions`;
+      : job.target === 'compat'
+        ? `${job.url}/api/v1/openai/chat/completions`
+        : `${job.url}/chat/completions`;
     const body = JSON.stringify(
       ours
         ? { content: job.content, max_tokens: REPLY_TOKENS }
@@ -72,6 +75,8 @@ function sseStream(
             stream: true,
             stream_options: { include_usage: true },
             messages: [{ role: 'user', content: job.content }],
+            // The service reserves the reply budget in the quota: the same as its own sends.
+            ...(job.target === 'compat' ? { max_tokens: REPLY_TOKENS } : {}),
           },
     );
     const result: StreamResult = {
