@@ -168,6 +168,21 @@ describe('API keys (/api/v1/api-keys)', () => {
     });
   });
 
+  it('creates no more than 20 live keys under 30 concurrent creations', async () => {
+    const user = await registerUser(t);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => create(user.accessToken, { name: `race ${i}` })),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 422)).toHaveLength(10);
+    const rows = await t.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM api_keys WHERE user_id = $1`,
+      [user.id],
+    );
+    expect(rows[0].n).toBe(20);
+  });
+
   describe('DELETE /api-keys/{id}', () => {
     it('revokes at once: 401 on the next request, gone from the list; a second revoke 404', async () => {
       const user = await registerUser(t);
