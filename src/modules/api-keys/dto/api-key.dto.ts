@@ -22,7 +22,7 @@ export class CreateApiKeyDto {
   name!: string;
 
   @ApiPropertyOptional({
-    type: Number,
+    type: 'integer',
     minimum: 1,
     maximum: MAX_API_KEY_DAYS,
     description: 'The key stops working this many days from now; without it, it never expires.',
