@@ -10,6 +10,7 @@ import { SessionLastUsed1796636000000 } from './1796636000000-SessionLastUsed';
 import { Files1796700000000 } from './1796700000000-Files';
 import { ConversationTrees1796800000000 } from './1796800000000-ConversationTrees';
 import { AutoTitles1796810000000 } from './1796810000000-AutoTitles';
+import { ApiKeys1796820000000 } from './1796820000000-ApiKeys';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list loads under
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   Files1796700000000,
   ConversationTrees1796800000000,
   AutoTitles1796810000000,
+  ApiKeys1796820000000,
 ];

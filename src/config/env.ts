@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LLM_PROVIDER_NAMES, LlmProviderName } from '../modules/llm/llm-provider';
 import { llmConfigProblems } from '../modules/llm/llm.config';
+import { CodePointLength } from '../common/validation/text';
 import { parseDurationSeconds } from './duration';
 import { parseTrustProxy } from './trust-proxy';
 
@@ -396,6 +397,16 @@ export class Env {
   @Min(0)
   @Max(86_400)
   AUTH_SESSION_TOUCH_SECONDS = 300;
+
+  /**
+   * The HMAC key API keys are stored under (at least 32 characters). Unset: derived from
+   * JWT_SECRET, so that a new JWT_SECRET also ends every API key; set it to rotate the two apart.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @CodePointLength(32, 512)
+  API_KEY_SECRET?: string;
 
   /**
    * Generation starts (the database work before the model is called) running at once; more

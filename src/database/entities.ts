@@ -1,3 +1,4 @@
+import { ApiKeyEntity } from '../modules/api-keys/api-key.entity';
 import { PasswordResetEntity } from '../modules/auth/password-reset.entity';
 import { RefreshTokenEntity } from '../modules/auth/refresh-token.entity';
 import { SessionEntity } from '../modules/auth/session.entity';
@@ -32,4 +33,5 @@ export const ENTITIES = [
   StorageUsageEntity,
   MessageAttachmentEntity,
   JobLeaseEntity,
+  ApiKeyEntity,
 ];

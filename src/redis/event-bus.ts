@@ -15,7 +15,10 @@ export interface BusEvents {
   };
   /** Stop a generation, wherever it runs. */
   'generation.stop': { messageId: string };
-  /** Sessions ended: their sockets close. `sessionIds` or, with `allExcept`, every other session of the user. */
+  /**
+   * Sessions ended: their sockets close. `sessionIds` or, with `allExcept`, every other session of
+   * the user. A revoked API key is announced here too, its id standing as the session id.
+   */
   'session.revoked': { userId: string; sessionIds?: string[]; allExcept?: string | null };
   /** A user's role, tier, active flag or name changed: what was cached of them is stale. */
   'user.updated': { userId: string };

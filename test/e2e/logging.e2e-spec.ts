@@ -27,6 +27,8 @@ describe('Structured logs of a running service', () => {
   let userId: string;
   let meRequestId: string;
   let generatedRequestId: string;
+  let apiKeyId: string;
+  let apiKeyRequestId: string;
 
   beforeAll(async () => {
     fake = await startFakeOpenAi();
@@ -105,6 +107,30 @@ describe('Structured logs of a running service', () => {
     const byTicket = await connectWs(chatWsUrl(service.url, `?ticket=${secrets.ticket}`));
     await byTicket.roundTrip();
     await byTicket.close();
+    // An API key: used over REST and the WebSocket, then revoked and refused on both.
+    const refreshedAuth = { Authorization: `Bearer ${secrets.refreshedAccess}` };
+    const created = await api()
+      .post('/api/v1/api-keys')
+      .set(refreshedAuth)
+      .send({ name: 'logged' });
+    expect(created.status).toBe(201);
+    secrets.userApiKey = created.body.data.key as string;
+    apiKeyId = created.body.data.id as string;
+    const keyAuth = { Authorization: `Bearer ${secrets.userApiKey}` };
+    apiKeyRequestId = `log-key-${tag}`;
+    const byKeyMe = await api()
+      .get('/api/v1/users/me')
+      .set(keyAuth)
+      .set('X-Request-Id', apiKeyRequestId);
+    expect(byKeyMe.status).toBe(200);
+    const byKey = await connectWs(chatWsUrl(service.url, `?token=${secrets.userApiKey}`));
+    await byKey.roundTrip();
+    await byKey.close();
+    expect((await api().delete(`/api/v1/api-keys/${apiKeyId}`).set(refreshedAuth)).status).toBe(
+      200,
+    );
+    expect((await api().get('/api/v1/users/me').set(keyAuth)).status).toBe(401);
+    expect(await refusedUpgrade(chatWsUrl(service.url, `?token=${secrets.userApiKey}`))).toBe(401);
     secrets.badToken = `not-a-token-${randomBytes(8).toString('hex')}`;
     expect(await refusedUpgrade(chatWsUrl(service.url, `?token=${secrets.badToken}`))).toBe(401);
 
@@ -147,7 +173,7 @@ describe('Structured logs of a running service', () => {
 
   it('leaves no password, token, ticket or key of the session in the log', () => {
     const everything = service.stdout() + service.stderr();
-    expect(Object.keys(secrets)).toHaveLength(12);
+    expect(Object.keys(secrets)).toHaveLength(13);
     const leaked = Object.entries(secrets).filter(([, value]) => everything.includes(value));
     expect(leaked.map(([name]) => name)).toEqual([]);
     // No JWT at all (every access token starts like this).
@@ -190,13 +216,29 @@ describe('Structured logs of a running service', () => {
     }
   });
 
+  it('names the API key (its id, never the key) on the lines of requests made with one', () => {
+    const mine = log.filter((l) => l.request_id === apiKeyRequestId && l.status !== undefined);
+    expect(mine).toEqual([
+      expect.objectContaining({
+        route: '/api/v1/users/me',
+        status: 200,
+        user_id: userId,
+        api_key_id: apiKeyId,
+      }),
+    ]);
+    const byToken = log.find((l) => l.request_id === meRequestId && l.status !== undefined);
+    expect(byToken).not.toHaveProperty('api_key_id');
+  });
+
   it('logs WebSocket connections and refusals with the credentials redacted from the URL', () => {
     const connected = log.filter((l) => l.msg === 'websocket connected');
     expect(connected.map((l) => l.url)).toEqual([
       '/api/v1/ws/chat?token=[REDACTED]',
       '/api/v1/ws/chat?ticket=[REDACTED]',
+      '/api/v1/ws/chat?token=[REDACTED]',
     ]);
     expect(connected.every((l) => l.user_id === userId)).toBe(true);
+    expect(connected.map((l) => l.api_key_id)).toEqual([undefined, undefined, apiKeyId]);
     expect(log).toContainEqual(
       expect.objectContaining({
         msg: 'websocket refused: unauthorized',

@@ -136,7 +136,15 @@ describe('Security scenarios', () => {
   let fake: FakeOpenAi;
   let alice: RegisteredUser; // the attacker
   let bob: RegisteredUser; // the victim
-  const bobs = { conversation: '', userMessage: '', reply: '', streaming: '', streamingConv: '' };
+  const bobs = {
+    conversation: '',
+    userMessage: '',
+    reply: '',
+    streaming: '',
+    streamingConv: '',
+    apiKeyId: '',
+    apiKey: '',
+  };
   let aliceConversation = '';
   let bobStream: SseStream | undefined;
 
@@ -187,6 +195,10 @@ describe('Security scenarios', () => {
     expect(sent.status).toBe(201);
     bobs.userMessage = sent.body.data.user_message.id;
     bobs.reply = sent.body.data.assistant_message.id;
+    const key = await api('POST', '/api/v1/api-keys', bob.accessToken, { name: 'BOB-SECRET-KEY' });
+    expect(key.status).toBe(201);
+    bobs.apiKeyId = key.body.data.id;
+    bobs.apiKey = key.body.data.key;
     bobs.streamingConv = (await aConversation(t, bob, { title: 'BOB-SECRET-LIVE' })).id;
     fake.script({ text: 'BOB-LIVE '.repeat(2000), chunkIntervalMs: 50 });
     bobStream = await openSse(
@@ -229,13 +241,15 @@ describe('Security scenarios', () => {
       const victimOf = (name: string, which: 'done' | 'live'): string =>
         op.path.startsWith('/api/v1/auth/sessions')
           ? String(claimsOf(bob.accessToken).sid)
-          : name === 'messageId' || op.path.startsWith('/api/v1/messages')
-            ? which === 'live'
-              ? bobs.streaming
-              : bobs.reply
-            : which === 'live'
-              ? bobs.streamingConv
-              : bobs.conversation;
+          : op.path.startsWith('/api/v1/api-keys')
+            ? bobs.apiKeyId
+            : name === 'messageId' || op.path.startsWith('/api/v1/messages')
+              ? which === 'live'
+                ? bobs.streaming
+                : bobs.reply
+              : which === 'live'
+                ? bobs.streamingConv
+                : bobs.conversation;
       const out: { label: string; path: string }[] = [];
       for (const which of ['done', 'live'] as const) {
         out.push({
@@ -286,6 +300,8 @@ describe('Security scenarios', () => {
       // Bob's session was not revoked (DELETE /auth/sessions/{Bob's session}): his stream goes on.
       expect(bobStream!.ended).toBe(false);
       expect((await api('GET', '/api/v1/users/me', bob.accessToken)).status).toBe(200);
+      // Bob's API key was not revoked (DELETE /api-keys/{Bob's key}).
+      expect((await api('GET', '/api/v1/users/me', bobs.apiKey)).status).toBe(200);
     });
 
     it("answers an unknown id exactly like Bob's (same status and body, timestamp aside)", async () => {

@@ -27,6 +27,17 @@ const MESSAGES = {
   'conversations.archived': { en: 'Conversation archived', zh: '对话已归档' },
   'conversations.unarchived': { en: 'Conversation unarchived', zh: '对话已取消归档' },
   'chat.ticket': { en: 'WebSocket ticket issued', zh: 'WebSocket 票据已签发' },
+  'api_keys.created': { en: 'API key created', zh: 'API 密钥已创建' },
+  'api_keys.list': { en: 'API keys retrieved', zh: '获取 API 密钥列表成功' },
+  'api_keys.revoked': { en: 'API key revoked', zh: 'API 密钥已撤销' },
+  'error.api_key_not_allowed': {
+    en: 'API keys cannot be used on this route; sign in with a password',
+    zh: '此接口不接受 API 密钥，请使用密码登录',
+  },
+  'issue.api_key_limit': {
+    en: 'Too many live API keys: revoke one first',
+    zh: '有效的 API 密钥过多，请先撤销一个',
+  },
   'error.ws_malformed_frame': {
     en: 'Frames must be JSON objects with a type',
     zh: '帧必须是带 type 的 JSON 对象',

@@ -7,7 +7,7 @@ import { sanitizeUrl } from './redact';
 /** Probes that poll every few seconds: logged at debug so they do not drown everything else. */
 const PROBE_PATHS = [/^\/api\/v1\/health(\/|$)/, /^\/(api\/v1\/)?metrics\/?$/];
 
-type LoggedRequest = Request & ContextRequest & { user?: { id?: unknown } };
+type LoggedRequest = Request & ContextRequest & { user?: { id?: unknown; apiKeyId?: unknown } };
 
 function pathOf(req: LoggedRequest): string {
   return (req.originalUrl ?? req.url ?? '').split('?')[0];
@@ -32,6 +32,8 @@ export function requestLine(
 ): Record<string, unknown> {
   const route = routeOf(req);
   const userId = req.user?.id;
+  // Which API key, when the request came with one (its id: the key itself is never logged).
+  const apiKeyId = req.user?.apiKeyId;
   return {
     method: req.method,
     url: sanitizeUrl(req.originalUrl ?? req.url),
@@ -39,6 +41,7 @@ export function requestLine(
     status: res.statusCode,
     duration_ms: durationMs,
     ...(typeof userId === 'string' ? { user_id: userId } : {}),
+    ...(typeof apiKeyId === 'string' ? { api_key_id: apiKeyId } : {}),
   };
 }
 
@@ -49,7 +52,7 @@ function summary(req: LoggedRequest, res: Response, durationMs?: number): string
 
 /**
  * One line per HTTP request when its response is done: request id (the X-Request-Id the
- * response carries), method, redacted URL, route pattern, status, duration and user id. Never
+ * response carries), method, redacted URL, route pattern, status, duration, user id and API key id. Never
  * headers, cookies or bodies. `req.log` is bound to the request id for everything logged while
  * the request is handled (nestjs-pino picks it up).
  *

@@ -44,6 +44,14 @@ describe(redactText.name, () => {
     expect(redactText('Basic dXNlcjpwYXNz')).toBe(`Basic ${REDACTED}`);
   });
 
+  it('redacts API keys in free text', () => {
+    const key = 'sk-Xy3kQ9aB_c-1234567890abcdefghijklmnopqrstu';
+    expect(redactText(`key ${key} refused`)).toBe(`key ${REDACTED} refused`);
+    expect(redactText(`/api/v1/ws/chat?token=${key}`)).toBe(`/api/v1/ws/chat?token=${REDACTED}`);
+    // Words that merely start so are left alone.
+    expect(redactText('sk-short and task-force')).toBe('sk-short and task-force');
+  });
+
   it('redacts secret fields inside serialized JSON', () => {
     const text = 'body {"username":"al","password":"hunter2-x","refresh_token":"r\\"t"}';
     const out = redactText(text);

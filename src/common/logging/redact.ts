@@ -1,6 +1,6 @@
 /**
  * What never reaches a log line: credentials in URLs (`?token=`, `?ticket=`, `access_token`…),
- * bearer tokens and JWTs in free text, and values of fields named like secrets at any depth.
+ * bearer tokens, JWTs and API keys in free text, and values of fields named like secrets at any depth.
  * Applied by the root logger to every line (see logger.ts), not left to each caller.
  */
 
@@ -25,6 +25,8 @@ const SECRET_PARAMS = [
 const SECRET_PARAM = new RegExp(`([?&;](?:${SECRET_PARAMS.join('|')})=)[^&#\\s"'<>]*`, 'gi');
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/-]+=*/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+/** API keys (`sk-` and base64url), wherever they appear. */
+const API_KEY = /\bsk-[A-Za-z0-9_-]{16,}/g;
 /** `"password": "…"` and the like inside serialized JSON that ended up in a message. */
 const JSON_SECRET =
   /("[A-Za-z_-]*(?:password|passwd|token|secret|api_?key|ticket)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
@@ -48,6 +50,7 @@ export function redactText(text: string): string {
     .replace(SECRET_PARAM, `$1${REDACTED}`)
     .replace(BEARER, `$1 ${REDACTED}`)
     .replace(JWT, REDACTED)
+    .replace(API_KEY, REDACTED)
     .replace(JSON_SECRET, `$1"${REDACTED}"`);
 }
 

@@ -91,7 +91,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'JWT',
-        description: 'The access_token from register, login or refresh (30 minutes).',
+        description:
+          'The access_token from register, login or refresh (30 minutes), or an API key ' +
+          '(`sk-…`, POST /api-keys) on operations marked `x-accepts-api-keys: true` (elsewhere a ' +
+          'key is refused with 403 AUTHORIZATION_ERROR).',
       },
       BEARER_SCHEME,
     )

@@ -5,6 +5,7 @@ import { AuthModuleOptions } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppThrottlerGuard } from '../../common/throttling/app-throttler.guard';
 import { AppConfig } from '../../config/app-config';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { MailModule } from '../mail/mail.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
@@ -24,6 +25,7 @@ import { TokenService } from './token.service';
 
 @Module({
   imports: [
+    ApiKeysModule,
     MailModule,
     UsersModule,
     TypeOrmModule.forFeature([PasswordResetEntity]),

@@ -8,6 +8,9 @@ import { AppError } from '../../common/errors/app-error';
 import { clientIpOf } from '../../common/throttling/app-throttler.guard';
 import { RateLimiter } from '../../common/throttling/rate-limiter';
 import { AppConfig } from '../../config/app-config';
+import { isApiKeyToken } from '../api-keys/api-key-secret';
+import { ApiKeyVerifier } from '../api-keys/api-key.verifier';
+import { ACCEPTS_API_KEYS } from './accepts-api-keys.decorator';
 import { AccessTokenVerifier } from './access-token.verifier';
 import type { AuthUser } from './auth-user';
 
@@ -28,9 +31,7 @@ const NO_TOKEN = 'No auth token';
 export function accessTokenStrategy(config: AppConfig, verifier: AccessTokenVerifier): JwtStrategy {
   return new JwtStrategy(
     {
-      jwtFromRequest: ExtractJwt.fromExtractors([
-        (req: Request) => BEARER.exec(req.headers.authorization ?? '')?.[1] ?? null,
-      ]),
+      jwtFromRequest: ExtractJwt.fromExtractors([(req: Request) => bearerOf(req) ?? null]),
       secretOrKey: config.jwtKey as unknown as string,
       algorithms: ['HS256'],
     },
@@ -65,8 +66,15 @@ export function accessTokenAuthOptions(
   };
 }
 
+/** The bearer credential of a request, if any. */
+export function bearerOf(req: Request): string | undefined {
+  return BEARER.exec(req.headers.authorization ?? '')?.[1];
+}
+
 /**
  * Applied globally: every HTTP route needs a valid access token unless marked @Public().
+ * An API key (`Bearer sk-…`) is taken instead only where @AcceptsApiKeys() allows it, and
+ * refused with 403 AUTHORIZATION_ERROR elsewhere, before it is even looked up.
  * A missing token is AUTHENTICATION_ERROR 'error.authentication'; a bad, expired or revoked
  * one 'error.invalid_token'; an inactive user AUTHORIZATION_ERROR (from the verifier). Each
  * AUTHENTICATION_ERROR is counted in the client address's `default` budget (429 once spent).
@@ -78,6 +86,7 @@ export class JwtAuthGuard extends AuthGuard() {
     options: AuthModuleOptions,
     private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
+    private readonly apiKeys: ApiKeyVerifier,
   ) {
     super(options);
   }
@@ -89,7 +98,18 @@ export class JwtAuthGuard extends AuthGuard() {
       context.getClass(),
     ]);
     if (isPublic) return true;
+    const req = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+    const token = bearerOf(req);
     try {
+      if (token !== undefined && isApiKeyToken(token)) {
+        const accepts = this.reflector.getAllAndOverride<boolean>(ACCEPTS_API_KEYS, [
+          context.getHandler(),
+          context.getClass(),
+        ]);
+        if (!accepts) throw AppError.forbidden('error.api_key_not_allowed');
+        req.user = (await this.apiKeys.verify(token)).user;
+        return true;
+      }
       return (await super.canActivate(context)) as boolean;
     } catch (error) {
       if (error instanceof AppError && error.code === 'AUTHENTICATION_ERROR') {

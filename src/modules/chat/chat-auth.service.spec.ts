@@ -7,6 +7,7 @@ import { AppConfig } from '../../config/app-config';
 import { validateEnv } from '../../config/env';
 import type { AuthUser } from '../auth/auth-user';
 import type { AccessTokenVerifier, VerifiedAccess } from '../auth/access-token.verifier';
+import type { ApiKeyVerifier, VerifiedApiKey } from '../api-keys/api-key.verifier';
 import { ChatAuthService, credentialsOf } from './chat-auth.service';
 import { ChatSocket } from './chat-socket';
 import { ChatSocketSlots } from './chat-socket-slots';
@@ -44,8 +45,23 @@ function fakes(user: AuthUser) {
       return Promise.resolve(holder);
     },
   };
+  const keys = new Map<string, VerifiedApiKey>();
+  const apiKeys: Pick<ApiKeyVerifier, 'verify' | 'keyUser'> = {
+    verify: (key) => {
+      const found = keys.get(key);
+      return found ? Promise.resolve(found) : Promise.reject(AppError.unauthenticated());
+    },
+    keyUser: (keyId) => {
+      const found = [...keys.values()].find((k) => k.user.apiKeyId === keyId);
+      return found
+        ? Promise.resolve(found.user)
+        : Promise.reject(AppError.unauthenticated('error.invalid_token'));
+    },
+  };
   const shutdown = { draining: false };
   return {
+    keys,
+    apiKeys: apiKeys as ApiKeyVerifier,
     tokens,
     tickets,
     sessions,
@@ -89,6 +105,7 @@ describe(ChatAuthService.name, () => {
     auth = new ChatAuthService(
       config,
       f.verifier,
+      f.apiKeys,
       f.wsTickets,
       f.shutdown as unknown as ShutdownService,
       slots,
@@ -148,6 +165,27 @@ describe(ChatAuthService.name, () => {
       expect(await verify(upgrade('/ws?token=other'))).toEqual([true, undefined]);
       slots.release(user.id, auth.takeHandshake(first)!.socketId!);
       expect(await verify(upgrade('/ws?token=good'))).toEqual([true, undefined]);
+    });
+
+    it('accepts an API key as the token: its user, for at most a day without an expiry of its own', async () => {
+      const keyUser = { ...user, sessionId: 'key-1', apiKeyId: 'key-1' };
+      const key = `sk-${'a'.repeat(43)}`;
+      f.keys.set(key, { user: keyUser, expiresAt: null });
+      const req = upgrade(`/ws?token=${key}`);
+      expect(await verify(req)).toEqual([true, undefined]);
+      const handshake = auth.takeHandshake(req)!;
+      expect(handshake.user).toBe(keyUser);
+      expect(handshake.expiresAt).toBeLessThanOrEqual(Date.now() + 86_400_000);
+      expect(handshake.expiresAt).toBeGreaterThan(Date.now() + 86_000_000);
+
+      const expiring = `sk-${'b'.repeat(43)}`;
+      f.keys.set(expiring, { user: keyUser, expiresAt: Date.now() + 5000 });
+      const soon = upgrade('/ws', { 'sec-websocket-protocol': `bearer, ${expiring}` });
+      expect(await verify(soon)).toEqual([true, undefined]);
+      expect(auth.takeHandshake(soon)!.expiresAt).toBeLessThanOrEqual(Date.now() + 5000);
+      // A key unknown to the key verifier is refused like a bad token (never tried as a JWT).
+      f.tokens.set(`sk-${'c'.repeat(43)}`, { user, expiresAt: Date.now() + 60_000 });
+      expect(await verify(upgrade(`/ws?token=sk-${'c'.repeat(43)}`))).toEqual([false, 401]);
     });
 
     it("accepts a ticket once, for an access token's lifetime", async () => {
@@ -217,6 +255,19 @@ describe(ChatAuthService.name, () => {
     it('fails when the session has ended', async () => {
       const { socket } = aSocket();
       f.sessions.clear();
+      await expect(auth.refreshUser(socket)).rejects.toMatchObject({
+        code: 'AUTHENTICATION_ERROR',
+      });
+    });
+
+    it("reads a key socket's user through its key, and fails once the key is gone", async () => {
+      const keyUser = { ...user, sessionId: 'key-1', apiKeyId: 'key-1' };
+      const socket = new ChatSocket(new FakeWs().asWebSocket, aHandshake({ user: keyUser }));
+      const promoted = { ...keyUser, isVip: true };
+      f.keys.set(`sk-${'a'.repeat(43)}`, { user: promoted, expiresAt: null });
+      await auth.refreshUser(socket);
+      expect(socket.user).toBe(promoted);
+      f.keys.clear();
       await expect(auth.refreshUser(socket)).rejects.toMatchObject({
         code: 'AUTHENTICATION_ERROR',
       });

@@ -7,13 +7,18 @@ import { pickLang } from '../../common/i18n/messages';
 import { ShutdownService } from '../../common/lifecycle/shutdown.service';
 import { sanitizeUrl } from '../../common/logging/redact';
 import { AppConfig } from '../../config/app-config';
+import { isApiKeyToken } from '../api-keys/api-key-secret';
+import { ApiKeyVerifier } from '../api-keys/api-key.verifier';
 import { AccessTokenVerifier } from '../auth/access-token.verifier';
+import type { AuthUser } from '../auth/auth-user';
 import type { ChatSocket, Handshake } from './chat-socket';
 import { ChatSocketSlots } from './chat-socket-slots';
 import { WS_CLOSE_UNAUTHORIZED } from './ws-events';
 import { WsTickets } from './ws-tickets';
 
 const BEARER_PROTOCOL = 'bearer';
+/** Longest a socket opened with an API key stays open without renewal (a day). */
+const KEY_SOCKET_MS = 86_400_000;
 
 type VerifyInfo = Parameters<VerifyClientCallbackAsync>[0];
 type VerifyDone = Parameters<VerifyClientCallbackAsync>[1];
@@ -46,6 +51,7 @@ export class ChatAuthService {
   constructor(
     private readonly config: AppConfig,
     private readonly verifier: AccessTokenVerifier,
+    private readonly apiKeys: ApiKeyVerifier,
     private readonly tickets: WsTickets,
     private readonly shutdown: ShutdownService,
     private readonly slots: ChatSocketSlots,
@@ -107,12 +113,18 @@ export class ChatAuthService {
    * an admin's change of is_vip must not wait for the socket to reconnect.
    */
   async refreshUser(socket: ChatSocket): Promise<void> {
-    socket.user = await this.verifier.sessionUser(socket.user.id, socket.user.sessionId);
+    const { apiKeyId } = socket.user;
+    socket.user = apiKeyId
+      ? await this.apiKeys.keyUser(apiKeyId)
+      : await this.verifier.sessionUser(socket.user.id, socket.user.sessionId);
   }
 
-  /** An `auth` frame: a fresh access token of the same user keeps the socket open until its own expiry. */
+  /**
+   * An `auth` frame: a fresh access token (or an API key) of the same user keeps the socket open
+   * until its own expiry.
+   */
   async reauthenticate(socket: ChatSocket, token: string): Promise<void> {
-    const { user, expiresAt } = await this.verifier.verify(token);
+    const { user, expiresAt } = await this.verifyToken(token);
     if (user.id !== socket.user.id) throw AppError.unauthenticated('error.invalid_token');
     socket.user = user;
     socket.expiresAt = expiresAt;
@@ -140,7 +152,18 @@ export class ChatAuthService {
       return { user, lang, expiresAt, socketId: randomUUID() };
     }
     if (!token) throw AppError.unauthenticated();
-    const { user, expiresAt } = await this.verifier.verify(token);
+    const { user, expiresAt } = await this.verifyToken(token);
     return { user, lang, expiresAt, socketId: randomUUID() };
+  }
+
+  /**
+   * An access token, or an API key (`sk-…`: the chat socket is one of the routes keys may use,
+   * API.md §12). A key without an expiry holds the socket for KEY_SOCKET_MS (the client
+   * reconnects, or renews with an `auth` frame); revoking the key closes it at once.
+   */
+  private async verifyToken(token: string): Promise<{ user: AuthUser; expiresAt: number }> {
+    if (!isApiKeyToken(token)) return this.verifier.verify(token);
+    const { user, expiresAt } = await this.apiKeys.verify(token);
+    return { user, expiresAt: Math.min(expiresAt ?? Infinity, Date.now() + KEY_SOCKET_MS) };
   }
 }

@@ -142,8 +142,14 @@ export class ChatGateway
     // Read here, not through @SubscribeMessage: Nest's per-message pipeline (guards,
     // interceptors, observables) would run for every frame of a flood before any limit could.
     ws.on('message', (data: RawData) => this.onFrame(ws, data));
+    const apiKeyId = socket.user.apiKeyId;
     this.logger.log(
-      { socket_id: socket.id, user_id: socket.user.id, url: sanitizeUrl(req.url) },
+      {
+        socket_id: socket.id,
+        user_id: socket.user.id,
+        ...(apiKeyId ? { api_key_id: apiKeyId } : {}),
+        url: sanitizeUrl(req.url),
+      },
       'websocket connected',
     );
     this.auth.scheduleExpiry(socket);

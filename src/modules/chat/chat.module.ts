@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuthModule } from '../auth/auth.module';
 import { GenerationModule } from '../generation/generation.module';
 import { ChatAuthService } from './chat-auth.service';
@@ -12,7 +13,7 @@ import { WsTicketController } from './ws-ticket.controller';
 import { WsTickets } from './ws-tickets';
 
 @Module({
-  imports: [AuthModule, GenerationModule],
+  imports: [AuthModule, ApiKeysModule, GenerationModule],
   controllers: [WsTicketController],
   providers: [
     ChatGateway,

@@ -23,10 +23,12 @@ import {
   ListConversationsQueryDto,
   UpdateConversationDto,
 } from './dto/conversation.dto';
+import { AcceptsApiKeys } from '../auth/accepts-api-keys.decorator';
 
 @ApiTags('conversations')
 @ApiRateLimited()
 @ApiProtected()
+@AcceptsApiKeys()
 @Controller('conversations')
 export class ConversationsController {
   constructor(private readonly conversations: ConversationsService) {}

@@ -31,6 +31,7 @@ import { ParseUuidPipe } from '../../common/pipes/uuid.pipe';
 import type { AuthUser } from '../auth/auth-user';
 import { FileListModel, FileModel, ListFilesQueryDto, UploadFileModel } from './dto/file.model';
 import { FilesService } from './files.service';
+import { AcceptsApiKeys } from '../auth/accepts-api-keys.decorator';
 
 /**
  * Content-Disposition `attachment` with the name as given: an ASCII fallback and the exact
@@ -45,6 +46,7 @@ export function contentDisposition(kind: string, filename: string): string {
 @ApiTags('files')
 @ApiRateLimited()
 @ApiProtected()
+@AcceptsApiKeys()
 @Controller('files')
 export class FilesController {
   constructor(private readonly files: FilesService) {}

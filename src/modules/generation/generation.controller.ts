@@ -41,6 +41,7 @@ import { RegenerateResultModel, SendResultModel } from './dto/send-result.model'
 import { RegenerateMessageDto, SendMessageDto } from './dto/send-message.dto';
 import { GenerationService, StartedGeneration } from './generation.service';
 import { resumePoint, streamSse } from './sse';
+import { AcceptsApiKeys } from '../auth/accepts-api-keys.decorator';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -86,6 +87,7 @@ const IdempotencyKeyHeader = () =>
 @ApiTags('messages')
 @ApiRateLimited()
 @ApiProtected()
+@AcceptsApiKeys()
 @Controller()
 export class GenerationController {
   constructor(

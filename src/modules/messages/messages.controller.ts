@@ -15,10 +15,12 @@ import type { AuthUser } from '../auth/auth-user';
 import { ListMessagesQueryDto, UpdateMessageDto } from './dto/message.dto';
 import { MessageListModel, MessageModel } from './dto/message.model';
 import { MessagesService } from './messages.service';
+import { AcceptsApiKeys } from '../auth/accepts-api-keys.decorator';
 
 @ApiTags('messages')
 @ApiRateLimited()
 @ApiProtected()
+@AcceptsApiKeys()
 @Controller()
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}

@@ -13,6 +13,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { ProfileModel, QuotaModel } from './dto/user.model';
 import { UsersService } from './users.service';
+import { AcceptsApiKeys } from '../auth/accepts-api-keys.decorator';
 
 @ApiTags('users')
 @ApiRateLimited()
@@ -21,6 +22,7 @@ import { UsersService } from './users.service';
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
+  @AcceptsApiKeys()
   @Get()
   @ResponseMessage('users.profile')
   @ApiOperation({ summary: 'The caller, with quota limits and usage' })
@@ -43,6 +45,7 @@ export class UsersController {
     return this.users.update(user, dto);
   }
 
+  @AcceptsApiKeys()
   @Get('quota')
   @ResponseMessage('users.quota')
   @ApiOperation({ summary: 'Quota limits, usage and what is left' })
