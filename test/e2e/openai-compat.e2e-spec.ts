@@ -363,6 +363,30 @@ describe('OpenAI-compatible endpoint (API.md §12)', () => {
       expect(none.body).not.toHaveProperty('success');
     });
 
+    it('takes an API key as the SDK key; a revoked key is 401 in OpenAI’s shape at once', async () => {
+      const created = await t
+        .api()
+        .post('/api/v1/api-keys')
+        .set(bearer(user.accessToken))
+        .send({ name: 'notebook' })
+        .expect(201);
+      const key = created.body.data.key as string;
+      const byKey = sdkFor(t, key);
+      fake.script({ text: 'Keyed answer.' });
+      const answer = await byKey.chat.completions.create({ model: 'gpt-4', messages: hi });
+      expect(answer.choices[0].message.content).toBe('Keyed answer.');
+      expect((await byKey.models.list()).data.length).toBeGreaterThan(0);
+      await t
+        .api()
+        .delete(`/api/v1/api-keys/${created.body.data.id as string}`)
+        .set(bearer(user.accessToken))
+        .expect(200);
+      const error = await thrown(byKey.chat.completions.create({ model: 'gpt-4', messages: hi }));
+      expect(error).toBeInstanceOf(AuthenticationError);
+      expect(errorOf(error)).toMatchObject({ status: 401, code: 'invalid_api_key' });
+      expect(fake.requests).toHaveLength(1);
+    });
+
     it('404 model_not_found for a model outside the catalog', async () => {
       const error = await thrown(
         client.chat.completions.create({ model: 'gpt-9-imaginary', messages: hi }),

@@ -14,6 +14,7 @@ import { RawResponse } from '../../common/decorators/http.decorators';
 import { contextOf, type ContextRequest } from '../../common/http/request-context';
 import { BEARER_SCHEME, type ErrorStatus } from '../../common/openapi/decorators';
 import { MessageRateLimit } from '../../common/throttling/throttle.decorators';
+import { AcceptsApiKeys } from '../auth/accepts-api-keys.decorator';
 import type { AuthUser } from '../auth/auth-user';
 import { ChatCompletionsService } from './chat-completions.service';
 import { parseChatCompletionRequest } from './chat-request';
@@ -56,13 +57,13 @@ const ApiOpenAiErrors = (...statuses: ErrorStatus[]) =>
 /**
  * OpenAI-compatible routes (API.md §12): OpenAI's request, response and error shapes, under
  * this service's auth, quotas, `messages` rate limit and metrics; nothing is stored as a
- * conversation. The access token works as the API key.
+ * conversation. An API key (`sk-…`) or an access token is the key.
  */
 @ApiTags('openai')
 @ApiBearerAuth(BEARER_SCHEME)
 @ApiOpenAiErrors(401, 403, 429, 500, 503)
 @RawResponse()
-// MERGE (API keys, engineer B): add `@AcceptsApiKeys()` on this line so `sk-…` keys work here.
+@AcceptsApiKeys()
 @Controller('openai')
 export class OpenAiCompatController {
   constructor(private readonly completions: ChatCompletionsService) {}
