@@ -29,6 +29,8 @@ export interface GenerationMeter {
   finished(usage: { promptTokens: number; completionTokens: number }, stopped: boolean): void;
   /** The generation failed; a no-op after `finished` (a failure while storing is not the model's). */
   failed(error: unknown): void;
+  /** The catalog model that serves the reply (a fallback's): labels what is recorded from now on. */
+  served(model: string): void;
 }
 
 export function llmFailureStatus(error: unknown): LlmCallStatus {
@@ -152,6 +154,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly failovers = new Counter({
+    name: 'llm_failovers_total',
+    help: 'Calls passed to a fallback model because the model asked for failed before its first token.',
+    labelNames: ['from', 'to'] as const,
+    registers: [this.registry],
+  });
+
   private readonly fileUploads = new Counter({
     name: 'file_uploads_total',
     help: 'Uploads answered, by the kind read from their bytes (unknown when refused before) and outcome.',
@@ -219,7 +228,8 @@ export class MetricsService {
     this.httpDuration.observe({ method, endpoint }, seconds);
   }
 
-  generationStarted(model: string): GenerationMeter {
+  generationStarted(requested: string): GenerationMeter {
+    let model = requested;
     const started = process.hrtime.bigint();
     const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
     let sawToken = false;
@@ -244,6 +254,9 @@ export class MetricsService {
       },
       failed: (error) => {
         if (!ended) end(llmFailureStatus(error));
+      },
+      served: (served) => {
+        model = served;
       },
     };
   }
@@ -300,6 +313,11 @@ export class MetricsService {
   /** A reply cut at its reserved max_tokens: the provider ignored the limit. */
   generationOverran(model: string): void {
     this.overruns.inc({ model });
+  }
+
+  /** A model call passed from `from` to its fallback `to` (LlmRouter). */
+  llmFailover(from: string, to: string): void {
+    this.failovers.inc({ from, to });
   }
 
   /** An upload answered: `kind` as read from its bytes, `outcome` stored or why refused. */
