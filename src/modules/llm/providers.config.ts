@@ -296,8 +296,11 @@ export function resolveLlmSetup(
       }
       provider = provider === OFFLINE_PROVIDER_ID ? OFFLINE_PROVIDER_ID : defaultProvider;
     } else if (provider === undefined) {
-      if (providers.length === 1) provider = providers[0].id;
-      else problems.push(`${where}: provider is required when the catalog lists several providers`);
+      // Only a catalog with several providers (valid or not) needs each model to name one.
+      const listed = Array.isArray(catalog.providers) ? catalog.providers.length : 0;
+      if (listed > 1) {
+        problems.push(`${where}: provider is required when the catalog lists several providers`);
+      } else provider = providers[0]?.id;
     } else if (provider !== OFFLINE_PROVIDER_ID && !declared.has(provider)) {
       problems.push(
         `${where}: unknown provider "${provider}" (listed: ${[...declared].join(', ') || 'none'})`,
