@@ -43,7 +43,11 @@ function catalogYaml(primary: string, backup: string, dead: string): string {
     `    base_url: ${dead}`,
     '    max_retries: 0',
     'models:',
-    ...model('chat-main', ['provider: primary', 'upstream_model: gpt-4', 'fallbacks: [chat-backup]']),
+    ...model('chat-main', [
+      'provider: primary',
+      'upstream_model: gpt-4',
+      'fallbacks: [chat-backup]',
+    ]),
     ...model('chat-backup', ['provider: backup', 'upstream_model: gpt-3.5-turbo']),
     ...model('chat-dead', ['provider: dead', 'upstream_model: ghost', 'fallbacks: [chat-backup]']),
     '',
@@ -135,11 +139,8 @@ describe('Several providers: routing, failover before the first token, health', 
 
   it('/models and /info list the catalog models', async () => {
     const models = await t.api().get('/api/v1/models');
-    expect(models.body.data.models.map((m: { id: string }) => m.id)).toEqual([
-      'chat-main',
-      'chat-backup',
-      'chat-dead',
-    ]);
+    const listed = models.body.data.models as { id: string }[];
+    expect(listed.map((m) => m.id)).toEqual(['chat-main', 'chat-backup', 'chat-dead']);
     const info = await t.api().get('/api/v1/info');
     expect(info.body).toMatchObject({ default_model: 'chat-main', llm_provider: 'openai' });
   });
@@ -169,7 +170,10 @@ describe('Several providers: routing, failover before the first token, health', 
       const user = await registerUser(t);
       const conv = await aConversation(t, user, { model: 'chat-main' });
       if (failure) primary.script(failure);
-      backup.script({ text: 'Backup answer here.', usage: { prompt_tokens: 30, completion_tokens: 4 } });
+      backup.script({
+        text: 'Backup answer here.',
+        usage: { prompt_tokens: 30, completion_tokens: 4 },
+      });
       const before = await metric('llm_failovers_total', { from: 'chat-main', to: 'chat-backup' });
 
       const res = await send(user, conv.id, { content: 'hello', role: 'user', max_tokens: 1500 });
@@ -177,7 +181,10 @@ describe('Several providers: routing, failover before the first token, health', 
       expect(res.body.data.assistant_message.content).toBe('Backup answer here.');
       expect(primary.chatRequests).toHaveLength(1);
       expect(backup.chatRequests.map((r) => r.body?.model)).toEqual(['gpt-3.5-turbo']);
-      expect(await assistantRow(conv.id)).toMatchObject({ model: 'chat-backup', status: 'completed' });
+      expect(await assistantRow(conv.id)).toMatchObject({
+        model: 'chat-backup',
+        status: 'completed',
+      });
       expect(res.body.data.assistant_message.model).toBe('chat-backup');
       // Billed what the backup reported, against the one reservation.
       const quota = await fetchQuota(t, user);
@@ -186,7 +193,11 @@ describe('Several providers: routing, failover before the first token, health', 
         before + 1,
       );
       expect(
-        await metric('openai_requests_total', { model: 'chat-backup', purpose: 'reply', status: 'ok' }),
+        await metric('openai_requests_total', {
+          model: 'chat-backup',
+          purpose: 'reply',
+          status: 'ok',
+        }),
       ).toBeGreaterThan(0);
     },
   );
@@ -226,13 +237,19 @@ describe('Several providers: routing, failover before the first token, health', 
     const user = await registerUser(t);
     const conv = await aConversation(t, user, { model: 'chat-main' });
     await t.sql('UPDATE conversations SET model = $2 WHERE id = $1', [conv.id, 'retired-model']);
-    const read = await t.api().get(`/api/v1/conversations/${conv.id}`).set(bearer(user.accessToken));
+    const read = await t
+      .api()
+      .get(`/api/v1/conversations/${conv.id}`)
+      .set(bearer(user.accessToken));
     expect(read.status).toBe(200);
     expect(read.body.data.model).toBe('retired-model');
 
     const refused = await send(user, conv.id, { content: 'hello', role: 'user' });
     expect(refused.status).toBe(422);
-    expect(refused.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'model' } });
+    expect(refused.body.error).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      details: { field: 'model' },
+    });
     // Not the unknown-model answer of a request that names a model: it says what to do.
     expect(JSON.stringify(refused.body.error)).toMatch(/no longer offered.*PUT/);
     expect(primary.chatRequests).toHaveLength(0);

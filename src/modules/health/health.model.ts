@@ -1,4 +1,10 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiSchema,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { NODE_ENVS, type NodeEnv } from '../../config/env';
 import type { HealthReport, ServiceState } from './health.service';
 
@@ -39,7 +45,11 @@ export class ProviderHealthModel {
   })
   reason?: string;
 
-  @ApiProperty({ type: 'integer', required: false, description: 'Its HTTP status, if it answered.' })
+  @ApiProperty({
+    type: 'integer',
+    required: false,
+    description: 'Its HTTP status, if it answered.',
+  })
   upstream_status?: number;
 
   @ApiProperty({

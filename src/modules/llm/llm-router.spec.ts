@@ -119,7 +119,9 @@ describe(LlmRouter.name, () => {
     });
 
     it('throws the last error when every model failed', async () => {
-      a.answer({ error: failure('connection_error') }).answer({ error: failure('connection_error') });
+      a.answer({ error: failure('connection_error') }).answer({
+        error: failure('connection_error'),
+      });
       b.answer({ error: failure('upstream_error', 502) });
       await expect(drain(router.stream({ model: 'big', messages: [] }))).rejects.toMatchObject({
         details: { reason: 'connection_error' },

@@ -1,12 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
-import type {
-  LlmCheck,
-  LlmEvent,
-  LlmProvider,
-  LlmProviderName,
-  LlmRequest,
-} from './llm-provider';
+import type { LlmCheck, LlmEvent, LlmProvider, LlmProviderName, LlmRequest } from './llm-provider';
 import type { ResolvedRoute } from './providers.config';
 
 /** A failover: `from`'s provider failed before its first token, `to` is tried next. */
@@ -39,7 +33,7 @@ export interface LlmRouterOptions {
 export function isFailoverError(error: unknown): boolean {
   if (!(error instanceof AppError) || error.code !== 'OPENAI_API_ERROR') return false;
   const details = (error.details ?? {}) as { reason?: string; upstream_status?: number };
-  switch (details.reason) {
+  switch (details.reason ?? '') {
     case 'connection_error':
     case 'request_timeout':
     case 'first_token_timeout':
@@ -94,7 +88,7 @@ export class LlmRouter implements LlmProvider {
         if (started || next === undefined || request.signal?.aborted || !isFailoverError(error)) {
           throw error;
         }
-        const reason = String((error as AppError).details?.reason ?? 'unknown');
+        const { reason } = (error as AppError).details as { reason: string };
         this.logger.warn(`${model} failed before its first token (${reason}); trying ${next}`);
         this.options.onFailover?.({ from: model, to: next, reason });
       }

@@ -298,12 +298,19 @@ export class OpenAiProvider implements LlmProvider {
 
   /** Lists the models: authenticated, cheap, spends no tokens. */
   async check(options: { timeoutMs?: number } = {}): Promise<LlmCheck> {
-    const { models: _ids, ...check } = await this.listModels(options);
-    return check;
+    const { ok, latencyMs, reason, upstreamStatus } = await this.listModels(options);
+    return {
+      ok,
+      latencyMs,
+      ...(reason !== undefined ? { reason } : {}),
+      ...(upstreamStatus !== undefined ? { upstreamStatus } : {}),
+    };
   }
 
   /** The check, with the ids of the models the server lists when it answered. */
-  async listModels(options: { timeoutMs?: number } = {}): Promise<LlmCheck & { models?: string[] }> {
+  async listModels(
+    options: { timeoutMs?: number } = {},
+  ): Promise<LlmCheck & { models?: string[] }> {
     const started = Date.now();
     try {
       const page = await this.client.models.list({

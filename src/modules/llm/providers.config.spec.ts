@@ -61,9 +61,12 @@ describe(resolveLlmSetup.name, () => {
     });
 
     it('keeps upstream_model and fallbacks on the env provider', () => {
-      const setup = setupOf([model('a', { upstream_model: 'A-v2', fallbacks: ['b'] }), model('b')], {
-        OPENAI_API_KEY: 'sk-x',
-      });
+      const setup = setupOf(
+        [model('a', { upstream_model: 'A-v2', fallbacks: ['b'] }), model('b')],
+        {
+          OPENAI_API_KEY: 'sk-x',
+        },
+      );
       expect(setup.routes.get('a')).toEqual({
         provider: 'openai',
         upstream_model: 'A-v2',
@@ -116,7 +119,10 @@ describe(resolveLlmSetup.name, () => {
     it('serves a model from the built-in offline provider when one names it', () => {
       const setup = setupOf({
         providers: [LOCAL],
-        models: [model('llama', { provider: 'local', fallbacks: ['dev'] }), model('dev', { provider: 'offline' })],
+        models: [
+          model('llama', { provider: 'local', fallbacks: ['dev'] }),
+          model('dev', { provider: 'offline' }),
+        ],
       });
       expect(setup.providers.map((p) => p.kind)).toEqual(['http', 'offline']);
     });
@@ -166,8 +172,9 @@ describe(resolveLlmSetup.name, () => {
       expect(problemsOf({ providers: [], models: [model('a')] })).toEqual([
         'MODELS_JSON: providers must be a non-empty list',
       ]);
-      expect(problemsOf({ providers: [LOCAL], models: [model('a')] }, { LLM_PROVIDER: 'offline' }))
-        .toEqual(['LLM_PROVIDER: offline cannot be combined with providers in MODELS_JSON']);
+      expect(
+        problemsOf({ providers: [LOCAL], models: [model('a')] }, { LLM_PROVIDER: 'offline' }),
+      ).toEqual(['LLM_PROVIDER: offline cannot be combined with providers in MODELS_JSON']);
     });
 
     it('refuses a provider name without a providers list that is not the env one', () => {
@@ -250,5 +257,15 @@ describe(ModelsCatalog.name, () => {
       });
       expect(catalog.isTokenFree('llama')).toBe(false);
     });
+  });
+});
+
+describe('examples/providers', () => {
+  it.each(['ollama.yaml', 'vllm.yaml'])('%s is a valid catalog', (file) => {
+    const result = resolveLlmSetup(
+      { MODELS_FILE: join(__dirname, '../../../examples/providers', file) },
+      (name) => ({ VLLM_API_KEY: 'v', OPENAI_API_KEY: 'o' })[name],
+    );
+    expect('problems' in result ? result.problems : []).toEqual([]);
   });
 });

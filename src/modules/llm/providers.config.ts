@@ -164,10 +164,16 @@ function parseProvider(
     problems.push(`${where}: api.openai.com needs api_key or api_key_env`);
   }
   const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-  if (timeout_ms !== undefined && !(isInt(timeout_ms) && timeout_ms > 0 && timeout_ms <= MAX_TIMEOUT_MS)) {
+  if (
+    timeout_ms !== undefined &&
+    !(isInt(timeout_ms) && timeout_ms > 0 && timeout_ms <= MAX_TIMEOUT_MS)
+  ) {
     problems.push(`${where}: timeout_ms must be an integer from 1 to ${MAX_TIMEOUT_MS}`);
   }
-  if (max_retries !== undefined && !(isInt(max_retries) && max_retries >= 0 && max_retries <= MAX_RETRIES)) {
+  if (
+    max_retries !== undefined &&
+    !(isInt(max_retries) && max_retries >= 0 && max_retries <= MAX_RETRIES)
+  ) {
     problems.push(`${where}: max_retries must be an integer from 0 to ${MAX_RETRIES}`);
   }
   if (
@@ -289,7 +295,11 @@ export function resolveLlmSetup(
     let provider = route.provider;
     if (catalog.providers === undefined) {
       // The env's one provider serves every model; `offline` may still be named explicitly.
-      if (provider !== undefined && provider !== ENV_PROVIDER_ID && provider !== OFFLINE_PROVIDER_ID) {
+      if (
+        provider !== undefined &&
+        provider !== ENV_PROVIDER_ID &&
+        provider !== OFFLINE_PROVIDER_ID
+      ) {
         problems.push(
           `${where}: unknown provider "${provider}" (the catalog lists no providers: use "${ENV_PROVIDER_ID}" or "${OFFLINE_PROVIDER_ID}")`,
         );
@@ -312,7 +322,8 @@ export function resolveLlmSetup(
       if (fallback === model.id) problems.push(`${where}: falls back to itself`);
       else if (!ids.has(fallback)) {
         problems.push(`${where}: fallback "${fallback}" is not a model of the catalog`);
-      } else if (seen.has(fallback)) problems.push(`${where}: fallback "${fallback}" is listed twice`);
+      } else if (seen.has(fallback))
+        problems.push(`${where}: fallback "${fallback}" is listed twice`);
       seen.add(fallback);
     }
     routes.set(model.id, {
@@ -322,7 +333,9 @@ export function resolveLlmSetup(
     });
   }
   for (const cycle of fallbackCycles(
-    new Map([...routes].map(([id, r]) => [id, { ...r, fallbacks: r.fallbacks.filter((f) => f !== id) }])),
+    new Map(
+      [...routes].map(([id, r]) => [id, { ...r, fallbacks: r.fallbacks.filter((f) => f !== id) }]),
+    ),
   )) {
     problems.push(`${source}: fallbacks form a cycle (${cycle.join(' -> ')})`);
   }
