@@ -1,4 +1,5 @@
 import type { LlmProviderName } from './llm-provider';
+import { loadModelCatalog } from './models.config';
 import { LlmSettings, resolveLlmSetup, SecretLookup } from './providers.config';
 
 export type { LlmSettings } from './providers.config';
@@ -17,7 +18,10 @@ export function llmProviderOf(settings: LlmSettings): LlmProviderName {
  */
 export function llmConfigProblems(settings: LlmSettings, secrets?: SecretLookup): string[] {
   const problems: string[] = [];
-  if (settings.LLM_PROVIDER === 'openai' && !settings.OPENAI_API_KEY) {
+  // A catalog that lists providers has keys of its own; OPENAI_API_KEY is then not needed.
+  const catalog = loadModelCatalog(settings);
+  const listsProviders = 'providers' in catalog && catalog.providers !== undefined;
+  if (settings.LLM_PROVIDER === 'openai' && !settings.OPENAI_API_KEY && !listsProviders) {
     problems.push('OPENAI_API_KEY: is required when LLM_PROVIDER is openai');
   }
   const setup = resolveLlmSetup(settings, secrets);

@@ -269,3 +269,10 @@ describe('examples/providers', () => {
     expect('problems' in result ? result.problems : []).toEqual([]);
   });
 });
+
+describe('LLM_PROVIDER=openai beside catalog providers', () => {
+  it('does not ask for OPENAI_API_KEY', () => {
+    const catalog = JSON.stringify({ providers: [LOCAL], models: [model('llama')] });
+    expect(() => validateEnv({ MODELS_JSON: catalog, LLM_PROVIDER: 'openai' })).not.toThrow();
+  });
+});
