@@ -758,7 +758,12 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     'MODELS_JSON',
     'DEFAULT_MODEL',
   ] as const;
-  if (!llmKeys.some((key) => invalid.has(key))) problems.push(...llmConfigProblems(env));
+  if (!llmKeys.some((key) => invalid.has(key))) {
+    // The raw environment too: a catalog provider's api_key_env names a variable of its own.
+    problems.push(
+      ...llmConfigProblems(env, (name) => (typeof raw[name] === 'string' ? raw[name] : undefined)),
+    );
+  }
   if (problems.length > 0) throw new InvalidEnvError(problems);
   return env;
 }

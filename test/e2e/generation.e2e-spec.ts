@@ -1131,10 +1131,8 @@ describe('Sending a message with the offline development provider (no OPENAI_API
     expect(res.body.data.usage.total_tokens).toBe(
       res.body.data.usage.prompt_tokens + reply.tokens_used,
     );
-    expect((await fetchQuota(t, user)).usage_today).toEqual({
-      requests: 1,
-      tokens: res.body.data.usage.total_tokens,
-    });
+    // The offline model is priced 0: the request counts, its tokens are not billed (issue 16).
+    expect((await fetchQuota(t, user)).usage_today).toEqual({ requests: 1, tokens: 0 });
 
     const stream = await readSse(`${t.url}/api/v1/conversations/${conv.id}/messages/stream`, {
       headers: bearer(user.accessToken),

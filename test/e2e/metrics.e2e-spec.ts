@@ -180,6 +180,7 @@ describe('Prometheus metrics: GET /metrics', () => {
           generation_admission_shed_total: 'counter',
           generation_orphans_closed_total: 'counter',
           generation_overruns_total: 'counter',
+          llm_failovers_total: 'counter',
           file_uploads_total: 'counter',
           file_upload_bytes_total: 'counter',
           files_swept_total: 'counter',

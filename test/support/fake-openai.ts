@@ -73,6 +73,8 @@ export interface FakeOpenAi {
   scriptWhen: (match: (body: Record<string, unknown>) => boolean, ...replies: FakeReply[]) => void;
   /** The status GET /v1/models answers with (200 by default). */
   setModelsStatus: (status: number) => void;
+  /** The model ids GET /v1/models lists (gpt-4, gpt-4-turbo, gpt-3.5-turbo by default). */
+  setModels: (ids: string[]) => void;
   /** Resolves once the client has closed the connection of the given request (or after `ms`). */
   waitForClientClose: (request: RecordedRequest, ms?: number) => Promise<boolean>;
   /** Forgets recorded requests and the script; restores defaults. */
@@ -81,6 +83,7 @@ export interface FakeOpenAi {
 }
 
 const DEFAULT_REPLY: FakeReply = { text: 'Hello from the fake model.' };
+const DEFAULT_MODEL_IDS = ['gpt-4', 'gpt-4-turbo', 'gpt-3.5-turbo'];
 
 /** Word-sized pieces that join back to the text (spaces stay with the preceding word). */
 export function piecesOf(text: string): string[] {
@@ -106,6 +109,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   let lanes: { match: (body: Record<string, unknown>) => boolean; replies: FakeReply[] }[] = [];
   let fallback: FakeReply = DEFAULT_REPLY;
   let modelsStatus = 200;
+  let modelIds = DEFAULT_MODEL_IDS;
   const requests: RecordedRequest[] = [];
   const closeWaiters = new Map<RecordedRequest, (() => void)[]>();
   const timers = new Set<NodeJS.Timeout>();
@@ -279,7 +283,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     res.end(
       JSON.stringify({
         object: 'list',
-        data: ['gpt-4', 'gpt-4-turbo', 'gpt-3.5-turbo'].map((id) => ({
+        data: modelIds.map((id) => ({
           id,
           object: 'model',
           created,
@@ -343,6 +347,9 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     setModelsStatus: (status) => {
       modelsStatus = status;
     },
+    setModels: (ids) => {
+      modelIds = [...ids];
+    },
     waitForClientClose: (request, ms = 2000) =>
       new Promise<boolean>((resolve) => {
         if (request.closedByClient) return resolve(true);
@@ -359,6 +366,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       lanes = [];
       fallback = DEFAULT_REPLY;
       modelsStatus = 200;
+      modelIds = DEFAULT_MODEL_IDS;
       requests.length = 0;
     },
     close: async () => {

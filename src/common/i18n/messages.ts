@@ -216,6 +216,10 @@ const MESSAGES = {
   },
   'messages.regenerated': { en: 'Reply regenerated', zh: '已重新生成回复' },
   'issue.unknown_model': { en: 'Unknown model', zh: '未知的模型' },
+  'issue.model_retired': {
+    en: "This conversation's model is no longer offered: switch it to another model (PUT /conversations/{id} with model) and send again",
+    zh: '此对话的模型已不再提供：请先切换到其他模型（PUT /conversations/{id}，带 model）再发送',
+  },
   'files.uploaded': { en: 'File uploaded', zh: '文件已上传' },
   'files.list': { en: 'Files retrieved', zh: '获取文件列表成功' },
   'files.detail': { en: 'File retrieved', zh: '获取文件成功' },

@@ -128,7 +128,7 @@ export class ConversationsRepository {
   async updateOwned(
     id: string,
     userId: string,
-    changes: Partial<Pick<ConversationEntity, 'title' | 'titleSource' | 'isArchived'>>,
+    changes: Partial<Pick<ConversationEntity, 'title' | 'titleSource' | 'isArchived' | 'model'>>,
   ): Promise<ConversationEntity | null> {
     const result = await this.conversations.update(
       { id, userId },

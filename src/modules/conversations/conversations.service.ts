@@ -79,10 +79,13 @@ export class ConversationsService {
     if (
       dto.title === undefined &&
       dto.is_archived === undefined &&
-      dto.current_message_id === undefined
+      dto.current_message_id === undefined &&
+      dto.model === undefined
     ) {
       throw AppError.validation([fieldIssue('body', 'issue.nothing_to_update_conversation')]);
     }
+    // An unknown model refuses the whole update, before anything changes.
+    if (dto.model !== undefined) this.models.require(dto.model);
     // The switch first: a message not of this conversation refuses the whole update.
     if (dto.current_message_id !== undefined)
       await this.switchBranch(actor, id, dto.current_message_id);
@@ -91,6 +94,7 @@ export class ConversationsService {
       // A rename is the user's: an automatic title still to come leaves it alone.
       titleSource: dto.title === undefined ? undefined : 'user',
       isArchived: dto.is_archived,
+      model: dto.model,
     });
   }
 
@@ -139,7 +143,7 @@ export class ConversationsService {
   private async applyOwned(
     actor: AuthUser,
     id: string,
-    changes: { title?: string; titleSource?: TitleSource; isArchived?: boolean },
+    changes: { title?: string; titleSource?: TitleSource; isArchived?: boolean; model?: string },
   ): Promise<ConversationResponse> {
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     const updated = await this.conversations.updateOwned(id, actor.id, defined);

@@ -267,6 +267,13 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
     let terminal: GenerationEventBody;
     let stored: MessageEntity | null;
     const metered = this.metrics.generationStarted(call.model);
+    // The catalog model that serves the reply: the router names it (a fallback's after a failover).
+    let served = call.model;
+    const serving = (model: string | undefined) => {
+      if (model === undefined || model === served) return;
+      served = model;
+      metered.served(model);
+    };
     try {
       let usage = { promptTokens: 0, completionTokens: 0 };
       // A provider that ignores max_tokens is cut (and billed no more than was reserved).
@@ -275,6 +282,7 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
       const { signal } = controller;
       const events = prepared ?? this.provider.stream({ ...call, signal });
       for await (const event of events) {
+        serving(event.model);
         if (event.type === 'delta') {
           if (!event.text || signal.reason === OVERRUN) continue;
           metered.firstToken();
@@ -285,7 +293,7 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
             this.logger.warn(
               `generation ${id}: the provider streamed past max_tokens ${limit}; cut`,
             );
-            this.metrics.generationOverran(call.model);
+            this.metrics.generationOverran(served);
             controller.abort(OVERRUN);
           }
         } else {
@@ -304,6 +312,8 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
         usage.promptTokens + usage.completionTokens,
         call.reservation.grantedTokens,
       );
+      // A token-free reservation (the offline model) counts the request, bills no tokens.
+      const billed = call.reservation.tokenFree ? 0 : total;
       stored = await this.close(
         id,
         {
@@ -312,15 +322,18 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
           tokensUsed: usage.completionTokens,
           promptTokens: usage.promptTokens,
           completionTokens: usage.completionTokens,
+          model: served,
         },
-        this.quota.settlement(call.reservation, { requests: 1, tokens: total }),
+        this.quota.settlement(call.reservation, { requests: 1, tokens: billed }),
       );
       terminal = {
         type: 'end',
         usage: {
           prompt_tokens: usage.promptTokens,
           completion_tokens: usage.completionTokens,
-          total_tokens: total,
+          total_tokens: call.reservation.tokenFree
+            ? usage.promptTokens + usage.completionTokens
+            : total,
         },
         stopped,
       };
@@ -335,7 +348,14 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
       // The partial reply is kept as failed; a failed call is not billed (quota released).
       stored = await this.close(
         id,
-        { content, status: 'failed', tokensUsed: 0, promptTokens: null, completionTokens: null },
+        {
+          content,
+          status: 'failed',
+          tokensUsed: 0,
+          promptTokens: null,
+          completionTokens: null,
+          model: served,
+        },
         this.quota.settlement(call.reservation, { requests: 0, tokens: 0 }),
       ).catch((e: unknown) => {
         this.logger.error(`could not store failed generation ${id}: ${String(e)}`);

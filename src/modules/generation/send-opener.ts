@@ -133,7 +133,9 @@ export class SendOpener {
       request.dto,
       turn,
     );
-    const plan = this.quota.plan(actor, promptTokens, replyBudget);
+    const plan = this.quota.plan(actor, promptTokens, replyBudget, {
+      tokenFree: this.models.isTokenFree(call.model),
+    });
     const send: OpenSend = { ...rows, reserve: plan.input };
     // The provider request is built while the reservation is made, and sent once it is granted.
     const prepared = this.runners.prepare({ ...call, maxTokens: Math.max(1, replyBudget) });
@@ -233,6 +235,14 @@ export class SendOpener {
     turn: NewTurn,
   ) {
     const modelId = dto.model ?? conversation.model;
+    // A conversation whose model has left the catalog stays readable; its sends say to switch.
+    if (dto.model === undefined && !this.models.get(modelId)) {
+      throw AppError.validation(
+        [fieldIssue('model', 'issue.model_retired')],
+        undefined,
+        'issue.model_retired',
+      );
+    }
     const model = this.models.require(modelId);
     if (dto.max_tokens !== undefined && dto.max_tokens > model.max_tokens) {
       throw AppError.validation([fieldIssue('max_tokens', 'issue.max_tokens_too_large')]);

@@ -93,6 +93,8 @@ export interface ReplyOutcome {
   tokensUsed: number;
   promptTokens: number | null;
   completionTokens: number | null;
+  /** The catalog model that served the reply (a fallback's after a failover); unset: unchanged. */
+  model?: string;
 }
 
 const COLUMNS = MESSAGE_COLUMNS.join(', ');
@@ -301,6 +303,7 @@ export class SendRepository {
                     tokens_used = ${p.add(outcome.tokensUsed, 'int')},
                     prompt_tokens = ${p.add(outcome.promptTokens, 'int')},
                     completion_tokens = ${p.add(outcome.completionTokens, 'int')},
+                    model = COALESCE(${p.add(outcome.model ?? null, 'varchar')}, model),
                     updated_at = now()
                   WHERE id = ${id} AND status = 'streaming'
                   RETURNING ${COLUMNS}),

@@ -27,10 +27,16 @@ export class HealthController {
   @ApiRawResponse(HealthReportModel, { status: 503, description: 'The database does not answer.' })
   async report(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
     const services = await this.health.services();
+    const providers = this.health.providers;
+    // A provider down, or missing a model the catalog sends to it, degrades: it never makes
+    // the service unhealthy (replies still go to the others, and readiness is the database's).
+    const providersDegraded = Object.values(providers ?? {}).some(
+      (p) => p.status === 'unhealthy' || p.missing_models.length > 0,
+    );
     const status: HealthReport['status'] =
       services.database !== 'healthy'
         ? 'unhealthy'
-        : services.redis === 'unhealthy' || services.openai === 'unhealthy'
+        : services.redis === 'unhealthy' || services.openai === 'unhealthy' || providersDegraded
           ? 'degraded'
           : 'healthy';
     res.status(services.database === 'healthy' ? 200 : 503);
@@ -39,6 +45,7 @@ export class HealthController {
       timestamp: new Date().toISOString(),
       version: appVersion(),
       services,
+      ...(providers ? { providers } : {}),
       llm_provider: this.health.providerName,
       uptime: Math.round(process.uptime()),
     };

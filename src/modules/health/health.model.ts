@@ -1,11 +1,24 @@
-import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiSchema,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { NODE_ENVS, type NodeEnv } from '../../config/env';
 import type { HealthReport, ServiceState } from './health.service';
 
 const SERVICE_STATES: ServiceState[] = ['healthy', 'unhealthy', 'not_configured'];
 
-@ApiSchema({ name: 'HealthServices' })
+@ApiSchema({
+  name: 'HealthServices',
+  description:
+    'When the model catalog lists providers, one more entry per provider: `provider:<id>` ' +
+    '(healthy, or unhealthy when its model list does not answer); `openai` then sums them up.',
+})
 export class HealthServicesModel {
+  [key: `provider:${string}`]: ServiceState;
+
   @ApiProperty({ type: String, enum: SERVICE_STATES })
   database!: ServiceState;
 
@@ -16,7 +29,39 @@ export class HealthServicesModel {
   openai!: ServiceState;
 }
 
+@ApiSchema({ name: 'ProviderHealth', description: 'One catalog provider (API.md §13).' })
+export class ProviderHealthModel {
+  @ApiProperty({ type: String, enum: ['healthy', 'unhealthy'] })
+  status!: 'healthy' | 'unhealthy';
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'How long its model list took.' })
+  latency_ms!: number;
+
+  @ApiProperty({
+    type: String,
+    required: false,
+    example: 'connection_error',
+    description: 'Why it is unhealthy.',
+  })
+  reason?: string;
+
+  @ApiProperty({
+    type: 'integer',
+    required: false,
+    description: 'Its HTTP status, if it answered.',
+  })
+  upstream_status?: number;
+
+  @ApiProperty({
+    type: [String],
+    description:
+      'Upstream model names the catalog sends to it that its list does not have (empty while it is down).',
+  })
+  missing_models!: string[];
+}
+
 @ApiSchema({ name: 'HealthReport', description: 'API.md §7 (no envelope).' })
+@ApiExtraModels(ProviderHealthModel)
 export class HealthReportModel implements HealthReport {
   @ApiProperty({ type: String, enum: ['healthy', 'degraded', 'unhealthy'] })
   status!: HealthReport['status'];
@@ -29,6 +74,15 @@ export class HealthReportModel implements HealthReport {
 
   @ApiProperty({ type: () => HealthServicesModel })
   services!: HealthServicesModel;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { $ref: getSchemaPath(ProviderHealthModel) },
+    description:
+      'Each provider the model catalog lists, by id, checked through its model list (cached ' +
+      'briefly). A provider down or missing a model makes `status` degraded, never unhealthy.',
+  })
+  providers?: Record<string, ProviderHealthModel>;
 
   @ApiProperty({ type: String, example: 'openai' })
   llm_provider!: string;

@@ -4,11 +4,12 @@ import { LlmModule } from '../llm/llm.module';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 import { InfoController } from './info.controller';
+import { ProviderHealth } from './provider-health';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), LlmModule],
   controllers: [HealthController, InfoController],
-  providers: [HealthService],
+  providers: [HealthService, ProviderHealth],
   exports: [HealthService],
 })
 export class HealthModule {}

@@ -3,14 +3,27 @@ import { TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { REDIS } from '../../redis/redis.module';
 import { LLM_PROVIDER, LlmProvider } from '../llm/llm-provider';
+import { ProviderHealth, ProviderHealthReport } from './provider-health';
 
 export type ServiceState = 'healthy' | 'unhealthy' | 'not_configured';
+
+/**
+ * The dependencies. When the catalog lists providers, each has an entry `provider:<id>` too,
+ * and `openai` sums them up (unhealthy when one is).
+ */
+export type HealthServices = {
+  database: ServiceState;
+  redis: ServiceState;
+  openai: ServiceState;
+} & Record<`provider:${string}`, ServiceState>;
 
 export interface HealthReport {
   status: 'healthy' | 'degraded' | 'unhealthy';
   timestamp: string;
   version: string;
-  services: { database: ServiceState; redis: ServiceState; openai: ServiceState };
+  services: HealthServices;
+  /** Each catalog provider's check (only when the catalog lists providers). */
+  providers?: Record<string, ProviderHealthReport>;
   llm_provider: string;
   uptime: number;
 }
@@ -33,12 +46,19 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 export class HealthService {
   private cache?: { at: number; services: HealthReport['services'] };
   private inFlight?: Promise<HealthReport['services']>;
+  private lastProviders?: Record<string, ProviderHealthReport>;
 
   constructor(
     private readonly db: TypeOrmHealthIndicator,
     @Inject(REDIS) private readonly redis: Redis | null,
     @Inject(LLM_PROVIDER) private readonly provider: LlmProvider,
+    private readonly providerHealth: ProviderHealth,
   ) {}
+
+  /** The catalog providers' reports of the last round of checks (undefined: none listed). */
+  get providers(): Record<string, ProviderHealthReport> | undefined {
+    return this.providerHealth.listed ? this.lastProviders : undefined;
+  }
 
   get providerName(): string {
     return this.provider.name;
@@ -61,12 +81,18 @@ export class HealthService {
   }
 
   private async runChecks(): Promise<HealthReport['services']> {
-    const [database, redis, openai] = await Promise.all([
+    const [database, redis, openai, providers] = await Promise.all([
       this.databaseUp().then((up): ServiceState => (up ? 'healthy' : 'unhealthy')),
       this.checkRedis(),
-      this.checkProvider(),
+      this.providerHealth.listed ? Promise.resolve<ServiceState>('healthy') : this.checkProvider(),
+      this.providerHealth.reports(),
     ]);
-    const services = { database, redis, openai };
+    const services: HealthServices = { database, redis, openai };
+    for (const [id, report] of Object.entries(providers)) {
+      services[`provider:${id}`] = report.status;
+      if (report.status === 'unhealthy') services.openai = 'unhealthy';
+    }
+    this.lastProviders = providers;
     this.cache = { at: Date.now(), services };
     return services;
   }

@@ -54,6 +54,8 @@ export interface LlmRequest {
 export interface LlmDeltaEvent {
   type: 'delta';
   text: string;
+  /** The catalog model that streams it (set by LlmRouter: a fallback's when one served). */
+  model?: string;
 }
 
 /**
@@ -73,6 +75,8 @@ export interface LlmUsageEvent {
   completionTokens: number;
   usageSource: 'provider' | 'tokenizer';
   finishReason: LlmFinishReason;
+  /** The catalog model that served the reply (set by LlmRouter: a fallback's when one served). */
+  model?: string;
 }
 
 export type LlmEvent = LlmDeltaEvent | LlmUsageEvent;

@@ -1,7 +1,13 @@
 import { AppError, fieldIssue } from '../../common/errors/app-error';
 import { InvalidEnvError } from '../../config/env';
-import { defaultModelOf, LlmSettings, llmProviderOf } from './llm.config';
-import { loadModelCatalog, ModelInfo, OFFLINE_MODEL } from './models.config';
+import { ModelInfo } from './models.config';
+import {
+  LlmSettings,
+  OFFLINE_PROVIDER_ID,
+  ResolvedRoute,
+  resolveLlmSetup,
+  SecretLookup,
+} from './providers.config';
 
 export type { ModelInfo } from './models.config';
 
@@ -27,6 +33,8 @@ export class ModelsCatalog {
     models: readonly ModelInfo[],
     /** Used when a request names no model. */
     readonly defaultModelId: string,
+    /** Each model's provider and upstream name (resolveLlmSetup); none: not known here. */
+    private readonly routes: ReadonlyMap<string, ResolvedRoute> = new Map(),
   ) {
     // Frozen copies, handed out as they are: read on every send and every /info, a model is
     // never cloned per request (structuredClone was 11 % of /info's CPU).
@@ -38,19 +46,31 @@ export class ModelsCatalog {
   }
 
   /** Built from validated settings; a catalog file that went bad since validation still fails boot. */
-  static fromSettings(settings: LlmSettings): ModelsCatalog {
-    const loaded = loadModelCatalog(settings);
-    if ('problems' in loaded) throw new InvalidEnvError(loaded.problems);
-    const models = [...loaded.models];
-    if (llmProviderOf(settings) === 'offline' && !models.some((m) => m.id === OFFLINE_MODEL.id)) {
-      models.unshift(structuredClone(OFFLINE_MODEL));
-    }
-    const ids = models.map((m) => m.id);
-    const defaultModel = defaultModelOf(settings, ids);
-    if (!ids.includes(defaultModel)) {
-      throw new InvalidEnvError([`DEFAULT_MODEL: "${defaultModel}" is not in the model catalog`]);
-    }
-    return new ModelsCatalog(models, defaultModel);
+  static fromSettings(settings: LlmSettings, secrets?: SecretLookup): ModelsCatalog {
+    const setup = resolveLlmSetup(settings, secrets);
+    if ('problems' in setup) throw new InvalidEnvError(setup.problems);
+    return new ModelsCatalog(setup.models, setup.defaultModel, setup.routes);
+  }
+
+  /** The model's provider, upstream name and fallbacks, when the catalog routes it. */
+  route(id: string): ResolvedRoute | undefined {
+    return this.routes.get(id);
+  }
+
+  /**
+   * True for a model served by the offline provider and priced 0 (the offline development
+   * model): its replies count as requests but spend none of the user's tokens, since nothing is
+   * paid for them. A priced model served offline (the env's offline mode answers every id with
+   * the offline model) is not free: its price says what it would cost.
+   */
+  isTokenFree(id: string): boolean {
+    const model = this.byId.get(id);
+    return (
+      model !== undefined &&
+      this.routes.get(id)?.provider === OFFLINE_PROVIDER_ID &&
+      model.cost_per_1k_tokens.input === 0 &&
+      model.cost_per_1k_tokens.output === 0
+    );
   }
 
   /** Every model, in catalog order (frozen). */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 
 /**
  * The model catalog's configuration, kept free of Nest and of AppConfig so that env
@@ -77,7 +78,30 @@ const FIELDS = new Set([
   'context_window',
   'cost_per_1k_tokens',
   'capabilities',
+  // Routing (see ModelRoute): which provider serves the model, under which name, and what next.
+  'provider',
+  'upstream_model',
+  'fallbacks',
 ]);
+
+/** Where a model is served: a provider id, the name that provider knows, what to try next. */
+export interface ModelRoute {
+  /** A provider id; undefined: the only provider there is (the env's `openai`, or the one listed). */
+  provider?: string;
+  upstream_model: string;
+  /** Catalog model ids tried in order when this model's provider fails before the first token. */
+  fallbacks: string[];
+}
+
+/** A catalog as written: models, their routes, and the providers when the catalog lists some. */
+export interface ParsedCatalog {
+  models: ModelInfo[];
+  routes: Record<string, ModelRoute>;
+  /** The raw `providers` entries (see providers.config.ts); undefined when the catalog has none. */
+  providers?: unknown;
+}
+
+const PROVIDER_REF = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -125,6 +149,24 @@ function parseEntry(raw: unknown, where: string): ModelInfo | string[] {
   ) {
     problems.push(`${where}: capabilities must be a list of lowercase words (e.g. "text", "code")`);
   }
+  const { provider, upstream_model, fallbacks } = raw;
+  if (provider !== undefined && (typeof provider !== 'string' || !PROVIDER_REF.test(provider))) {
+    problems.push(`${where}: provider must be a provider id (letters, digits, . _ -)`);
+  }
+  if (
+    upstream_model !== undefined &&
+    (typeof upstream_model !== 'string' ||
+      upstream_model.trim() === '' ||
+      upstream_model.length > 200)
+  ) {
+    problems.push(`${where}: upstream_model must be a non-empty string of at most 200 characters`);
+  }
+  if (
+    fallbacks !== undefined &&
+    (!Array.isArray(fallbacks) || !fallbacks.every((f) => typeof f === 'string'))
+  ) {
+    problems.push(`${where}: fallbacks must be a list of model ids`);
+  }
   if (problems.length > 0) return problems;
   const cost = cost_per_1k_tokens as { input: number; output: number };
   return {
@@ -138,28 +180,49 @@ function parseEntry(raw: unknown, where: string): ModelInfo | string[] {
   };
 }
 
+/** The route fields of an entry already checked by parseEntry. */
+function routeOf(raw: Record<string, unknown>, id: string): ModelRoute {
+  const { provider, upstream_model, fallbacks } = raw as {
+    provider?: string;
+    upstream_model?: string;
+    fallbacks?: string[];
+  };
+  return {
+    ...(provider !== undefined ? { provider } : {}),
+    upstream_model: upstream_model?.trim() ?? id,
+    fallbacks: [...(fallbacks ?? [])],
+  };
+}
+
 /**
- * Parses a catalog: a JSON array of entries, or `{"models": [...]}`. Returns the entries, or
- * every problem found, each starting with `source` (the env key that supplied it).
+ * Parses a catalog: an array of entries, or `{"models": [...], "providers": [...]}`, as JSON or
+ * (`format` yaml) YAML. Returns the entries, or every problem found, each starting with `source`
+ * (the env key that supplied it). Cross-references (providers, fallbacks) are checked by
+ * resolveLlmSetup, which knows the providers.
  */
 export function parseModelCatalog(
   text: string,
   source: string,
-): { models: ModelInfo[] } | { problems: string[] } {
+  format: 'json' | 'yaml' = 'json',
+): ParsedCatalog | { problems: string[] } {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = format === 'yaml' ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return { problems: [`${source}: is not valid JSON (${reason})`] };
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return {
+      problems: [`${source}: is not valid ${format === 'yaml' ? 'YAML' : 'JSON'} (${reason})`],
+    };
   }
   const list = isObject(json) && 'models' in json ? json.models : json;
+  const providers = isObject(json) && 'providers' in json ? json.providers : undefined;
   if (!Array.isArray(list)) {
     return { problems: [`${source}: must be a JSON array of models or {"models": [...]}`] };
   }
   if (list.length === 0) return { problems: [`${source}: must list at least one model`] };
   const problems: string[] = [];
   const models: ModelInfo[] = [];
+  const routes: Record<string, ModelRoute> = {};
   const seen = new Set<string>();
   list.forEach((raw: unknown, index) => {
     const label =
@@ -174,8 +237,10 @@ export function parseModelCatalog(
     if (seen.has(parsed.id)) problems.push(`${source}: ${label}: duplicate id`);
     seen.add(parsed.id);
     models.push(parsed);
+    routes[parsed.id] = routeOf(raw as Record<string, unknown>, parsed.id);
   });
-  return problems.length > 0 ? { problems } : { models };
+  if (problems.length > 0) return { problems };
+  return providers === undefined ? { models, routes } : { models, routes, providers };
 }
 
 export interface ModelCatalogSettings {
@@ -184,12 +249,13 @@ export interface ModelCatalogSettings {
 }
 
 /**
- * The configured catalog: MODELS_FILE (path to a JSON file), else MODELS_JSON, else the
- * defaults. Setting both is a problem, so that nobody edits the one that is ignored.
+ * The configured catalog: MODELS_FILE (path to a JSON file, or YAML when it ends in .yaml or
+ * .yml), else MODELS_JSON, else the defaults. Setting both is a problem, so that nobody edits
+ * the one that is ignored.
  */
 export function loadModelCatalog(
   settings: ModelCatalogSettings,
-): { models: ModelInfo[] } | { problems: string[] } {
+): ParsedCatalog | { problems: string[] } {
   if (settings.MODELS_FILE && settings.MODELS_JSON) {
     return { problems: ['MODELS_FILE, MODELS_JSON: set one or the other, not both'] };
   }
@@ -202,8 +268,13 @@ export function loadModelCatalog(
       const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
       return { problems: [`MODELS_FILE: cannot read ${path} (${code})`] };
     }
-    return parseModelCatalog(text, 'MODELS_FILE');
+    const yaml = ['.yaml', '.yml'].includes(extname(path).toLowerCase());
+    return parseModelCatalog(text, 'MODELS_FILE', yaml ? 'yaml' : 'json');
   }
   if (settings.MODELS_JSON) return parseModelCatalog(settings.MODELS_JSON, 'MODELS_JSON');
-  return { models: DEFAULT_MODELS.map((m) => structuredClone(m)) };
+  const models = DEFAULT_MODELS.map((m) => structuredClone(m));
+  return {
+    models,
+    routes: Object.fromEntries(models.map((m) => [m.id, { upstream_model: m.id, fallbacks: [] }])),
+  };
 }

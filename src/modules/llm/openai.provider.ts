@@ -23,10 +23,17 @@ type SdkFetchOptions = NonNullable<
   NonNullable<Parameters<OpenAI['chat']['completions']['create']>[1]>['fetchOptions']
 >;
 
-export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+export { OPENAI_DEFAULT_BASE_URL } from './providers.config';
+
+/**
+ * What the SDK is given as its key when a provider has none (a local vLLM or Ollama): the SDK
+ * insists on one, but with no key the Authorization header is removed and never sent.
+ */
+export const NO_API_KEY = 'no-key';
 
 export interface OpenAiProviderOptions {
-  apiKey: string;
+  /** Undefined: the server takes no key; no Authorization header is sent. */
+  apiKey?: string;
   /** Any OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1. */
   baseURL: string;
   /** The SDK's per-attempt timeout: until the response headers arrive. */
@@ -37,6 +44,8 @@ export interface OpenAiProviderOptions {
   firstTokenTimeoutMs: number;
   /** Longest silence between two chunks while we wait for the next one. */
   idleTimeoutMs: number;
+  /** Extra headers on every request (e.g. a gateway's own key header). */
+  headers?: Record<string, string>;
 }
 
 /** Why a request failed, in error details (`reason`); machine-readable, not wording. */
@@ -164,8 +173,13 @@ export class OpenAiProvider implements LlmProvider {
   constructor(private readonly options: OpenAiProviderOptions) {
     const sdkLogger = new Logger('OpenAiSdk');
     this.client = new OpenAI({
-      apiKey: options.apiKey,
+      apiKey: options.apiKey ?? NO_API_KEY,
       baseURL: options.baseURL,
+      // A null header is left out: without a key, no Authorization header that looks real.
+      defaultHeaders: {
+        ...options.headers,
+        ...(options.apiKey === undefined ? { Authorization: null } : {}),
+      },
       timeout: options.requestTimeoutMs,
       maxRetries: options.maxRetries,
       fetch: realmSafeFetch,
@@ -286,13 +300,28 @@ export class OpenAiProvider implements LlmProvider {
 
   /** Lists the models: authenticated, cheap, spends no tokens. */
   async check(options: { timeoutMs?: number } = {}): Promise<LlmCheck> {
+    const { ok, latencyMs, reason, upstreamStatus } = await this.listModels(options);
+    return {
+      ok,
+      latencyMs,
+      ...(reason !== undefined ? { reason } : {}),
+      ...(upstreamStatus !== undefined ? { upstreamStatus } : {}),
+    };
+  }
+
+  /** The check, with the ids of the models the server lists when it answered. */
+  async listModels(
+    options: { timeoutMs?: number } = {},
+  ): Promise<LlmCheck & { models?: string[] }> {
     const started = Date.now();
     try {
-      await this.client.models.list({
+      const page = await this.client.models.list({
         timeout: options.timeoutMs ?? Math.min(this.options.requestTimeoutMs, 5000),
         maxRetries: 0,
       });
-      return { ok: true, latencyMs: Date.now() - started };
+      // One page is what a server answers in one call; OpenAI-compatible servers send one.
+      const models = page.data.map((m) => m.id);
+      return { ok: true, latencyMs: Date.now() - started, models };
     } catch (error) {
       const mapped = toProviderError(error);
       const details = mapped.details as { reason: string; upstream_status?: number };

@@ -32,6 +32,8 @@ export interface GenerationMeter {
   finished(usage: { promptTokens: number; completionTokens: number }, stopped: boolean): void;
   /** The generation failed; a no-op after `finished` (a failure while storing is not the model's). */
   failed(error: unknown): void;
+  /** The catalog model that serves the reply (a fallback's): labels what is recorded from now on. */
+  served(model: string): void;
 }
 
 export function llmFailureStatus(error: unknown): LlmCallStatus {
@@ -155,6 +157,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly failovers = new Counter({
+    name: 'llm_failovers_total',
+    help: 'Calls passed to a fallback model because the model asked for failed before its first token.',
+    labelNames: ['from', 'to'] as const,
+    registers: [this.registry],
+  });
+
   private readonly fileUploads = new Counter({
     name: 'file_uploads_total',
     help: 'Uploads answered, by the kind read from their bytes (unknown when refused before) and outcome.',
@@ -223,9 +232,10 @@ export class MetricsService {
   }
 
   generationStarted(
-    model: string,
+    requested: string,
     purpose: Exclude<LlmCallPurpose, 'title'> = 'reply',
   ): GenerationMeter {
+    let model = requested;
     const started = process.hrtime.bigint();
     const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
     let sawToken = false;
@@ -250,6 +260,9 @@ export class MetricsService {
       },
       failed: (error) => {
         if (!ended) end(llmFailureStatus(error));
+      },
+      served: (served) => {
+        model = served;
       },
     };
   }
@@ -306,6 +319,11 @@ export class MetricsService {
   /** A reply cut at its reserved max_tokens: the provider ignored the limit. */
   generationOverran(model: string): void {
     this.overruns.inc({ model });
+  }
+
+  /** A model call passed from `from` to its fallback `to` (LlmRouter). */
+  llmFailover(from: string, to: string): void {
+    this.failovers.inc({ from, to });
   }
 
   /** An upload answered: `kind` as read from its bytes, `outcome` stored or why refused. */

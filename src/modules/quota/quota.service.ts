@@ -28,11 +28,15 @@ export interface Reservation {
   grantedTokens: number;
   /** The most completion tokens the call may produce within the quota. */
   maxCompletionTokens: number;
+  /** A token-free call (see QuotaService.plan): its request counts, its tokens are not billed. */
+  tokenFree?: boolean;
 }
 
 /** A reservation about to be made (see QuotaService.plan). */
 export interface QuotaPlan {
   promptTokens: number;
+  /** Set for a token-free call: the reply budget it may use, with no tokens held. */
+  tokenFree?: { replyBudget: number };
   windows: QuotaWindows;
   input: ReserveInput;
 }
@@ -73,10 +77,34 @@ export class QuotaService {
    * minimum reply (QUOTA_MIN_REPLY_TOKENS, or the send's own smaller budget): a send that
    * would be granted a reply of a few tokens is refused instead of billed a request for it.
    * Run it with `reserve`, or inside a larger statement with `reserveSql` (a send does).
+   *
+   * `tokenFree` (a model that costs nothing, the offline development model): the request is
+   * counted and limited as any other, but no tokens are held nor billed, so a user whose token
+   * windows are full can still try the service.
    */
-  plan(user: QuotaUser, promptTokens: number, replyBudget: number): QuotaPlan {
+  plan(
+    user: QuotaUser,
+    promptTokens: number,
+    replyBudget: number,
+    options: { tokenFree?: boolean } = {},
+  ): QuotaPlan {
     const windows = quotaWindows(new Date(), this.config.env.QUOTA_TIMEZONE);
     const budget = Math.max(1, replyBudget);
+    if (options.tokenFree) {
+      return {
+        promptTokens,
+        tokenFree: { replyBudget: budget },
+        windows,
+        input: {
+          userId: user.id,
+          day: windows.day,
+          month: windows.month,
+          limits: this.limitsFor(user),
+          wantTokens: 0,
+          minTokens: 0,
+        },
+      };
+    }
     return {
       promptTokens,
       windows,
@@ -98,7 +126,9 @@ export class QuotaService {
       day: plan.input.day,
       month: plan.input.month,
       grantedTokens: granted,
-      maxCompletionTokens: granted - plan.promptTokens,
+      ...(plan.tokenFree
+        ? { maxCompletionTokens: plan.tokenFree.replyBudget, tokenFree: true }
+        : { maxCompletionTokens: granted - plan.promptTokens }),
     };
   }
 

@@ -97,4 +97,18 @@ export class UpdateConversationDto {
   @IsString()
   @IsUUID()
   current_message_id?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 100,
+    description:
+      'Switches the model of later replies: one of GET /models (422 otherwise). The way on for a ' +
+      'conversation whose model has left the catalog (its sends answer 422 until then).',
+    example: 'gpt-4',
+  })
+  @ValidateIf((o: UpdateConversationDto) => o.model !== undefined)
+  @IsString()
+  @CodePointLength(1, 100)
+  model?: string;
 }
