@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import OpenAI from 'openai';
 import { aConversation, bearer, fetchQuota, registerUser, RegisteredUser } from '../factories';
 import { bootApp, TestApp } from '../support/app';
 import { FakeOpenAi, FakeReply, startFakeOpenAi } from '../support/fake-openai';
@@ -211,6 +212,39 @@ describe('Several providers: routing, failover before the first token, health', 
     expect((await assistantRow(conv.id)).model).toBe('chat-backup');
   });
 
+  it('the OpenAI-compatible endpoint fails over the same way: the backup answers, one request billed', async () => {
+    const user = await registerUser(t);
+    primary.script({ status: 503 });
+    backup.script({
+      text: 'Backup via compat.',
+      usage: { prompt_tokens: 12, completion_tokens: 3 },
+    });
+    const sdk = new OpenAI({
+      baseURL: `${t.url}/api/v1/openai`,
+      apiKey: user.accessToken,
+      maxRetries: 0,
+    });
+    const chunks: string[] = [];
+    const stream = await sdk.chat.completions.create({
+      model: 'chat-main',
+      messages: [{ role: 'user', content: 'hello' }],
+      max_tokens: 100,
+      stream: true,
+    });
+    for await (const chunk of stream) chunks.push(chunk.choices[0]?.delta?.content ?? '');
+    expect(chunks.join('')).toBe('Backup via compat.');
+    expect(primary.chatRequests).toHaveLength(1);
+    expect(backup.chatRequests.map((r) => r.body?.model)).toEqual(['gpt-3.5-turbo']);
+    expect((await fetchQuota(t, user)).usage_today).toEqual({ requests: 1, tokens: 15 });
+    expect(
+      await metric('openai_requests_total', {
+        model: 'chat-backup',
+        purpose: 'compat',
+        status: 'ok',
+      }),
+    ).toBeGreaterThan(0);
+  });
+
   it('does not switch once text reached the client: the stream ends with an error event', async () => {
     const user = await registerUser(t);
     const conv = await aConversation(t, user, { model: 'chat-main' });
@@ -312,6 +346,22 @@ describe('The offline model spends no tokens of the quota', () => {
       code: 'QUOTA_EXCEEDED',
       details: { window: 'daily_requests' },
     });
+  });
+
+  it('the OpenAI-compatible endpoint bills the offline model no tokens either', async () => {
+    const user = await registerUser(t);
+    const sdk = new OpenAI({
+      baseURL: `${t.url}/api/v1/openai`,
+      apiKey: user.accessToken,
+      maxRetries: 0,
+    });
+    const answer = await sdk.chat.completions.create({
+      model: 'offline-dev',
+      messages: [{ role: 'user', content: 'a question that is longer than five tokens, surely' }],
+    });
+    expect(answer.choices[0].message.content).toMatch(/Offline development model/);
+    expect(answer.usage?.total_tokens).toBeGreaterThan(5);
+    expect((await fetchQuota(t, user)).usage_today).toEqual({ requests: 1, tokens: 0 });
   });
 
   it('a priced model answered offline still needs tokens', async () => {

@@ -77,6 +77,7 @@ function setup(provider: ScriptedProvider, quota = new FakeQuota()) {
     firstToken: () => meters.push('first'),
     finished: (_, stopped) => meters.push(stopped ? 'stopped' : 'ok'),
     failed: () => meters.push('failed'),
+    served: (model) => meters.push(`served:${model}`),
   };
   const metrics = {
     generationStarted: (model: string, purpose: string) => {

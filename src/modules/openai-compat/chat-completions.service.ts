@@ -99,7 +99,9 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
     );
     const promptTokens = countChatTokens(request.messages);
     const budget = this.replyBudget(model, request, promptTokens);
-    const reservation = await this.quota.reserve(actor, promptTokens, budget);
+    const reservation = await this.quota.reserve(actor, promptTokens, budget, {
+      tokenFree: this.catalog.isTokenFree(model.id),
+    });
     const controller = new AbortController();
     const running = this.run(
       controller,
@@ -183,6 +185,7 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
     else caller.addEventListener('abort', onCallerAbort, { once: true });
     const { signal } = controller;
     let content = '';
+    let served = model.id;
     try {
       let usage = { promptTokens: 0, completionTokens: 0 };
       let finish: LlmFinishReason = 'stop';
@@ -197,6 +200,11 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
         signal,
       });
       for await (const event of events) {
+        // The model that answers, when a fallback took over before the first token.
+        if (event.model !== undefined && event.model !== served) {
+          served = event.model;
+          metered.served(served);
+        }
         if (event.type === 'delta') {
           if (!event.text || signal.reason === OVERRUN) continue;
           metered.firstToken();
@@ -222,10 +230,10 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
       usage = billable(usage, content, maxTokens, meter.counted);
       metered.finished(usage, signal.aborted && !overran);
       // Never past what was reserved: the window cannot be overspent whatever the usage says.
-      const billed = Math.min(
-        usage.promptTokens + usage.completionTokens,
-        reservation.grantedTokens,
-      );
+      // A token-free model (the offline one) counts the request only.
+      const billed = reservation.tokenFree
+        ? 0
+        : Math.min(usage.promptTokens + usage.completionTokens, reservation.grantedTokens);
       await this.settle(reservation, { requests: 1, tokens: billed });
       return {
         content,

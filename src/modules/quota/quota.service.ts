@@ -151,8 +151,13 @@ export class QuotaService {
    * Throws QUOTA_EXCEEDED naming the window, when it resets and the tokens needed when there
    * is no room for the prompt and the minimum reply (see `plan`).
    */
-  async reserve(user: QuotaUser, promptTokens: number, replyBudget: number): Promise<Reservation> {
-    const plan = this.plan(user, promptTokens, replyBudget);
+  async reserve(
+    user: QuotaUser,
+    promptTokens: number,
+    replyBudget: number,
+    options: { tokenFree?: boolean } = {},
+  ): Promise<Reservation> {
+    const plan = this.plan(user, promptTokens, replyBudget, options);
     const { reservation } = await this.reserveWith(plan, async () => {
       const granted = await this.quota.reserve(plan.input);
       return granted === null ? null : { granted };
