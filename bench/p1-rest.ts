@@ -143,6 +143,47 @@ async function main(): Promise<void> {
       }
     }
 
+    // Authentication cost (issue 16): GET /users/me with an API key beside the same with the
+    // access token, on the service alone, alternating within the same run.
+    const created = await call<{ key: string }>(
+      app.url,
+      'POST',
+      '/api-keys',
+      { name: 'bench' },
+      user.token,
+    );
+    if (created.status !== 201 || !created.data?.key) {
+      throw new Error(
+        `could not create an API key: ${created.status} ${JSON.stringify(created.raw)}`,
+      );
+    }
+    const byKey = { authorization: `Bearer ${created.data.key}` };
+    const authSeries: Record<'jwt' | 'key', LoadResult[]> = { jwt: [], key: [] };
+    await load({
+      method: 'GET',
+      headers: byKey,
+      url: app.url + paths.me,
+      duration: WARMUP,
+      connections: CONNECTIONS,
+    });
+    for (let rep = 0; rep < REPS; rep++) {
+      const order = rep % 2 === 0 ? (['key', 'jwt'] as const) : (['jwt', 'key'] as const);
+      for (const how of order) {
+        const r = await load({
+          method: 'GET',
+          headers: how === 'key' ? byKey : auth,
+          url: app.url + paths.me,
+          duration: DURATION,
+          connections: CONNECTIONS,
+        });
+        if (r.failed > 0) notes.push(`me (${how}) rep ${rep + 1}: ${r.failed} non-2xx/errors`);
+        log(
+          `me by ${how} rep ${rep + 1}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms`,
+        );
+        authSeries[how].push(r);
+      }
+    }
+
     const med = (key: string, side: 'app' | 'raw', f: (r: LoadResult) => number) =>
       median(series[key][side].map(f));
     const rows = [];
@@ -193,6 +234,29 @@ async function main(): Promise<void> {
           baseline: med('login', 'raw', (r) => r.p50),
         },
       ),
+    );
+    const authMed = (how: 'jwt' | 'key', f: (r: LoadResult) => number) =>
+      median(authSeries[how].map(f));
+    rows.push(
+      row(
+        'GET /users/me req/s, API key',
+        authMed('key', (r) => r.rps),
+        'req/s',
+        {
+          baseline: authMed('jwt', (r) => r.rps),
+        },
+      ),
+      row(
+        'GET /users/me p50, API key',
+        authMed('key', (r) => r.p50),
+        'ms',
+        {
+          baseline: authMed('jwt', (r) => r.p50),
+        },
+      ),
+    );
+    notes.push(
+      'API key rows: the same GET /users/me on the service with `Bearer sk-…` (a keyed hash and a cached lookup) beside the access token (HS256 and the session cache) as baseline, runs alternating.',
     );
     notes.push(
       `autocannon, ${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s warm-up, ${REPS} run(s) per side, median shown; app and raw runs alternate.`,
