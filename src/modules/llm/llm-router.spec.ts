@@ -77,11 +77,19 @@ describe(LlmRouter.name, () => {
   });
 
   describe('stream', () => {
-    it('sends a model to its provider under its upstream name, each event naming the model', async () => {
+    it('sends a model without fallbacks to its provider under its upstream name, its stream as it is', async () => {
       const events = await drain(router.stream({ model: 'small', messages: [], maxTokens: 50 }));
       expect(b.calls.map((c) => [c.model, c.maxTokens])).toEqual([['small-q4', 50]]);
       expect(a.calls).toHaveLength(0);
-      expect(events.every((e) => e.model === 'small')).toBe(true);
+      // The requested model served: nothing is added to (nor copied for) each chunk.
+      expect(events.length).toBeGreaterThan(0);
+      expect(events.every((e) => e.model === undefined)).toBe(true);
+    });
+
+    it('names the serving model on every event of a model with fallbacks', async () => {
+      const events = await drain(router.stream({ model: 'big', messages: [], maxTokens: 50 }));
+      expect(events.length).toBeGreaterThan(0);
+      expect(events.every((e) => e.model === 'big')).toBe(true);
     });
 
     it('sends an id outside the catalog to the default provider as it is', async () => {

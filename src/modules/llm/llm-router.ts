@@ -53,7 +53,8 @@ export function isFailoverError(error: unknown): boolean {
  * that model's provider under its upstream name. When the provider fails before the first token
  * in a way another provider may not (isFailoverError), the model's fallbacks are tried in order,
  * each on its own provider with max_tokens capped to its own; once a delta was yielded the
- * error propagates as it is. Every event names the catalog model that served it (`model`).
+ * error propagates as it is. With fallbacks, every event names the catalog model that served it
+ * (`model`); without, the provider's stream is handed over as it is (the requested model served).
  * Only the first attempt waits for `sendAfter`: the caller's go covers the reply, not one try.
  */
 export class LlmRouter implements LlmProvider {
@@ -64,8 +65,19 @@ export class LlmRouter implements LlmProvider {
     this.name = options.name;
   }
 
-  async *stream(request: LlmRequest): AsyncGenerator<LlmEvent, void, undefined> {
-    const chain = [request.model, ...(this.options.routes.get(request.model)?.fallbacks ?? [])];
+  stream(request: LlmRequest): AsyncIterable<LlmEvent> {
+    const fallbacks = this.options.routes.get(request.model)?.fallbacks ?? [];
+    if (fallbacks.length > 0) return this.withFallbacks(request, [request.model, ...fallbacks]);
+    // No fallbacks (the common case): the provider's own stream, with nothing around it per
+    // chunk; its events name no model, the requested one served.
+    const { provider, upstream } = this.target(request.model);
+    return provider.stream(upstream === request.model ? request : { ...request, model: upstream });
+  }
+
+  private async *withFallbacks(
+    request: LlmRequest,
+    chain: string[],
+  ): AsyncGenerator<LlmEvent, void, undefined> {
     for (let i = 0; i < chain.length; i++) {
       const model = chain[i];
       const { provider, upstream } = this.target(model);
