@@ -414,6 +414,22 @@ async function main(): Promise<void> {
     );
     stops.push(() => service.stop());
     const users = await seedUsers(service, db.url, Math.max(...levels.map((l) => l.n)));
+    // The OpenAI-compatible endpoint (issue 16) is measured when the service has it (an A/B run
+    // against an older build has not).
+    const probe = await worker.run<{ streams: StreamResult[] }>({
+      kind: 'sse',
+      target: 'compat',
+      url: service.url,
+      streams: [{ token: users[0].token }],
+      content: `chunks=3 interval=${INTERVAL_MS}`,
+      timeoutMs: 15_000,
+    });
+    if (!probe.streams[0].ok) {
+      peers.compat = false;
+      report.notes.push(
+        `OpenAI-compatible endpoint: not measured — a probe stream failed (${probe.streams[0].error ?? 'no content'}).`,
+      );
+    }
     console.log(
       `P2: measuring ${levels.map((l) => `${l.n}×${l.rounds}`).join(', ')} (streams × rounds)…`,
     );
