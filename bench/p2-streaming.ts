@@ -450,6 +450,9 @@ async function main(): Promise<void> {
       'Floor: bench/baseline/floor-server.ts, its own process — node:http, no database or Redis; it checks the token (HS256 with node:crypto), ' +
         'sends the upstream the body the service sends (stream: true) and writes the same start, content… and end events. Its added TTFT is ' +
         "this machine's floor for one more process between client and upstream; the service's CPU per stream and per chunk have the floor's as baseline.",
+      "OpenAI-compatible endpoint rows: the direct streams' OpenAI request (plus max_tokens as the SSE sends ask) sent to the service's " +
+        "POST /api/v1/openai/chat/completions with the user's access token — auth, the messages rate limit, the quota reserved and settled, " +
+        "nothing stored; its added TTFT is against the same direct streams, its CPU per stream has the SSE endpoint's as baseline.",
       ...portkeyNotes,
       'Targets (issue 12): added TTFT of the service ≤ 3 ms median at N=1, ≤ 25 / ≤ 100 ms median / p99 at N=50, ≤ 100 / ≤ 1,000 ms at N=200; ' +
         'floor and Portkey rows inform.',
