@@ -1,3 +1,4 @@
+import { isOpenAiCompatPath } from '../../src/common/filters/openai-error';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { aConversation, bearer, registerUser, type RegisteredUser } from '../factories';
@@ -18,6 +19,7 @@ import {
   rawBody,
   wildString,
   type Operation,
+  openAiErrorProblems,
 } from './support/fuzz';
 
 /**
@@ -392,7 +394,10 @@ describe('Fuzz: every HTTP route of openapi.json', () => {
       } catch {
         throw new Error(`error body is not JSON: ${where}`);
       }
-      const problems = envelopeProblems(parsed);
+      // The OpenAI-compatible routes answer in OpenAI's error shape (API.md §12).
+      const problems = isOpenAiCompatPath(op.path)
+        ? openAiErrorProblems(parsed)
+        : envelopeProblems(parsed);
       if (problems.length) throw new Error(`${problems.join('; ')}: ${where}`);
       const leaks = leaksIn(text, `${url} ${body ?? ''}`);
       if (leaks.length) throw new Error(`internals leaked (${leaks.join(', ')}): ${where}`);

@@ -392,6 +392,25 @@ export function envelopeProblems(body: unknown): string[] {
   return problems;
 }
 
+/**
+ * What is wrong with an error body of the OpenAI-compatible routes (API.md §12): OpenAI's own
+ * shape `{ error: { message, type, code, param? } }`, not the envelope.
+ */
+export function openAiErrorProblems(body: unknown): string[] {
+  const b = body as { error?: { message?: unknown; type?: unknown; code?: unknown } };
+  if (typeof b !== 'object' || b === null) return ['error body is not a JSON object'];
+  if (typeof b.error !== 'object' || b.error === null) return ['no error object'];
+  const problems: string[] = [];
+  if (typeof b.error.message !== 'string' || b.error.message === '')
+    problems.push('error.message is not a non-empty string');
+  if (typeof b.error.type !== 'string' || b.error.type === '')
+    problems.push('error.type is not a non-empty string');
+  if (b.error.code !== null && typeof b.error.code !== 'string')
+    problems.push('error.code is neither a string nor null');
+  if ('success' in b) problems.push('an envelope field (success) in an OpenAI-shaped error');
+  return problems;
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
