@@ -32,6 +32,8 @@ const STOP_WAIT_MS = 10_000;
  * outcome (its writer died and the log never got an end).
  */
 export const FOLLOW_CHECK_MS = 15_000;
+/** How long a reply stored as streaming is waited for to appear in the log (liveOrStored). */
+const START_WAIT_MS = 2_000;
 
 export interface StartedGeneration {
   conversationId: string;
@@ -200,7 +202,34 @@ export class GenerationService implements BeforeApplicationShutdown {
     if (!message || message.role !== 'assistant') throw AppError.notFound();
     if (conversationId !== undefined && message.conversationId !== conversationId)
       throw AppError.notFound();
-    return (await this.live(messageId, after, signal)) ?? replayFromStore(message, after);
+    return this.liveOrStored(messageId, after, signal, message);
+  }
+
+  /**
+   * The log's events (live), or the stored reply's outcome when the log has none. A reply still
+   * `streaming` in the store whose log has no event yet is waited for, up to START_WAIT_MS: the
+   * sender's statement commits a moment before its log's first write, and a request that reads
+   * in between (a racing send with the same Idempotency-Key, a follower told early) would
+   * otherwise be told the reply was not completed.
+   */
+  private async liveOrStored(
+    messageId: string,
+    after: number,
+    signal?: AbortSignal,
+    stored?: MessageEntity,
+  ): Promise<AsyncIterable<GenerationEvent>> {
+    const deadline = Date.now() + START_WAIT_MS;
+    for (let delay = 10; ; delay = Math.min(2 * delay, 200)) {
+      const live = await this.live(messageId, after, signal);
+      if (live) return live;
+      const message = stored ?? (await this.messages.findById(messageId));
+      stored = undefined;
+      if (!message) throw AppError.notFound();
+      if (message.status !== 'streaming' || signal?.aborted || Date.now() + delay > deadline) {
+        return replayFromStore(message, after);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 
   /**
@@ -276,11 +305,7 @@ export class GenerationService implements BeforeApplicationShutdown {
     after: number,
     signal?: AbortSignal,
   ): Promise<AsyncIterable<GenerationEvent>> {
-    const live = await this.live(messageId, after, signal);
-    if (live) return live;
-    const message = await this.messages.findById(messageId);
-    if (!message) throw AppError.notFound();
-    return replayFromStore(message, after);
+    return this.liveOrStored(messageId, after, signal);
   }
 
   /**
