@@ -1,15 +1,6 @@
-import { AddressInfo, createServer } from 'node:net';
 import { bootApp, TestApp } from '../support/app';
 import { startFakeOpenAi, FakeOpenAi } from '../support/fake-openai';
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../support/service-process';
 
 describe('Health and info', () => {
   describe('with the offline development model', () => {
@@ -94,7 +85,7 @@ describe('Health and info', () => {
     });
 
     it('is degraded, still 200, when the provider does not answer', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const t = await bootApp({
         OPENAI_API_KEY: 'sk-test',
         OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`,

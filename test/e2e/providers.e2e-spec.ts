@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -9,15 +8,7 @@ import { FakeOpenAi, FakeReply, startFakeOpenAi } from '../support/fake-openai';
 import { parseExposition } from '../support/prometheus-text';
 import { readSse } from '../support/sse';
 import { TITLES_OFF } from '../support/titles';
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../support/service-process';
 
 /** A catalog in YAML, as an operator would write it: three providers, models routed to each. */
 function catalogYaml(primary: string, backup: string, dead: string): string {
@@ -67,7 +58,7 @@ describe('Several providers: routing, failover before the first token, health', 
     const file = join(dir, 'models.yaml');
     writeFileSync(
       file,
-      catalogYaml(primary.baseURL, backup.baseURL, `http://127.0.0.1:${await closedPort()}/v1`),
+      catalogYaml(primary.baseURL, backup.baseURL, `http://127.0.0.1:${await freePort()}/v1`),
     );
     t = await bootApp({
       ...TITLES_OFF,

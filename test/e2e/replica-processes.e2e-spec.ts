@@ -1,22 +1,14 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import WebSocket from 'ws';
 import { TEST_JWT_SECRET } from '../support/app';
+import { freePort } from '../support/service-process';
 
 /**
  * Two replicas as two real processes, sharing nothing but PostgreSQL and Redis. Jest runs
  * this file only when DATABASE_URL and REDIS_URL are set (jest.config.js; CI's first pass).
  */
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Replica {
   url: string;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { createPgliteTemplate } from './pglite-template';
+import { createDatabase } from './private-database';
 
 /**
  * With DATABASE_URL set, the run gets a fresh database on that server (dropped afterwards);
@@ -19,17 +19,8 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   const name = `chat_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
   process.env.TEST_SERVER_DATABASE_URL = serverUrl;
   process.env.TEST_DATABASE_NAME = name;
-  process.env.DATABASE_URL = url.toString();
+  process.env.DATABASE_URL = await createDatabase(serverUrl, name);
   console.log(`\n[tests] database: PostgreSQL, fresh database ${name}`);
 }

@@ -15,17 +15,21 @@ export function usePrivateDatabase(): { env: () => Record<string, string> } {
     const serverUrl = process.env.TEST_SERVER_DATABASE_URL;
     const runName = process.env.TEST_DATABASE_NAME;
     if (!serverUrl || !runName) return;
-    const name = `${runName}_p${randomBytes(3).toString('hex')}`;
-    const admin = new Client({ connectionString: serverUrl });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE "${name}"`);
-    } finally {
-      await admin.end();
-    }
-    const parsed = new URL(serverUrl);
-    parsed.pathname = `/${name}`;
-    url = parsed.toString();
+    url = await createDatabase(serverUrl, `${runName}_p${randomBytes(3).toString('hex')}`);
   });
   return { env: (): Record<string, string> => (url ? { DATABASE_URL: url } : {}) };
+}
+
+/** Creates database `name` on the server at `serverUrl`; its URL. */
+export async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

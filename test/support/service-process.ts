@@ -28,6 +28,7 @@ export interface ServiceProcess {
   dispose: () => Promise<void>;
 }
 
+/** A loopback port nothing listens on (free now: a server may take it, a client is refused). */
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
