@@ -424,7 +424,11 @@ async function main(): Promise<void> {
       content: `chunks=3 interval=${INTERVAL_MS}`,
       timeoutMs: 15_000,
     });
-    if (!probe.streams[0].ok) {
+    if (process.env.BENCH_P2_NO_COMPAT) {
+      // Like for like with a build that has no such endpoint (A/B runs).
+      peers.compat = false;
+      report.notes.push('OpenAI-compatible endpoint: not measured (BENCH_P2_NO_COMPAT).');
+    } else if (!probe.streams[0].ok) {
       peers.compat = false;
       report.notes.push(
         `OpenAI-compatible endpoint: not measured — a probe stream failed (${probe.streams[0].error ?? 'no content'}).`,
