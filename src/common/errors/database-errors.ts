@@ -105,3 +105,24 @@ function isDatabaseErrorAt(error: unknown, depth: number): boolean {
 }
 
 export const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Runs `attempt` until it succeeds, retrying with backoff (100 ms doubling to 2 s) while it
+ * fails with a database error and `ms` have not passed; any other error, or `stop()` turning
+ * true, ends the retries. The last error is thrown.
+ */
+export async function retryWhileDatabaseDown<T>(
+  attempt: () => Promise<T>,
+  ms: number,
+  stop: () => boolean = () => false,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (let delay = 100; ; delay = Math.min(2 * delay, 2000)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isDatabaseError(error) || stop() || Date.now() + delay > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}

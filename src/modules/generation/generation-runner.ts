@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
-import { isDatabaseError } from '../../common/errors/database-errors';
+import { retryWhileDatabaseDown } from '../../common/errors/database-errors';
 import { toAppError } from '../../common/errors/to-app-error';
 import { EVENT_BUS, type EventBus } from '../../redis/event-bus';
 import { LLM_PROVIDER, LlmEvent, LlmMessage, LlmProvider } from '../llm/llm-provider';
@@ -379,15 +379,12 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
 
   /** sends.close, retried with backoff while the database is unreachable (bounded; not past the shutdown deadline). */
   private async close(...args: Parameters<SendRepository['close']>): Promise<MessageEntity | null> {
-    const deadline = Date.now() + CLOSE_RETRY_MS;
-    for (let delay = 100; ; delay = Math.min(2 * delay, 2000)) {
-      try {
-        return (await this.sends.close(...args))?.message ?? null;
-      } catch (error) {
-        if (!isDatabaseError(error) || this.cutOff || Date.now() + delay > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    const closed = await retryWhileDatabaseDown(
+      () => this.sends.close(...args),
+      CLOSE_RETRY_MS,
+      () => this.cutOff,
+    );
+    return closed?.message ?? null;
   }
 }
 

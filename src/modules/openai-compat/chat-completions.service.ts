@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
-import { isDatabaseError } from '../../common/errors/database-errors';
+import { retryWhileDatabaseDown } from '../../common/errors/database-errors';
 import { toAppError } from '../../common/errors/to-app-error';
 import { ShutdownService } from '../../common/lifecycle/shutdown.service';
 import { RateLimiter, type RateLimitState } from '../../common/throttling/rate-limiter';
@@ -268,18 +268,10 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
     reservation: Reservation,
     used: { requests: 0 | 1; tokens: number },
   ): Promise<void> {
-    const deadline = Date.now() + SETTLE_RETRY_MS;
-    for (let delay = 100; ; delay = Math.min(2 * delay, 2000)) {
-      try {
-        await this.quota.settle(reservation, used);
-        return;
-      } catch (error) {
-        if (!isDatabaseError(error) || Date.now() + delay > deadline) {
-          this.logger.error(`could not settle a completion's quota: ${String(error)}`);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
+    try {
+      await retryWhileDatabaseDown(() => this.quota.settle(reservation, used), SETTLE_RETRY_MS);
+    } catch (error) {
+      this.logger.error(`could not settle a completion's quota: ${String(error)}`);
     }
   }
 }
