@@ -14,6 +14,7 @@ import { FakeOpenAi, fakeOpenAiEnv, piecesOf, startFakeOpenAi } from '../support
 import { until } from '../support/expect';
 import { countChatTokens } from '../../src/modules/llm/tokenizer';
 import { TITLES_OFF } from '../support/titles';
+import { GenerationLeases } from '../../src/modules/generation/generation-leases';
 
 /** The SDK's view of the endpoint: only baseURL and apiKey differ from OpenAI's own. */
 function sdkFor(t: TestApp, apiKey: string): OpenAI {
@@ -529,6 +530,45 @@ describe('OpenAI-compatible endpoint (API.md §12)', () => {
     const usage = (await fetchQuota(t, user)).usage_today;
     expect(usage.tokens).toBeGreaterThan(0);
     expect(usage.tokens).toBeLessThan(100 + piecesOf(text).length);
+  });
+
+  it('holds a lease while a call runs: a process taken for dead is settled by the sweep, once', async () => {
+    const hi = [{ role: 'user' as const, content: 'Hello' }];
+    const leases = () =>
+      t.sql<{ message_id: string; owner: string }>(
+        'SELECT message_id, owner FROM generation_leases WHERE user_id = $1',
+        [user.id],
+      );
+    // A normal call leaves no lease behind.
+    fake.script({ text: 'Done.' });
+    await client.chat.completions.create({ model: 'gpt-4', messages: hi });
+    expect(await leases()).toEqual([]);
+
+    const before = await fetchQuota(t, user);
+    let answer!: () => void;
+    fake.script({
+      text: 'Late answer.',
+      holdUntil: new Promise<void>((resolve) => (answer = resolve)),
+    });
+    const call = client.chat.completions.create({ model: 'gpt-4', messages: hi });
+    await until(async () => (await leases()).length === 1);
+    const [lease] = await leases();
+    expect(lease.owner).toBe(t.app.get(GenerationLeases).owner);
+    // While this process lives, its sweep leaves the running call alone.
+    expect(await t.app.get(GenerationLeases).closeIfOrphaned(lease.message_id)).toBe(false);
+    // Its owner taken for dead: the sweep gives back the reservation, as for a reply.
+    await t.sql(
+      `UPDATE generation_leases SET owner = 'a-lost-process', created_at = now() - interval '1 hour'
+        WHERE message_id = $1`,
+      [lease.message_id],
+    );
+    expect(await t.app.get(GenerationLeases).closeIfOrphaned(lease.message_id)).toBe(true);
+    expect((await fetchQuota(t, user)).usage_today).toEqual(before.usage_today);
+    // The call still ends; its own settle finds the lease closed and settles nothing again.
+    answer();
+    expect((await call).choices[0].message.content).toBe('Late answer.');
+    expect(await leases()).toEqual([]);
+    expect((await fetchQuota(t, user)).usage_today).toEqual(before.usage_today);
   });
 
   it('counts the calls in the metrics with purpose="compat" and the route as endpoint', async () => {

@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { queryPrepared } from '../../database/prepared';
+import { SqlParams } from '../../database/sql-params';
+import {
+  reserveSql,
+  type ReserveInput,
+  type Settlement,
+  settleSql,
+} from '../quota/quota.repository';
 
 /** A running reply's lease, as a sweeper finds it once its owner is gone. */
 export interface OrphanLease {
@@ -21,6 +29,47 @@ export interface OrphanLease {
 @Injectable()
 export class GenerationLeasesRepository {
   constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Reserves `reserve` and, in the same statement, writes the lease `id` of a call that stores
+   * no message (an OpenAI-compatible completion): if its process dies, a sweeper settles the
+   * reservation as it does a reply's (the lease has no foreign key). The tokens granted, or
+   * null when a window has no room.
+   */
+  async reserveWithLease(
+    reserve: ReserveInput,
+    lease: { id: string; owner: string; promptTokens: number },
+  ): Promise<{ granted: number } | null> {
+    const p = new SqlParams();
+    const rows = await queryPrepared<{ last_grant: number }>(
+      this.dataSource,
+      `WITH q AS (${reserveSql(p, reserve)}),
+       l AS (INSERT INTO generation_leases
+               (message_id, owner, user_id, day, month, granted, prompt_tokens)
+             SELECT ${p.add(lease.id, 'uuid')}, ${p.add(lease.owner, 'varchar')},
+                    ${p.add(reserve.userId, 'uuid')}, ${p.add(reserve.day, 'date')},
+                    ${p.add(reserve.month, 'date')}, q.last_grant, ${p.add(lease.promptTokens, 'int')}
+               FROM q)
+       SELECT last_grant FROM q`,
+      p.values,
+    );
+    return rows[0] ? { granted: rows[0].last_grant } : null;
+  }
+
+  /**
+   * Settles the reservation of lease `id` and ends the lease, once: a sweeper that closed it
+   * first (its owner was taken for dead) already settled it, and nothing is settled again.
+   */
+  async closeLease(id: string, settlement: Settlement): Promise<void> {
+    const p = new SqlParams();
+    const lease = p.add(id, 'uuid');
+    await queryPrepared(
+      this.dataSource,
+      `WITH l AS (DELETE FROM generation_leases WHERE message_id = ${lease} RETURNING 1)
+       ${settleSql(p, settlement)} AND EXISTS (SELECT 1 FROM l)`,
+      p.values,
+    );
+  }
 
   /** Keeps `owner` alive for `ttlMs` from now (database time). */
   async renew(owner: string, ttlMs: number): Promise<void> {

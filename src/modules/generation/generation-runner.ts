@@ -108,6 +108,8 @@ export class CompletionMeter {
 export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('GenerationService');
   private readonly running = new Map<string, Running>();
+  /** Leases of other calls this process runs (hold). */
+  private readonly held = new Set<string>();
   private unsubscribe?: () => void;
   /** Set at the shutdown deadline: whatever runs from then on is cut off. */
   private cutOff = false;
@@ -138,7 +140,17 @@ export class GenerationRunners implements OnModuleInit, OnModuleDestroy {
 
   /** The replies running here. */
   ids(): string[] {
-    return [...this.running.keys()];
+    return [...this.running.keys(), ...this.held];
+  }
+
+  /**
+   * Counts lease `id` as running here until the returned function is called: the lease of a
+   * call that is not a reply of this runner (an OpenAI-compatible completion), which the
+   * sweeper must not take for an orphan while this process lives.
+   */
+  hold(id: string): () => void {
+    this.held.add(id);
+    return () => this.held.delete(id);
   }
 
   /** Each running reply's text so far. */

@@ -74,6 +74,6 @@ const LOCAL_COPY_TTL_MS = 30 * 1000;
           : new MemoryStreamLog(STREAM_LOG_TTL_MS),
     },
   ],
-  exports: [GenerationService],
+  exports: [GenerationService, GenerationRunners, GenerationLeases, GenerationLeasesRepository],
 })
 export class GenerationModule {}

@@ -9,7 +9,11 @@ import { ModelsCatalog } from '../llm/models.catalog';
 import { DEFAULT_MODELS } from '../llm/models.config';
 import { countChatTokens } from '../llm/tokenizer';
 import type { GenerationMeter, MetricsService } from '../metrics/metrics.service';
-import type { QuotaService, Reservation } from '../quota/quota.service';
+import type { GenerationLeases } from '../generation/generation-leases';
+import type { GenerationLeasesRepository } from '../generation/generation-leases.repository';
+import type { GenerationRunners } from '../generation/generation-runner';
+import type { Settlement } from '../quota/quota.repository';
+import type { QuotaPlan, QuotaService, Reservation } from '../quota/quota.service';
 import { ChatCompletionsService, type CompletionSink } from './chat-completions.service';
 import { parseChatCompletionRequest } from './chat-request';
 
@@ -49,26 +53,51 @@ async function* reply(
   yield { type: 'usage', ...usage, usageSource: 'provider', finishReason: 'stop' };
 }
 
-/** Holds one reservation at a time, granting up to `grant` tokens, and records the settlements. */
-class FakeQuota implements Pick<QuotaService, 'reserve' | 'settle'> {
+/**
+ * Grants up to `grant` tokens per reservation (taken with the lease statement, as the service
+ * does) and records what was planned and what the lease's close settled.
+ */
+class FakeQuota implements Pick<QuotaService, 'plan' | 'reserveWith' | 'settlement'> {
   readonly reserved: { promptTokens: number; replyBudget: number }[] = [];
   readonly settled: { requests: 0 | 1; tokens: number }[] = [];
+  readonly leases: string[] = [];
   constructor(private readonly grant = Number.MAX_SAFE_INTEGER) {}
-  reserve(_: unknown, promptTokens: number, replyBudget: number): Promise<Reservation> {
+  plan(_: unknown, promptTokens: number, replyBudget: number): QuotaPlan {
     this.reserved.push({ promptTokens, replyBudget });
-    const granted = Math.min(promptTokens + replyBudget, this.grant);
-    return Promise.resolve({
-      userId: USER.id,
-      day: '2026-01-01',
-      month: '2026-01-01',
-      grantedTokens: granted,
-      maxCompletionTokens: granted - promptTokens,
-    });
+    return { promptTokens, input: { replyBudget } } as unknown as QuotaPlan;
   }
-  settle(_: Reservation, used: { requests: 0 | 1; tokens: number }): Promise<void> {
-    this.settled.push(used);
-    return Promise.resolve();
+  async reserveWith<T extends { granted: number }>(
+    plan: QuotaPlan,
+    grant: () => Promise<T | null>,
+  ): Promise<{ granted: T; reservation: Reservation }> {
+    const granted = (await grant()) as T;
+    const { replyBudget } = plan.input as unknown as { replyBudget: number };
+    const tokens = Math.min(plan.promptTokens + replyBudget, this.grant);
+    return {
+      granted,
+      reservation: {
+        userId: USER.id,
+        day: '2026-01-01',
+        month: '2026-01-01',
+        grantedTokens: tokens,
+        maxCompletionTokens: tokens - plan.promptTokens,
+      },
+    };
   }
+  settlement(reservation: Reservation, used: { requests: 0 | 1; tokens: number }): Settlement {
+    return { userId: reservation.userId, day: '', month: '', granted: 0, ...used };
+  }
+  /** The lease statements, as GenerationLeasesRepository runs them. */
+  readonly leaseRepository = {
+    reserveWithLease: (_: unknown, lease: { id: string }) => {
+      this.leases.push(lease.id);
+      return Promise.resolve({ granted: 1 });
+    },
+    closeLease: (_: string, settlement: Settlement) => {
+      this.settled.push({ requests: settlement.requests, tokens: settlement.tokens });
+      return Promise.resolve();
+    },
+  };
 }
 
 function setup(provider: ScriptedProvider, quota = new FakeQuota()) {
@@ -97,6 +126,9 @@ function setup(provider: ScriptedProvider, quota = new FakeQuota()) {
     metrics,
     shutdown,
     provider as unknown as LlmProvider,
+    { hold: () => () => undefined } as unknown as GenerationRunners,
+    { owner: 'this-process' } as unknown as GenerationLeases,
+    quota.leaseRepository as unknown as GenerationLeasesRepository,
   );
   return { service, quota, meters };
 }

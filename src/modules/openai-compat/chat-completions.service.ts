@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
 import { retryWhileDatabaseDown } from '../../common/errors/database-errors';
@@ -6,7 +7,14 @@ import { ShutdownService } from '../../common/lifecycle/shutdown.service';
 import { RateLimiter, type RateLimitState } from '../../common/throttling/rate-limiter';
 import { AppConfig } from '../../config/app-config';
 import type { AuthUser } from '../auth/auth-user';
-import { billable, CompletionMeter, overrunAllowance } from '../generation/generation-runner';
+import { GenerationLeases } from '../generation/generation-leases';
+import { GenerationLeasesRepository } from '../generation/generation-leases.repository';
+import {
+  billable,
+  CompletionMeter,
+  GenerationRunners,
+  overrunAllowance,
+} from '../generation/generation-runner';
 import { DEFAULT_REPLY_TOKENS } from '../generation/send-opener';
 import { LLM_PROVIDER, type LlmFinishReason, type LlmProvider } from '../llm/llm-provider';
 import { ModelsCatalog, type ModelInfo } from '../llm/models.catalog';
@@ -39,6 +47,12 @@ export interface CompletionSink {
  * the upstream request closed when the caller's signal aborts. Nothing is stored: no
  * conversation, no message — only the quota counters move.
  */
+/** A call's reservation and the lease that lets another replica settle it. */
+interface Held {
+  reservation: Reservation;
+  lease: string;
+}
+
 @Injectable()
 export class ChatCompletionsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ChatCompletionsService.name);
@@ -55,6 +69,9 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
     private readonly metrics: MetricsService,
     private readonly shutdown: ShutdownService,
     @Inject(LLM_PROVIDER) private readonly provider: LlmProvider,
+    private readonly runners: GenerationRunners,
+    private readonly owners: GenerationLeases,
+    private readonly leases: GenerationLeasesRepository,
   ) {}
 
   /**
@@ -99,21 +116,42 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
     );
     const promptTokens = countChatTokens(request.messages);
     const budget = this.replyBudget(model, request, promptTokens);
-    const reservation = await this.quota.reserve(actor, promptTokens, budget, {
+    const plan = this.quota.plan(actor, promptTokens, budget, {
       tokenFree: this.catalog.isTokenFree(model.id),
     });
+    // The reservation carries a lease of this process, as a reply's does: if the process dies
+    // mid-call, another replica's sweep settles it (GenerationLeases); while it lives, the
+    // lease is held here so that no sweep takes it for an orphan.
+    const lease = randomUUID();
+    const unhold = this.runners.hold(lease);
+    let reservation: Reservation;
+    try {
+      ({ reservation } = await this.quota.reserveWith(plan, () =>
+        this.leases.reserveWithLease(plan.input, {
+          id: lease,
+          owner: this.owners.owner,
+          promptTokens,
+        }),
+      ));
+    } catch (error) {
+      unhold();
+      throw error;
+    }
     const controller = new AbortController();
     const running = this.run(
       controller,
       request,
       model,
-      reservation,
+      { reservation, lease },
       Math.min(budget, reservation.maxCompletionTokens),
       sink,
       signal,
     );
     this.running.set(controller, running);
-    return running.finally(() => this.running.delete(controller));
+    return running.finally(() => {
+      this.running.delete(controller);
+      unhold();
+    });
   }
 
   private modelOf(request: ChatCompletionRequest): ModelInfo {
@@ -174,7 +212,7 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
     controller: AbortController,
     request: ChatCompletionRequest,
     model: ModelInfo,
-    reservation: Reservation,
+    held: Held,
     maxTokens: number,
     sink: CompletionSink,
     caller: AbortSignal,
@@ -231,10 +269,10 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
       metered.finished(usage, signal.aborted && !overran);
       // Never past what was reserved: the window cannot be overspent whatever the usage says.
       // A token-free model (the offline one) counts the request only.
-      const billed = reservation.tokenFree
+      const billed = held.reservation.tokenFree
         ? 0
-        : Math.min(usage.promptTokens + usage.completionTokens, reservation.grantedTokens);
-      await this.settle(reservation, { requests: 1, tokens: billed });
+        : Math.min(usage.promptTokens + usage.completionTokens, held.reservation.grantedTokens);
+      await this.settle(held, { requests: 1, tokens: billed });
       return {
         content,
         finishReason: overran ? 'length' : openAiFinishReason(finish),
@@ -247,7 +285,7 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
     } catch (error) {
       metered.failed(error);
       // A failed call is not billed, as a failed chat reply is not (the reservation is released).
-      await this.settle(reservation, { requests: 0, tokens: 0 });
+      await this.settle(held, { requests: 0, tokens: 0 });
       const appError = toAppError(error);
       if (!appError || appError.code === 'INTERNAL_SERVER_ERROR') {
         this.logger.error(
@@ -264,12 +302,13 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
    * Settles, retried with backoff while the database is unreachable; once that fails for good
    * the reservation stays held (the user is billed the budget, never more) and it is logged.
    */
-  private async settle(
-    reservation: Reservation,
-    used: { requests: 0 | 1; tokens: number },
-  ): Promise<void> {
+  private async settle(held: Held, used: { requests: 0 | 1; tokens: number }): Promise<void> {
+    const settlement = this.quota.settlement(held.reservation, used);
     try {
-      await retryWhileDatabaseDown(() => this.quota.settle(reservation, used), SETTLE_RETRY_MS);
+      await retryWhileDatabaseDown(
+        () => this.leases.closeLease(held.lease, settlement),
+        SETTLE_RETRY_MS,
+      );
     } catch (error) {
       this.logger.error(`could not settle a completion's quota: ${String(error)}`);
     }
