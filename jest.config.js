@@ -13,7 +13,7 @@ module.exports = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   testRegex:
-    '(src/.*\\.spec|test/.*\\.e2e-spec|test/integration/.*\\.spec|test/fault/.*\\.fault-spec)\\.ts$',
+    '(src/.*\\.spec|test/deploy/.*\\.spec|test/.*\\.e2e-spec|test/integration/.*\\.spec|test/fault/.*\\.fault-spec)\\.ts$',
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swc, swcrc: false }] },
   // NestJS 12 ships ESM only; Jest must transform it to CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
