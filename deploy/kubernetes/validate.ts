@@ -203,23 +203,28 @@ export function renderProductionWith(components: readonly string[]): K8sObject[]
   }
 }
 
-/** Everything `deploy:check` renders. */
-export function renderAll(): Rendering[] {
+/** What `deploy:check` renders, each as a name and how to render it. */
+export function targets(): { name: string; render: () => K8sObject[] }[] {
   return [
-    { name: 'base', objects: render(join(KUBERNETES_DIR, 'base')) },
+    { name: 'base', render: () => render(join(KUBERNETES_DIR, 'base')) },
     {
       name: 'overlays/production',
-      objects: render(join(KUBERNETES_DIR, 'overlays', 'production')),
+      render: () => render(join(KUBERNETES_DIR, 'overlays', 'production')),
     },
     ...OPTIONAL_COMPONENTS.map((component) => ({
       name: `overlays/production + components/${component}`,
-      objects: renderProductionWith([component]),
+      render: () => renderProductionWith([component]),
     })),
     {
       name: 'overlays/production + every component',
-      objects: renderProductionWith(OPTIONAL_COMPONENTS),
+      render: () => renderProductionWith(OPTIONAL_COMPONENTS),
     },
   ];
+}
+
+/** Everything `deploy:check` renders; throws on the first target that does not render. */
+export function renderAll(): Rendering[] {
+  return targets().map((target) => ({ name: target.name, objects: target.render() }));
 }
 
 /** Every problem of every rendering, as `rendering: Kind/name: problem` lines. */
@@ -255,14 +260,18 @@ export function alertRuleDrift(renderings: Rendering[]): string[] {
 }
 
 function main(): void {
-  let renderings: Rendering[];
-  try {
-    renderings = renderAll();
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+  const renderings: Rendering[] = [];
+  const renderProblems: string[] = [];
+  for (const target of targets()) {
+    try {
+      renderings.push({ name: target.name, objects: target.render() });
+    } catch (error) {
+      renderProblems.push(
+        `${target.name}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
-  const problems = [...problemsOf(renderings), ...alertRuleDrift(renderings)];
+  const problems = [...renderProblems, ...problemsOf(renderings), ...alertRuleDrift(renderings)];
   for (const rendering of renderings) {
     console.log(`${rendering.name}: ${rendering.objects.length} objects`);
   }
