@@ -191,14 +191,17 @@ function trackedFiles(): string[] {
 /**
  * References in one file that lead outside the repository: the sibling folder the project's
  * guides live in, this machine's absolute paths, and relative paths that climb above the root
- * (resolved from the file's own folder, as links and imports are).
+ * (resolved from the file's own folder, as links and imports are). A fenced code block of a
+ * Markdown page is an example whose paths are relative to where it runs (a Kustomize overlay,
+ * a shell), so only the first two kinds are looked for there.
  */
 function outsideReferences(file: string, text: string): string[] {
   const out: string[] = [];
   for (const match of text.matchAll(/\.\.\/shared\b|\/work\/[\w.-]+|shared\/spec\//g)) {
     out.push(match[0]);
   }
-  for (const match of text.matchAll(/(?:\.\.\/)+[^\s`"'()[\]{},;:*<>|]*/g)) {
+  const linked = file.endsWith('.md') ? text.replace(/^```[^\n]*\n[\s\S]*?^```/gm, '') : text;
+  for (const match of linked.matchAll(/(?:\.\.\/)+[^\s`"'()[\]{},;:*<>|]*/g)) {
     const target = resolve(dirname(join(ROOT, file)), match[0]);
     if (relative(ROOT, target).startsWith('..')) out.push(match[0]);
   }
@@ -313,5 +316,14 @@ describe('the checks above, on documents that are wrong', () => {
     expect(
       outsideReferences('test/e2e/x.ts', "join(__dirname, '../..'); '../../src/main'"),
     ).toEqual([]);
+    const example = ['```yaml', 'components:', '  - ../../components/monitoring', '```'];
+    expect(outsideReferences('docs/x.md', example.join('\n'))).toEqual([]);
+    expect(outsideReferences('docs/x.md', [...example, 'see ../../components'].join('\n'))).toEqual(
+      ['docs/x.md: ../../components'],
+    );
+    const fencedSibling = ['```', `cat ${sibling}`, '```'].join('\n');
+    expect(outsideReferences('docs/x.md', fencedSibling)).toEqual([
+      `docs/x.md: ${sibling.split('/spec')[0]}`,
+    ]);
   });
 });
