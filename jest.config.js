@@ -12,8 +12,15 @@ module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  testRegex:
-    '(src/.*\\.spec|test/deploy/.*\\.spec|test/.*\\.e2e-spec|test/integration/.*\\.spec|test/fault/.*\\.fault-spec)\\.ts$',
+  // One alternative per line.
+  testRegex: [
+    'src/.*\\.spec\\.ts$',
+    'test/.*\\.e2e-spec\\.ts$',
+    'test/integration/.*\\.spec\\.ts$',
+    'test/fault/.*\\.fault-spec\\.ts$',
+    'test/docs/.*\\.spec\\.ts$',
+    'test/deploy/.*\\.spec\\.ts$',
+  ],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swc, swcrc: false }] },
   // NestJS 12 ships ESM only; Jest must transform it to CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
