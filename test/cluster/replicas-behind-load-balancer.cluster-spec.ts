@@ -26,8 +26,8 @@ import { chatWsUrl, closeAllWs, WsClient, WsFrame } from '../support/ws-client';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const root = join(__dirname, '../..');
 
-/** Pause before each word of the offline model: a reply of ~60 words lasts ~9 s. */
-const WORD_DELAY_MS = 150;
+/** Pause before each word of the offline model: a reply of ~55 words lasts ~14 s. */
+const WORD_DELAY_MS = 250;
 
 /** What every replica runs with; the limits stay at startService's (very high) test values. */
 const BASE_ENV: Record<string, string> = {
@@ -37,8 +37,13 @@ const BASE_ENV: Record<string, string> = {
   // exactly-once checks below want every event number of a reply.
   AUTO_TITLE: 'false',
   TRUST_PROXY: 'loopback',
+  // The load users send a reply after another for the whole run: quotas are not the subject.
+  QUOTA_NORMAL_DAILY_REQUESTS: '1000000',
+  QUOTA_NORMAL_MONTHLY_REQUESTS: '1000000',
+  QUOTA_NORMAL_DAILY_TOKENS: '100000000',
+  QUOTA_NORMAL_MONTHLY_TOKENS: '100000000',
   // Longer than any reply here: a draining replica finishes what it runs.
-  SHUTDOWN_GRACE_MS: '20000',
+  SHUTDOWN_GRACE_MS: '30000',
 };
 
 interface Cluster {
@@ -292,8 +297,7 @@ describeCluster('Three replicas behind HAProxy (PostgreSQL + Redis)', () => {
       body: { content: question(2) },
     });
     const streaming = stream.headers[SERVED_BY];
-    const firstContent = await stream.waitFor((f) => f.data.type === 'content', 30_000);
-    void firstContent;
+    await stream.waitFor((f) => f.data.type === 'content', 30_000);
     const messageId = stream.frames[0].data.message_id as string;
     const stop = await call(base, 'POST', `/messages/${messageId}/stop`, user.token);
     expect(stop.status).toBe(200);
@@ -373,6 +377,7 @@ describeCluster('Three replicas behind HAProxy (PostgreSQL + Redis)', () => {
       let messageId: string | undefined;
       let cutAt: number | undefined;
       let dropped = !dropOnce;
+      const history: string[] = [];
       for (let attempt = 0; attempt < 60; attempt++) {
         const resuming = messageId !== undefined;
         let stream: SseStream;
@@ -391,7 +396,8 @@ describeCluster('Three replicas behind HAProxy (PostgreSQL + Redis)', () => {
                 headers: { authorization: `Bearer ${user.token}`, 'Idempotency-Key': key },
                 body: { content },
               });
-        } catch {
+        } catch (error) {
+          history.push(`connect ${String(error)}`);
           stats.connectErrors += 1;
           cutAt ??= Date.now();
           await sleep(200);
@@ -399,7 +405,9 @@ describeCluster('Three replicas behind HAProxy (PostgreSQL + Redis)', () => {
         }
         if (stream.status !== 200) {
           await stream.untilEnd(30_000);
+          history.push(`${stream.status} ${stream.text.slice(0, 200)}`);
           tally.add(stream.status, stream.json?.error?.code ?? 'non-json');
+          if (stream.status !== 503) throw new Error(`SSE stream ${n}: ${history.join(' | ')}`);
           cutAt ??= Date.now();
           await sleep(250);
           continue;
@@ -420,7 +428,7 @@ describeCluster('Three replicas behind HAProxy (PostgreSQL + Redis)', () => {
           () => undefined,
         );
         await stream.untilEnd(90_000);
-        const fresh = resuming ? stream.frames : stream.frames;
+        const fresh = stream.frames;
         if (!resuming && fresh.length > 0 && frames.length > 0) {
           // An idempotent retry of the send answers the reply from its first event.
           frames.length = 0;
@@ -440,10 +448,15 @@ describeCluster('Three replicas behind HAProxy (PostgreSQL + Redis)', () => {
             token: user.token,
           };
         }
+        history.push(
+          `200 ${String(stream.headers[SERVED_BY])} ${resuming ? 'resume' : 'send'}: ` +
+            `${stream.frames.length} frames, ${stream.disconnected ? 'left' : 'cut'} ` +
+            stream.text.slice(0, 120),
+        );
         if (!stream.disconnected) stats.drops += 1;
         cutAt = Date.now();
       }
-      throw new Error(`SSE stream ${n} did not end after 60 attempts`);
+      throw new Error(`SSE stream ${n} did not end: ${history.slice(-8).join(' | ')}`);
     }
 
     /** One WebSocket reply: sent over a socket; on a closed socket, a new one resumes it. */
@@ -461,6 +474,7 @@ describeCluster('Three replicas behind HAProxy (PostgreSQL + Redis)', () => {
       const terminal = (f: WsFrame) =>
         (f.type === 'message_end' || f.type === 'error') &&
         (f.request_id === requestId || (messageId !== undefined && f.message_id === messageId));
+      const history: string[] = [];
       for (let attempt = 0; attempt < 60; attempt++) {
         const ws = new WsClient(chatWsUrl(base, `?token=${user.token}`));
         const opened = await ws.opened.then(
@@ -468,6 +482,7 @@ describeCluster('Three replicas behind HAProxy (PostgreSQL + Redis)', () => {
           () => false,
         );
         if (!opened) {
+          history.push(`refused ${String(ws.refusedStatus)} at ${new Date().toISOString()}`);
           if (ws.refusedStatus !== undefined) tally.add(ws.refusedStatus, 'upgrade');
           else stats.connectErrors += 1;
           cutAt ??= Date.now();
@@ -509,7 +524,10 @@ describeCluster('Three replicas behind HAProxy (PostgreSQL + Redis)', () => {
           learn(f);
           if (f.type === 'error' && f.seq === undefined && f.request_id === requestId) {
             // A refusal before anything started (a draining replica): sent again elsewhere.
-            tally.add(503, `ws ${String(f.error?.code)}`);
+            tally.add(503, String(f.error?.code));
+            if (f.error?.code !== 'SERVICE_UNAVAILABLE') {
+              throw new Error(`WebSocket stream ${n} refused: ${JSON.stringify(f)}`);
+            }
           }
         }
         const mine = ws.frames.filter((f) => f.seq !== undefined && f.message_id === messageId);
@@ -529,11 +547,15 @@ describeCluster('Three replicas behind HAProxy (PostgreSQL + Redis)', () => {
             token: user.token,
           };
         }
+        history.push(
+          `${resuming ? 'resume' : 'send'}: ${mine.length} frames, close ` +
+            `${String(ws.closeInfo?.code)}, ${JSON.stringify(ws.frames.slice(-2)).slice(0, 200)}`,
+        );
         stats.drops += 1;
         cutAt = Date.now();
         await sleep(100);
       }
-      throw new Error(`WebSocket stream ${n} did not end after 60 attempts`);
+      throw new Error(`WebSocket stream ${n} did not end: ${history.slice(-8).join(' | ')}`);
     }
 
     it('150 streams (100 SSE, 50 WebSocket) while each replica in turn is stopped and started again', async () => {
@@ -572,6 +594,9 @@ describeCluster('Three replicas behind HAProxy (PostgreSQL + Redis)', () => {
         cluster.replicas[i] = await startService(cluster.env, { port, readyTimeoutMs: 120_000 });
         await waitForBackends(base, [name]);
         restarts.push({ name, exitCode, drainMs, backMs: Date.now() - t0 });
+        process.stderr.write(
+          `${new Date().toISOString()} ${name} back after ${Date.now() - t0} ms\n`,
+        );
       }
       const restartMs = Date.now() - began;
       restarting = false;
@@ -612,6 +637,16 @@ describeCluster('Three replicas behind HAProxy (PostgreSQL + Redis)', () => {
           JSON.stringify(Object.fromEntries(tally.counts)),
       );
 
+      // HAProxy logs only abnormal sessions: client-side aborts (the deliberate drops) and the
+      // 503s of draining replicas; a `<NOSRV>` line would be the proxy's own 503 (no replica up).
+      const proxy5xx = cluster.lb
+        .output()
+        .split('\n')
+        .filter((l) => / 5\d\d /.test(l));
+      console.log(
+        `haproxy: ${proxy5xx.length} sessions answered 5xx, ` +
+          `${proxy5xx.filter((l) => l.includes('<NOSRV>')).length} of them by the proxy itself`,
+      );
       expect(restarts.map((r) => r.exitCode)).toEqual([0, 0, 0]);
       for (const o of outcomes) {
         expectExactlyOnce(o.events, expectedReply(o.content, o.model), `${o.kind} ${o.messageId}`);

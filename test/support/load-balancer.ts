@@ -11,7 +11,7 @@ export interface Backend {
 }
 
 export interface LoadBalancerOptions {
-  /** Health check interval (ms); a replica whose readiness answers 503 leaves rotation after one. */
+  /** Health check interval (ms); a replica whose readiness answers 503 leaves rotation after two. */
   checkIntervalMs?: number;
 }
 
@@ -33,9 +33,14 @@ export function haproxyConfig(
   return [
     'global',
     '  maxconn 4096',
+    '  log stderr format short local0',
     '',
     'defaults',
     '  mode http',
+    // Only what went wrong is logged (errors, retries, aborted streams), to haproxy's stderr.
+    '  log global',
+    '  option httplog',
+    '  option dontlog-normal',
     '  timeout connect 2s',
     '  timeout client 60s',
     '  timeout server 60s',
@@ -60,7 +65,10 @@ export function haproxyConfig(
     '  balance roundrobin',
     '  option httpchk GET /api/v1/health/ready',
     '  http-check expect status 200',
-    `  default-server check inter ${inter}ms fastinter ${inter}ms downinter ${inter}ms fall 1 rise 1`,
+    // Two failed checks take a replica out (a draining one within about a second); a check
+    // may take 3 s, so a replica slowed by load is not mistaken for a draining one.
+    '  timeout check 3s',
+    `  default-server check inter ${inter}ms fastinter ${inter}ms downinter ${inter}ms fall 2 rise 1`,
     '  http-response set-header X-Served-By %s',
     ...backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port}`),
     '',
