@@ -1,4 +1,5 @@
-// Unit specs live beside the code (src, *.spec.ts); e2e specs under test/e2e; fault specs under test/fault.
+// Unit specs live beside the code (src, *.spec.ts); e2e specs under test/e2e; fault specs under
+// test/fault; replicas behind a load balancer under test/cluster.
 const fs = require('node:fs');
 const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 delete swc.$schema;
@@ -20,6 +21,7 @@ module.exports = {
     'test/fault/.*\\.fault-spec\\.ts$',
     'test/docs/.*\\.spec\\.ts$',
     'test/deploy/.*\\.spec\\.ts$',
+    'test/cluster/.*\\.cluster-spec\\.ts$',
   ],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swc, swcrc: false }] },
   // NestJS 12 ships ESM only; Jest must transform it to CommonJS.
