@@ -490,7 +490,10 @@ export class Env {
   @IsBoolean()
   API_DOCS_ENABLED = true;
 
-  /** Unset: openai when OPENAI_API_KEY is set, else the offline development model. */
+  /**
+   * Unset: openai when OPENAI_API_KEY is set, else the offline development model — outside
+   * production only: there a missing provider is a boot error unless LLM_PROVIDER=offline.
+   */
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsIn(LLM_PROVIDER_NAMES)
