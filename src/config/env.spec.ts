@@ -115,6 +115,8 @@ describe(validateEnv.name, () => {
     ['PUBLIC_URL', 'localhost:8000'],
     ['BODY_LIMIT_BYTES', '10'],
     ['RATE_LIMIT_AUTH', '0'],
+    ['RATE_LIMIT_AUTH_IP', '0'],
+    ['RATE_LIMIT_AUTH_IP', 'many'],
     ['MAIL_FROM', 'nobody'],
   ])('rejects %s=%p', (key, value) => {
     expect(problemKeys(() => validateEnv({ [key]: value }))).toEqual([key]);

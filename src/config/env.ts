@@ -186,6 +186,16 @@ export class Env {
   @Min(1)
   RATE_LIMIT_AUTH = 5;
 
+  /**
+   * The per-client-IP part of the auth limit (per minute); unset: RATE_LIMIT_AUTH. Raise it when
+   * many people share one address (an office behind NAT); the per-account part stays RATE_LIMIT_AUTH.
+   */
+  @Transform(({ value }: { value: unknown }) => toInt({ value: emptyToUndefined({ value }) }))
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_AUTH_IP?: number;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
