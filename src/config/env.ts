@@ -387,6 +387,22 @@ export class Env {
   DB_POOL_SIZE = 10;
 
   /**
+   * Run pending migrations at boot, one process at a time (a PostgreSQL advisory lock), the
+   * others waiting. false: migrations are a separate step (`node dist/src/database/migrate.js
+   * run`, e.g. a Job before the rollout) and a process with any pending refuses to start.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  DB_MIGRATE_ON_BOOT = true;
+
+  /** Longest wait for the migration lock (at boot and in the migrate command); past it: boot error. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  DB_MIGRATION_LOCK_TIMEOUT_MS = 120_000;
+
+  /**
    * How long a checked session (live, user active, role and tier) is reused in this process
    * without reading the database again (0: read on every request). Revocations, deactivations
    * and role or tier changes drop it at once through the event bus; this only bounds how long a
