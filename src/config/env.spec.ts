@@ -117,6 +117,8 @@ describe(validateEnv.name, () => {
     ['RATE_LIMIT_AUTH', '0'],
     ['RATE_LIMIT_AUTH_IP', '0'],
     ['RATE_LIMIT_AUTH_IP', 'many'],
+    ['DB_MIGRATE_ON_BOOT', 'sometimes'],
+    ['DB_MIGRATION_LOCK_TIMEOUT_MS', '10'],
     ['MAIL_FROM', 'nobody'],
   ])('rejects %s=%p', (key, value) => {
     expect(problemKeys(() => validateEnv({ [key]: value }))).toEqual([key]);
