@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../migrations';
+import { MIGRATION_LOCK_KEY } from '../../src/database/migration-lock';
 import { createDatabase } from '../support/private-database';
 import { ServiceProcess, startService } from '../support/service-process';
 
@@ -138,6 +139,33 @@ describe('migrations raced by replicas booting together (PostgreSQL advisory loc
 
   it('5 replicas: all ready, each migration run once, nothing logged at warn or error', async () => {
     await bootTogether(5);
+  }, 600_000);
+
+  it('a lock held past DB_MIGRATION_LOCK_TIMEOUT_MS is a clear boot error, not a hang', async () => {
+    const url = await freshDatabase();
+    const holder = new Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK_KEY]);
+      let refusal = '';
+      await startService(
+        { DATABASE_URL: url, DB_MIGRATION_LOCK_TIMEOUT_MS: '1500' },
+        { readyTimeoutMs: READY_TIMEOUT_MS },
+      ).then(
+        async (service) => {
+          await service.dispose();
+          throw new Error('started while another process held the migration lock');
+        },
+        (error: Error) => (refusal = error.message),
+      );
+      expect(refusal).toContain(
+        'startup refused: the database migration lock was not free within 1500 ms',
+      );
+      expect(refusal).not.toMatch(/Retrying/);
+      expect(await migrationRows(url)).toEqual([]);
+    } finally {
+      await holder.end();
+    }
   }, 600_000);
 
   it('DB_MIGRATE_ON_BOOT=false refuses to start with the pending list; after the migrate command it starts', async () => {
