@@ -7,6 +7,7 @@ import { MIGRATIONS } from '../../migrations';
 import { MIGRATION_LOCK_KEY } from '../../src/database/migration-lock';
 import { createDatabase } from '../support/private-database';
 import { ServiceProcess, startService } from '../support/service-process';
+import { TcpProxy } from '../support/tcp-proxy';
 
 /**
  * Replicas booting together on an empty PostgreSQL database: the advisory lock lets one run
@@ -65,24 +66,43 @@ function alarming(service: ServiceProcess): string[] {
   return [...lines, ...stderr];
 }
 
+/**
+ * Starts `n` service processes on a fresh database through a TCP proxy in 'hold' mode: each
+ * one's first connection waits at the proxy until all `n` have arrived, then all go at once,
+ * so they reach the migrations together (ts-node's start alone spreads them by seconds).
+ */
 async function bootTogether(n: number): Promise<void> {
-  const url = await freshDatabase();
+  const url = new URL(await freshDatabase());
+  const proxy = new TcpProxy(url.hostname, Number(url.port || 5432));
+  const proxied = new URL(url);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(await proxy.start());
+  proxy.setMode('hold');
   const launched = performance.now();
+  let gateOpenedMs = 0;
+  const gate = setInterval(() => {
+    if (proxy.connections < n) return;
+    clearInterval(gate);
+    gateOpenedMs = Math.round(performance.now() - launched);
+    proxy.setMode('pass');
+  }, 20);
   const results = await Promise.allSettled(
     Array.from({ length: n }, async () => {
       const service = await startService(
-        { DATABASE_URL: url },
+        // The held connection must not give up before the last process arrives.
+        { DATABASE_URL: proxied.toString(), DB_CONNECT_TIMEOUT_MS: String(READY_TIMEOUT_MS) },
         { readyTimeoutMs: READY_TIMEOUT_MS },
       );
       return { service, readyMs: Math.round(performance.now() - launched) };
     }),
   );
+  clearInterval(gate);
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   try {
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
     expect(failures).toEqual([]);
 
-    const rows = await migrationRows(url);
+    const rows = await migrationRows(url.toString());
     expect(rows).toEqual(MIGRATIONS.map((m) => m.name));
 
     const logs = started.map(({ service }) => migrationLog(service));
@@ -97,7 +117,8 @@ async function bootTogether(n: number): Promise<void> {
       applied: logs[i].applied,
     }));
     console.log(
-      `migrations raced by ${n} replicas (fresh database, ${MIGRATIONS.length} migrations):\n` +
+      `migrations raced by ${n} replicas (fresh database, ${MIGRATIONS.length} migrations; ` +
+        `all ${n} held at the proxy until ${gateOpenedMs} ms, then released together):\n` +
         figures
           .map(
             (f) =>
@@ -108,6 +129,7 @@ async function bootTogether(n: number): Promise<void> {
     );
   } finally {
     await Promise.all(started.map(({ service }) => service.dispose()));
+    await proxy.stop();
   }
 }
 
