@@ -64,13 +64,7 @@ class EmbeddedPostgresModule {}
         BOOT_MIGRATIONS.set(options, {
           migrate: config.env.DB_MIGRATE_ON_BOOT,
           // The embedded database serves this one process (its lockfile keeps others out).
-          lock: embedded
-            ? null
-            : {
-                url,
-                timeoutMs: config.env.DB_MIGRATION_LOCK_TIMEOUT_MS,
-                connectTimeoutMs: config.env.DB_CONNECT_TIMEOUT_MS,
-              },
+          lock: embedded ? null : { timeoutMs: config.env.DB_MIGRATION_LOCK_TIMEOUT_MS },
         });
         return options;
       },

@@ -1,8 +1,14 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { InvalidEnvError, validateEnv } from '../config/env';
 import { EmbeddedPostgres } from './embedded-postgres';
-import { MigrationBootError, pendingMigrations, withMigrationLock } from './migration-lock';
+import {
+  MigrationBootError,
+  pendingMigrations,
+  runMigrationsOn,
+  undoLastMigrationOn,
+  withMigrationLock,
+} from './migration-lock';
 import { describeUrl, typeormOptions } from './typeorm-options';
 
 const COMMANDS = ['run', 'revert', 'status'] as const;
@@ -55,25 +61,20 @@ async function main(command: string | undefined): Promise<void> {
       if (pending.length) process.exitCode = 2;
       return;
     }
-    const work = async (): Promise<string> => {
+    const work = async (runner?: QueryRunner): Promise<string> => {
       if (command === 'run') {
-        const ran = await dataSource.runMigrations();
-        return ran.length
-          ? `applied: ${ran.map((m) => m.name).join(', ')}`
-          : 'no pending migrations';
+        const ran = await runMigrationsOn(dataSource, runner);
+        return ran.length ? `applied: ${ran.join(', ')}` : 'no pending migrations';
       }
-      await dataSource.undoLastMigration();
+      await undoLastMigrationOn(dataSource, runner);
       return 'reverted the last migration';
     };
     if (embedded) {
       console.log(await work());
     } else {
       const { result, waitedMs } = await withMigrationLock(
-        {
-          url,
-          timeoutMs: env.DB_MIGRATION_LOCK_TIMEOUT_MS,
-          connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
-        },
+        dataSource,
+        { timeoutMs: env.DB_MIGRATION_LOCK_TIMEOUT_MS },
         work,
       );
       console.log(`${result} (waited ${waitedMs} ms for the migration lock)`);

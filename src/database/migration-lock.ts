@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
-import { DataSource, MigrationExecutor } from 'typeorm';
+import { DataSource, MigrationExecutor, type QueryRunner } from 'typeorm';
 
 /**
  * The key of the session-level advisory lock that serializes migrations between processes
@@ -12,38 +11,37 @@ export const MIGRATION_LOCK_KEY: readonly [number, number] = [0x63686174, 0x6d69
 export class MigrationBootError extends Error {}
 
 export interface LockSettings {
-  url: string;
   /** Longest wait for the lock (DB_MIGRATION_LOCK_TIMEOUT_MS). */
   timeoutMs: number;
-  connectTimeoutMs: number;
 }
 
 /**
- * Runs `fn` while this process holds the migration lock: `pg_advisory_lock` on a connection
- * of its own (the pool's connections come and go; a session lock lives as long as its session,
- * so a process killed mid-migration frees it with its connection). Other processes wait in
- * PostgreSQL's lock queue, bounded by `lock_timeout`, and get their turn the moment it is freed.
+ * Runs `fn` while this process holds the migration lock: `pg_advisory_lock` on one connection
+ * taken from the data source for the whole run, which `fn` gets to run the migrations on (one
+ * connection: a server that serves one at a time is enough). A session lock lives as long as
+ * its session, so a process killed mid-migration frees it with its connection. Other processes
+ * wait in PostgreSQL's lock queue, bounded by `lock_timeout`, and get their turn the moment it
+ * is freed.
  */
 export async function withMigrationLock<T>(
+  dataSource: DataSource,
   settings: LockSettings,
-  fn: () => Promise<T>,
+  fn: (runner: QueryRunner) => Promise<T>,
 ): Promise<{ result: T; waitedMs: number }> {
-  const client = new Client({
-    connectionString: settings.url,
-    connectionTimeoutMillis: settings.connectTimeoutMs,
-    application_name: 'chat-assistant-backend migrations',
-  });
-  // A connection lost while the lock is held surfaces through the queries; never crash on it.
-  client.on('error', () => undefined);
-  await client.connect();
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  let locked = false;
   try {
-    await client.query(`SET lock_timeout = ${Math.trunc(settings.timeoutMs)}`);
-    await client.query('SET statement_timeout = 0');
+    // The wait is bounded by lock_timeout alone (the pool's statement timeout is far shorter).
+    await runner.query(`SET lock_timeout = ${Math.trunc(settings.timeoutMs)}`);
+    await runner.query('SET statement_timeout = 0');
     const started = performance.now();
     try {
-      await client.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK_KEY]);
+      await runner.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK_KEY]);
+      locked = true;
     } catch (error) {
-      if ((error as { code?: string }).code === '55P03') {
+      const code = (error as { driverError?: { code?: string }; code?: string }).driverError?.code;
+      if (code === '55P03' || (error as { code?: string }).code === '55P03') {
         throw new MigrationBootError(
           `the database migration lock was not free within ${settings.timeoutMs} ms ` +
             '(DB_MIGRATION_LOCK_TIMEOUT_MS): another process is migrating this database, or ' +
@@ -54,16 +52,40 @@ export async function withMigrationLock<T>(
       throw error;
     }
     const waitedMs = Math.round(performance.now() - started);
-    try {
-      return { result: await fn(), waitedMs };
-    } finally {
-      await client
+    // The migrations run with the connection's usual timeouts, as they did without the lock.
+    await runner.query('RESET lock_timeout');
+    await runner.query('RESET statement_timeout');
+    return { result: await fn(runner), waitedMs };
+  } finally {
+    if (locked) {
+      await runner
         .query('SELECT pg_advisory_unlock($1, $2)', [...MIGRATION_LOCK_KEY])
         .catch(() => undefined);
     }
-  } finally {
-    await client.end().catch(() => undefined);
+    await runner.query('RESET lock_timeout').catch(() => undefined);
+    await runner.query('RESET statement_timeout').catch(() => undefined);
+    await runner.release();
   }
+}
+
+/** The pending migrations run on `runner` (or a connection of the pool), as DataSource.runMigrations. */
+export async function runMigrationsOn(
+  dataSource: DataSource,
+  runner?: QueryRunner,
+): Promise<string[]> {
+  const executor = new MigrationExecutor(dataSource, runner);
+  executor.transaction = dataSource.options.migrationsTransactionMode ?? 'all';
+  return (await executor.executePendingMigrations()).map((m) => m.name);
+}
+
+/** Reverts the last migration on `runner`, as DataSource.undoLastMigration. */
+export async function undoLastMigrationOn(
+  dataSource: DataSource,
+  runner?: QueryRunner,
+): Promise<void> {
+  const executor = new MigrationExecutor(dataSource, runner);
+  executor.transaction = dataSource.options.migrationsTransactionMode ?? 'all';
+  await executor.undoLastMigration();
 }
 
 /** Names of the migrations the database has not run yet, in order. */
@@ -104,8 +126,9 @@ export async function migrateOnBoot(
     }
     return { applied: [], waitedMs: null };
   }
-  const run = async () => (await dataSource.runMigrations()).map((m) => m.name);
-  if (!settings.lock) return { applied: await run(), waitedMs: null };
-  const { result, waitedMs } = await withMigrationLock(settings.lock, run);
+  if (!settings.lock) return { applied: await runMigrationsOn(dataSource), waitedMs: null };
+  const { result, waitedMs } = await withMigrationLock(dataSource, settings.lock, (runner) =>
+    runMigrationsOn(dataSource, runner),
+  );
   return { applied: result, waitedMs };
 }
