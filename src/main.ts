@@ -8,6 +8,7 @@ import { AppConfig } from './config/app-config';
 import { clusterWorkersOf, InvalidEnvError } from './config/env';
 import { isClusterWorker, runPrimary } from './cluster';
 import { ShutdownService } from './common/lifecycle/shutdown.service';
+import { MigrationBootError } from './database/migration-lock';
 
 /** How long closing may take after the grace period (sockets, server, pools) before exit 1. */
 const SHUTDOWN_MARGIN_MS = 10_000;
@@ -63,6 +64,8 @@ function main(): Promise<void> {
 main().catch((error: unknown) => {
   if (error instanceof InvalidEnvError) {
     console.error(error.message);
+  } else if (error instanceof MigrationBootError) {
+    console.error(`startup refused: ${error.message}`);
   } else {
     console.error(
       'startup failed:',

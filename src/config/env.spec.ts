@@ -115,6 +115,10 @@ describe(validateEnv.name, () => {
     ['PUBLIC_URL', 'localhost:8000'],
     ['BODY_LIMIT_BYTES', '10'],
     ['RATE_LIMIT_AUTH', '0'],
+    ['RATE_LIMIT_AUTH_IP', '0'],
+    ['RATE_LIMIT_AUTH_IP', 'many'],
+    ['DB_MIGRATE_ON_BOOT', 'sometimes'],
+    ['DB_MIGRATION_LOCK_TIMEOUT_MS', '10'],
     ['MAIL_FROM', 'nobody'],
   ])('rejects %s=%p', (key, value) => {
     expect(problemKeys(() => validateEnv({ [key]: value }))).toEqual([key]);
@@ -124,6 +128,7 @@ describe(validateEnv.name, () => {
     const prod = (extra: Record<string, string>) => ({
       NODE_ENV: 'production',
       DATABASE_URL: PG_URL,
+      OPENAI_API_KEY: 'sk-test',
       ...extra,
     });
 
@@ -144,14 +149,105 @@ describe(validateEnv.name, () => {
 
     it('requires DATABASE_URL (no embedded database in production)', () => {
       const keys = problemKeys(() =>
-        validateEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET_48 }),
+        validateEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET_48, OPENAI_API_KEY: 'sk-x' }),
       );
       expect(keys).toEqual(['DATABASE_URL']);
     });
 
     it('reports a missing secret together with other bad keys', () => {
       const keys = problemKeys(() => validateEnv({ NODE_ENV: 'production', PORT: 'abc' }));
-      expect(keys.sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'PORT']);
+      expect(keys.sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'LLM_PROVIDER', 'PORT']);
+    });
+
+    it('refuses to run without a model provider, saying what to set, with the other bad keys', () => {
+      let message = '';
+      try {
+        validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'short', PORT: 'abc' });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/JWT_SECRET/);
+      expect(message).toMatch(/PORT/);
+      expect(message).toMatch(/DATABASE_URL/);
+      const line = message.split('\n').find((l) => l.includes('LLM_PROVIDER:')) ?? '';
+      for (const key of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'MODELS_FILE', 'MODELS_JSON']) {
+        expect(line).toContain(key);
+      }
+      expect(line).toContain('LLM_PROVIDER=offline');
+      // An empty key counts as unset.
+      expect(
+        problemKeys(() => validateEnv(prod({ JWT_SECRET: SECRET_48, OPENAI_API_KEY: '' }))),
+      ).toEqual(['LLM_PROVIDER']);
+    });
+
+    it.each<[string, Record<string, string>]>([
+      ['OPENAI_API_KEY', { OPENAI_API_KEY: 'sk-test' }],
+      [
+        'OPENAI_API_KEY and a base URL',
+        { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: 'http://llm:8080/v1' },
+      ],
+      ['LLM_PROVIDER=offline (the stand-in, asked for by name)', { LLM_PROVIDER: 'offline' }],
+      [
+        'a catalog with providers',
+        {
+          MODELS_JSON: JSON.stringify({
+            providers: [{ id: 'local', base_url: 'http://llm:8080/v1' }],
+            models: [
+              {
+                id: 'm',
+                name: 'M',
+                max_tokens: 100,
+                cost_per_1k_tokens: { input: 0, output: 0 },
+                capabilities: ['text'],
+              },
+            ],
+          }),
+        },
+      ],
+      [
+        'a catalog whose every model names the offline provider',
+        {
+          MODELS_JSON: JSON.stringify([
+            {
+              id: 'demo',
+              name: 'Demo',
+              max_tokens: 100,
+              cost_per_1k_tokens: { input: 0, output: 0 },
+              capabilities: ['text'],
+              provider: 'offline',
+            },
+          ]),
+        },
+      ],
+    ])('boots with a provider named: %s', (_label, extra) => {
+      expect(() =>
+        validateEnv({
+          NODE_ENV: 'production',
+          DATABASE_URL: PG_URL,
+          JWT_SECRET: SECRET_48,
+          ...extra,
+        }),
+      ).not.toThrow();
+    });
+
+    it('refuses a catalog without providers where some model would reach the stand-in only by default', () => {
+      const model = (id: string, extra: object = {}) => ({
+        id,
+        name: id,
+        max_tokens: 100,
+        cost_per_1k_tokens: { input: 0, output: 0 },
+        capabilities: ['text'],
+        ...extra,
+      });
+      const keys = problemKeys(() =>
+        validateEnv({
+          NODE_ENV: 'production',
+          DATABASE_URL: PG_URL,
+          JWT_SECRET: SECRET_48,
+          MODELS_JSON: JSON.stringify([model('demo', { provider: 'offline' }), model('real')]),
+        }),
+      );
+      expect(keys).toEqual(['LLM_PROVIDER']);
     });
 
     it('accepts a 48-character secret and a database URL', () => {
@@ -162,7 +258,7 @@ describe(validateEnv.name, () => {
     });
   });
 
-  it('does not demand a secret outside production', () => {
+  it('does not demand a secret, nor a model provider, outside production', () => {
     expect(() => validateEnv({ NODE_ENV: 'development' })).not.toThrow();
     expect(() => validateEnv({ NODE_ENV: 'test', JWT_SECRET: 'short' })).not.toThrow();
   });

@@ -186,6 +186,16 @@ export class Env {
   @Min(1)
   RATE_LIMIT_AUTH = 5;
 
+  /**
+   * The per-client-IP part of the auth limit (per minute); unset: RATE_LIMIT_AUTH. Raise it when
+   * many people share one address (an office behind NAT); the per-account part stays RATE_LIMIT_AUTH.
+   */
+  @Transform(({ value }: { value: unknown }) => toInt({ value: emptyToUndefined({ value }) }))
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_AUTH_IP?: number;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -377,6 +387,22 @@ export class Env {
   DB_POOL_SIZE = 10;
 
   /**
+   * Run pending migrations at boot, one process at a time (a PostgreSQL advisory lock), the
+   * others waiting. false: migrations are a separate step (`node dist/src/database/migrate.js
+   * run`, e.g. a Job before the rollout) and a process with any pending refuses to start.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  DB_MIGRATE_ON_BOOT = true;
+
+  /** Longest wait for the migration lock (at boot and in the migrate command); past it: boot error. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  DB_MIGRATION_LOCK_TIMEOUT_MS = 120_000;
+
+  /**
    * How long a checked session (live, user active, role and tier) is reused in this process
    * without reading the database again (0: read on every request). Revocations, deactivations
    * and role or tier changes drop it at once through the event bus; this only bounds how long a
@@ -490,7 +516,10 @@ export class Env {
   @IsBoolean()
   API_DOCS_ENABLED = true;
 
-  /** Unset: openai when OPENAI_API_KEY is set, else the offline development model. */
+  /**
+   * Unset: openai when OPENAI_API_KEY is set, else the offline development model — outside
+   * production only: there a missing provider is a boot error unless LLM_PROVIDER=offline.
+   */
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsIn(LLM_PROVIDER_NAMES)

@@ -6,8 +6,11 @@ import { EmbeddedPostgres } from './embedded-postgres';
 import { Transactions } from './transactions';
 import { describeUrl, typeormOptions } from './typeorm-options';
 import { preparedStatementsOff } from './prepared';
+import { migrateOnBoot, MigrateOnBootSettings, MigrationBootError } from './migration-lock';
 
 const EMBEDDED = Symbol('EmbeddedPostgres');
+/** What the data source factory does about migrations, per options object (one per app). */
+const BOOT_MIGRATIONS = new WeakMap<object, MigrateOnBootSettings>();
 
 @Global()
 @Module({
@@ -25,7 +28,9 @@ class EmbeddedPostgresModule {}
 
 /**
  * The database connection: PostgreSQL at DATABASE_URL, or embedded PGlite when it is unset.
- * Migrations run at boot; the schema is never synchronized from entities.
+ * Migrations run at boot under a PostgreSQL advisory lock (replicas booting together run them
+ * once; the others wait, then find none pending), or with DB_MIGRATE_ON_BOOT=false are only
+ * checked; the schema is never synchronized from entities.
  */
 @Global()
 @Module({
@@ -43,7 +48,7 @@ class EmbeddedPostgresModule {}
         } else {
           logger.log(`using PostgreSQL at ${describeUrl(url)}`);
         }
-        return {
+        const options = {
           ...typeormOptions({
             url,
             embedded: embedded !== null,
@@ -51,10 +56,39 @@ class EmbeddedPostgresModule {}
             connectTimeoutMs: config.env.DB_CONNECT_TIMEOUT_MS,
             statementTimeoutMs: config.env.DB_STATEMENT_TIMEOUT_MS,
           }),
-          migrationsRun: true,
           retryAttempts: embedded ? 0 : 5,
           retryDelay: 2000,
+          // The lock not had in time, or migrations pending with DB_MIGRATE_ON_BOOT=false: no retry.
+          toRetry: (error: unknown) => !(error instanceof MigrationBootError),
         };
+        BOOT_MIGRATIONS.set(options, {
+          migrate: config.env.DB_MIGRATE_ON_BOOT,
+          // The embedded database serves this one process (its lockfile keeps others out).
+          lock: embedded ? null : { timeoutMs: config.env.DB_MIGRATION_LOCK_TIMEOUT_MS },
+        });
+        return options;
+      },
+      dataSourceFactory: async (options) => {
+        const settings = options && BOOT_MIGRATIONS.get(options);
+        if (!options || !settings)
+          throw new Error('database options without boot migration settings');
+        const dataSource = new DataSource(options);
+        await dataSource.initialize();
+        try {
+          const outcome = await migrateOnBoot(dataSource, settings);
+          const waited =
+            outcome.waitedMs === null ? '' : ` (waited ${outcome.waitedMs} ms for the lock)`;
+          const logger = new Logger('Migrations');
+          if (!settings.migrate)
+            logger.log('none pending (DB_MIGRATE_ON_BOOT=false: checked only)');
+          else if (outcome.applied.length > 0) {
+            logger.log(`applied ${outcome.applied.length}: ${outcome.applied.join(', ')}${waited}`);
+          } else logger.log(`none pending${waited}`);
+        } catch (error) {
+          await dataSource.destroy().catch(() => undefined);
+          throw error;
+        }
+        return dataSource;
       },
     }),
   ],

@@ -380,6 +380,44 @@ function loginFrom(t: TestApp, localAddress: string, headers: Record<string, str
   });
 }
 
+describe('RATE_LIMIT_AUTH_IP: the per-client-IP part of the auth limit, set apart', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // An office behind one address: 8 tries per minute from it, 3 per account name.
+    t = await bootApp({
+      RATE_LIMIT_AUTH: '3',
+      RATE_LIMIT_AUTH_IP: '8',
+      TRUST_PROXY: 'loopback',
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('many accounts from one IP get the IP limit, past the account limit', async () => {
+    const office = nextIp();
+    for (let i = 0; i < 8; i++) {
+      expect((await login(t, unique('colleague'), xff(office))).status).toBe(401);
+    }
+    expectRefused(await login(t, unique('colleague'), xff(office)), 'auth', 8);
+  });
+
+  it('one account still gets the account limit, from one IP or many', async () => {
+    const office = nextIp();
+    const name = unique('target');
+    for (let i = 0; i < 3; i++) expect((await login(t, name, xff(office))).status).toBe(401);
+    expectRefused(await login(t, name, xff(office)), 'auth', 3);
+    expectRefused(await login(t, name, xff(nextIp())), 'auth', 3);
+    // The office's address has budget left for other accounts.
+    expect((await login(t, unique('colleague'), xff(office))).status).toBe(401);
+  });
+
+  // Unset, it is RATE_LIMIT_AUTH: the first suite's 6th login from one IP is refused at 5.
+  it('refuses an invalid value at boot', async () => {
+    await expect(bootApp({ RATE_LIMIT_AUTH_IP: '0' })).rejects.toThrow(/RATE_LIMIT_AUTH_IP/);
+  });
+});
+
 describe('HTTP rate limits without TRUST_PROXY', () => {
   let t: TestApp;
   beforeAll(async () => {

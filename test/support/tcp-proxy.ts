@@ -1,10 +1,12 @@
 import { AddressInfo, createServer, Server, Socket, connect } from 'node:net';
 
-export type ProxyMode = 'pass' | 'refuse' | 'blackhole';
+export type ProxyMode = 'pass' | 'refuse' | 'blackhole' | 'hold';
 
 /**
  * A loopback TCP proxy in front of a database, to cut it ('refuse': connections reset and
  * refused) or make it hang ('blackhole': accepted, never answered) and then restore it.
+ * 'hold' is a starting gate: new connections are accepted and wait, unanswered, until the
+ * mode goes back to 'pass', which connects them all at once.
  */
 export class TcpProxy {
   private server?: Server;
@@ -39,7 +41,14 @@ export class TcpProxy {
     } else if (mode === 'refuse' || previous === 'blackhole') {
       // A cut, or a network coming back after a hang: open connections are reset.
       this.dropAll();
+    } else if (mode === 'pass' && previous === 'hold') {
+      for (const pair of this.pairs) if (!pair.upstream) this.forward(pair);
     }
+  }
+
+  /** Connections accepted so far and still open (held ones included). */
+  get connections(): number {
+    return this.pairs.size;
   }
 
   async stop(): Promise<void> {
@@ -62,6 +71,15 @@ export class TcpProxy {
       this.pairs.delete(pair);
     });
     if (this.mode === 'blackhole') return;
+    if (this.mode === 'hold') {
+      client.pause();
+      return;
+    }
+    this.forward(pair);
+  }
+
+  private forward(pair: { client: Socket; upstream?: Socket }): void {
+    const { client } = pair;
     const upstream = connect(this.targetPort, this.targetHost);
     pair.upstream = upstream;
     upstream.on('error', () => client.destroy());

@@ -20,6 +20,11 @@ import { writeRateLimitHeaders, tightest } from './rate-limit-headers';
 import { RateLimiter, RateLimitGroup, RateLimitState } from './rate-limiter';
 
 const THROTTLER_SKIP = 'THROTTLER:SKIP';
+/**
+ * The throttler that carries the limit of the auth routes' per-client-IP counter
+ * (RATE_LIMIT_AUTH_IP); it counts nothing itself: `auth` uses its limit for the IP key.
+ */
+export const AUTH_IP_THROTTLER = 'auth_ip';
 /** Longest account name counted as given (longer ones are cut: they cannot exist anyway). */
 const MAX_NAME_LENGTH = 320;
 
@@ -54,8 +59,8 @@ const digest = (text: string) => createHash('sha256').update(text).digest('hex')
  * The HTTP rate limits (API.md §8), registered as a global guard AFTER the JWT guard so that
  * `default` is keyed by the authenticated user (by client IP when anonymous; a request whose
  * token fails is counted there by the JWT guard). `auth` applies only to routes marked
- * @AuthRateLimit(), with two counters: the client IP and each account name tried; either one
- * over refuses. `recovery` applies only to @RecoveryRateLimit() routes, per session and client
+ * @AuthRateLimit(), with two counters: the client IP (limit of the `auth_ip` throttler,
+ * RATE_LIMIT_AUTH_IP) and each account name tried (RATE_LIMIT_AUTH); either one over refuses. `recovery` applies only to @RecoveryRateLimit() routes, per session and client
  * IP. Routes with @SkipThrottle() (probes, message sending, auth and recovery) skip `default`.
  * WebSocket contexts pass: a chat_message is counted by the `messages` budget in GenerationService.
  * The client IP is `req.ip`, which honours X-Forwarded-For only from TRUST_PROXY.
@@ -91,7 +96,9 @@ export class AppThrottlerGuard extends ThrottlerGuard {
         );
         if (!keys) continue;
         const route = `${context.getClass().name}.${context.getHandler().name}`;
-        states.push(await this.hit('auth', `${route}:ip:${clientIpOf(req)}`, limit, windowMs));
+        const ipThrottler = this.throttlers.find((t) => t.name === AUTH_IP_THROTTLER);
+        const ipLimit = ipThrottler ? await this.numberOf(ipThrottler.limit, context) : limit;
+        states.push(await this.hit('auth', `${route}:ip:${clientIpOf(req)}`, ipLimit, windowMs));
         if (keys === 'ip') continue;
         for (const account of accountNamesOf(req.body)) {
           states.push(await this.hit('auth', `${route}:name:${digest(account)}`, limit, windowMs));

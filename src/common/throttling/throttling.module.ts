@@ -10,6 +10,7 @@ import { ThrottlerModule, ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import Redis from 'ioredis';
 import { AppConfig } from '../../config/app-config';
+import { AUTH_IP_THROTTLER } from './app-throttler.guard';
 import { FallbackThrottlerStorage } from './fallback-throttler-storage';
 import { RATE_LIMIT_STORAGE, RATE_LIMIT_WINDOW_MS, RateLimiter } from './rate-limiter';
 import { RedisFallback } from './redis-fallback';
@@ -53,6 +54,12 @@ function createRateLimitRedis(url: string): Redis {
         storage,
         throttlers: [
           { name: 'auth', limit: config.env.RATE_LIMIT_AUTH, ttl: RATE_LIMIT_WINDOW_MS },
+          // The per-client-IP counter of the auth routes (the guard reads it with `auth`).
+          {
+            name: AUTH_IP_THROTTLER,
+            limit: config.env.RATE_LIMIT_AUTH_IP ?? config.env.RATE_LIMIT_AUTH,
+            ttl: RATE_LIMIT_WINDOW_MS,
+          },
           { name: 'default', limit: config.env.RATE_LIMIT_DEFAULT, ttl: RATE_LIMIT_WINDOW_MS },
           { name: 'recovery', limit: config.env.RATE_LIMIT_RECOVERY, ttl: RATE_LIMIT_WINDOW_MS },
         ],

@@ -1,5 +1,5 @@
 import { InvalidEnvError, validateEnv } from '../../config/env';
-import { llmProviderOf } from './llm.config';
+import { llmConfigProblems, llmProviderOf, MISSING_PROVIDER_PROBLEM } from './llm.config';
 
 /** The keys named by the InvalidEnvError validateEnv throws for `raw`. */
 function problemKeys(raw: Record<string, string>): string[] {
@@ -22,6 +22,16 @@ describe('LLM configuration', () => {
       [{ OPENAI_API_KEY: 'sk-x', LLM_PROVIDER: 'openai' }, 'openai'],
     ])('picks the provider for %p: %s', (raw, expected) => {
       expect(llmProviderOf(validateEnv(raw))).toBe(expected);
+    });
+  });
+
+  describe(llmConfigProblems.name, () => {
+    it('refuses the unnamed offline stand-in in production only', () => {
+      expect(llmConfigProblems({ NODE_ENV: 'production' })).toEqual([MISSING_PROVIDER_PROBLEM]);
+      expect(llmConfigProblems({ NODE_ENV: 'development' })).toEqual([]);
+      expect(llmConfigProblems({ NODE_ENV: 'test' })).toEqual([]);
+      expect(llmConfigProblems({ NODE_ENV: 'production', LLM_PROVIDER: 'offline' })).toEqual([]);
+      expect(llmConfigProblems({ NODE_ENV: 'production', OPENAI_API_KEY: 'sk-x' })).toEqual([]);
     });
   });
 

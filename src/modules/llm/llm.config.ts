@@ -1,6 +1,11 @@
 import type { LlmProviderName } from './llm-provider';
 import { loadModelCatalog } from './models.config';
-import { LlmSettings, resolveLlmSetup, SecretLookup } from './providers.config';
+import {
+  LlmSettings,
+  OFFLINE_PROVIDER_ID,
+  resolveLlmSetup,
+  SecretLookup,
+} from './providers.config';
 
 export type { LlmSettings } from './providers.config';
 
@@ -26,5 +31,30 @@ export function llmConfigProblems(settings: LlmSettings, secrets?: SecretLookup)
   }
   const setup = resolveLlmSetup(settings, secrets);
   if ('problems' in setup) problems.push(...setup.problems);
+  if (settings.NODE_ENV === 'production') problems.push(...productionProviderProblems(settings));
   return problems;
+}
+
+/** What production is told to set when no provider is configured. */
+export const MISSING_PROVIDER_PROBLEM =
+  'LLM_PROVIDER: no model provider is configured, and production never falls back to the ' +
+  'offline stand-in. Set OPENAI_API_KEY (with OPENAI_BASE_URL for a server other than OpenAI), ' +
+  'or MODELS_FILE / MODELS_JSON with a `providers` list, or LLM_PROVIDER=offline to run the ' +
+  'offline stand-in deliberately';
+
+/**
+ * Production runs the offline model only where it is asked for by name: LLM_PROVIDER=offline,
+ * or a catalog model whose `provider` is `offline`. A model that would reach it only because
+ * nothing else is configured (no LLM_PROVIDER, no OPENAI_API_KEY, no catalog providers) is a
+ * boot error instead of a service that silently answers with made-up replies.
+ */
+function productionProviderProblems(settings: LlmSettings): string[] {
+  if (settings.LLM_PROVIDER !== undefined || settings.OPENAI_API_KEY) return [];
+  const catalog = loadModelCatalog(settings);
+  // A catalog that does not parse is already listed; one with providers routes every model.
+  if ('problems' in catalog || catalog.providers !== undefined) return [];
+  const byDefault = catalog.models.filter(
+    (model) => catalog.routes[model.id]?.provider !== OFFLINE_PROVIDER_ID,
+  );
+  return byDefault.length > 0 ? [MISSING_PROVIDER_PROBLEM] : [];
 }

@@ -24,6 +24,8 @@ export const OFFLINE_PROVIDER_ID = 'offline';
 
 /** The env keys the LLM setup reads. */
 export interface LlmSettings extends ModelCatalogSettings {
+  /** In production the offline model runs only when named (see llmConfigProblems). */
+  NODE_ENV?: string;
   LLM_PROVIDER?: LlmProviderName;
   OPENAI_API_KEY?: string;
   OPENAI_BASE_URL?: string;
