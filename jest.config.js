@@ -1,19 +1,62 @@
-// Unit specs live beside the code (src, *.spec.ts); e2e specs under test/e2e; fault specs under test/fault.
+// Unit specs live beside the code (src, *.spec.ts); integration specs under test/integration;
+// e2e specs under test/e2e; fault specs under test/fault.
 const fs = require('node:fs');
 const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 delete swc.$schema;
 
 // Several replicas share PostgreSQL and Redis; the embedded database serves one process, so
-// those suites run only when both services are configured (CI's first pass does).
+// those suites run only when both services are configured.
 const replicas = process.env.DATABASE_URL && process.env.REDIS_URL;
 
+// Every kind of test file, one per line.
+const testFiles = [
+  'src/.*\\.spec',
+  'test/integration/.*\\.spec',
+  'test/e2e/.*\\.e2e-spec',
+  'test/fault/.*\\.fault-spec',
+];
+
+// Tiers. `npm test` (and test:unit, test:e2e) runs the fast tier: every file outside the tiers
+// below, minutes on two cores. The others have their own scripts, and `npm run test:all` runs
+// everything (.ci/run runs every tier).
+// - slow: e2e suites that start and stop whole service processes (ts-node boots, restarts, drains)
+const slowSuites = [
+  'admin-cli',
+  'cluster-replicas',
+  'logging',
+  'replica-processes',
+  'restart',
+  'shutdown',
+];
+const slow = `/test/e2e/(${slowSuites.join('|')})\\.e2e-spec\\.ts$`;
+// - fault, load, fuzz and abuse (test:fault); the load-balanced cluster (test:cluster); the
+//   Kubernetes manifests (deploy:check)
+const ownScripts = ['/test/fault/', '/test/cluster/', '/test/deploy/'];
+
+// Which tier a run selects follows the npm script that started it. Paths named on the command
+// line (`npm test -- test/e2e/restart.e2e-spec.ts`) run whatever their tier, and so does jest
+// started directly.
+const script = process.env.npm_lifecycle_event;
+const args = process.argv.slice(2);
+const named = args.some(
+  (arg, i) =>
+    /^(\.\/)?(src|test)\//.test(arg) &&
+    !/^(--testPathPatterns?|--testNamePattern|-t)$/.test(args[i - 1] ?? '') &&
+    fs.existsSync(arg),
+);
+const fastTier = !named && ['test', 'test:unit', 'test:e2e'].includes(script);
+const slowTier = script === 'test:slow';
+
 module.exports = {
-  testPathIgnorePatterns: ['/node_modules/', ...(replicas ? [] : ['replica'])],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    ...(replicas ? [] : ['replica']),
+    ...(fastTier ? [slow, ...ownScripts] : []),
+  ],
   rootDir: __dirname,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  testRegex:
-    '(src/.*\\.spec|test/.*\\.e2e-spec|test/integration/.*\\.spec|test/fault/.*\\.fault-spec)\\.ts$',
+  testRegex: slowTier ? slow : `(${testFiles.join('|')})\\.ts$`,
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swc, swcrc: false }] },
   // NestJS 12 ships ESM only; Jest must transform it to CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
