@@ -19,14 +19,23 @@ const testFiles = [
 // Tiers. `npm test` (and test:unit, test:e2e) runs the fast tier: every file outside the tiers
 // below, minutes on two cores. The others have their own scripts, and `npm run test:all` runs
 // everything (.ci/run runs every tier).
-// - slow: e2e suites that start and stop whole service processes (ts-node boots, restarts, drains)
+// - slow: e2e suites that start and stop whole service processes (ts-node boots, restarts,
+//   drains, the admin CLI), cut the database, or are the longest (over ~25 s each on two quiet
+//   cores, estimated from a run on a loaded machine with the embedded database)
 const slowSuites = [
   'admin-cli',
+  'auth-tokens',
   'cluster-replicas',
+  'database-faults',
+  'files-s3',
   'logging',
+  'password-reset',
+  'providers',
+  'rate-limits',
   'replica-processes',
   'restart',
   'shutdown',
+  'ws-shutdown',
 ];
 const slow = `/test/e2e/(${slowSuites.join('|')})\\.e2e-spec\\.ts$`;
 // - fault, load, fuzz and abuse (test:fault); the load-balanced cluster (test:cluster); the
