@@ -1,5 +1,6 @@
 // Unit specs live beside the code (src, *.spec.ts); integration specs under test/integration;
-// e2e specs under test/e2e; fault specs under test/fault.
+// e2e specs under test/e2e; fault specs under test/fault; replicas behind a load balancer under
+// test/cluster; the API reference and the Kubernetes manifests under test/docs and test/deploy.
 const fs = require('node:fs');
 const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 delete swc.$schema;
@@ -8,12 +9,15 @@ delete swc.$schema;
 // those suites run only when both services are configured.
 const replicas = process.env.DATABASE_URL && process.env.REDIS_URL;
 
-// Every kind of test file, one per line.
+// Every kind of test file, one alternative per line.
 const testFiles = [
-  'src/.*\\.spec',
-  'test/integration/.*\\.spec',
-  'test/e2e/.*\\.e2e-spec',
-  'test/fault/.*\\.fault-spec',
+  'src/.*\\.spec\\.ts$',
+  'test/.*\\.e2e-spec\\.ts$',
+  'test/integration/.*\\.spec\\.ts$',
+  'test/fault/.*\\.fault-spec\\.ts$',
+  'test/docs/.*\\.spec\\.ts$',
+  'test/deploy/.*\\.spec\\.ts$',
+  'test/cluster/.*\\.cluster-spec\\.ts$',
 ];
 
 // Tiers. `npm test` (and test:unit, test:e2e) runs the fast tier: every file outside the tiers
@@ -38,9 +42,8 @@ const slowSuites = [
   'ws-shutdown',
 ];
 const slow = `/test/e2e/(${slowSuites.join('|')})\\.e2e-spec\\.ts$`;
-// - fault, load, fuzz and abuse (test:fault); the load-balanced cluster (test:cluster); the
-//   Kubernetes manifests (deploy:check)
-const ownScripts = ['/test/fault/', '/test/cluster/', '/test/deploy/'];
+// - fault, load, fuzz and abuse (test:fault); three replicas behind HAProxy (test:cluster)
+const ownScripts = ['/test/fault/', '/test/cluster/'];
 
 // Which tier a run selects follows the npm script that started it. Paths named on the command
 // line (`npm test -- test/e2e/restart.e2e-spec.ts`) run whatever their tier, and so does jest
@@ -65,7 +68,7 @@ module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  testRegex: slowTier ? slow : `(${testFiles.join('|')})\\.ts$`,
+  testRegex: slowTier ? slow : testFiles,
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swc, swcrc: false }] },
   // NestJS 12 ships ESM only; Jest must transform it to CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],

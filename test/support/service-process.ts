@@ -44,12 +44,13 @@ export async function freePort(): Promise<number> {
  */
 export async function startService(
   env: Record<string, string | undefined> = {},
-  options: { dataDir?: string; readyTimeoutMs?: number } = {},
+  options: { dataDir?: string; readyTimeoutMs?: number; port?: number } = {},
 ): Promise<ServiceProcess> {
   const ownsDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chat-proc-'));
   if (!process.env.DATABASE_URL && !env.DATABASE_URL) seedEmbeddedDatabase(dataDir);
-  const port = await freePort();
+  // A given port: a replica restarted where a load balancer expects it.
+  const port = options.port ?? (await freePort());
   const childEnv: Record<string, string | undefined> = {
     ...process.env,
     TS_NODE_TRANSPILE_ONLY: '1',

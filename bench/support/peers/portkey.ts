@@ -4,7 +4,7 @@
  * the project: `installPortkey()` installs it on demand into a folder of its own outside the
  * repository (BENCH_PORTKEY_DIR, default $TMPDIR/bench-portkey), never committed.
  *
- * Known here (docs STACK.md):
+ * Known here:
  *  - @hono/node-server must be pinned to 1.14.1 through npm `overrides`, or every chat
  *    completion answers 500 `TypeError: immutable` (Portkey-AI/gateway#1389);
  *  - it listens on every interface and has no option to choose one (`--port=` and
