@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', '.ci-results/', '*.js', '*.mjs', 'test/clients/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', '.ci-results/', '.ci-cache/', '*.js', '*.mjs', 'scripts/*.js', 'test/clients/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
