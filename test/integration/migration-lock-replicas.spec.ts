@@ -91,14 +91,14 @@ describe('migration lock (two migrators on one PostgreSQL database)', () => {
       return held;
     });
     await aHolding;
-    await expect(withMigrationLock(b, { timeoutMs: 1000 }, async () => 'ran')).rejects.toThrow(
-      /migration lock was not free within 1000 ms/,
-    );
+    await expect(
+      withMigrationLock(b, { timeoutMs: 1000 }, () => Promise.resolve('ran')),
+    ).rejects.toThrow(/migration lock was not free within 1000 ms/);
     release();
     await holder;
     // Freed: the next holder gets it at once.
-    await expect(withMigrationLock(b, { timeoutMs: 1000 }, async () => 'ran')).resolves.toEqual(
-      expect.objectContaining({ result: 'ran' }),
-    );
+    await expect(
+      withMigrationLock(b, { timeoutMs: 1000 }, () => Promise.resolve('ran')),
+    ).resolves.toEqual(expect.objectContaining({ result: 'ran' }));
   });
 });
