@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import {
   ERROR_CODES,
@@ -29,15 +29,10 @@ import {
 type Json = Record<string, any>;
 
 /** The YAML parser @nestjs/swagger depends on (as test/e2e/asyncapi.e2e-spec.ts loads it). */
-function loadYaml(text: string): Json {
-  const fromSwagger = createRequire(join(ROOT, 'node_modules/@nestjs/swagger/package.json'));
-  const yaml = fromSwagger('js-yaml') as { load: (text: string) => unknown };
-  return yaml.load(text) as Json;
-}
 
 const DOC = readFileSync(API_DOC, 'utf8');
 const OPENAPI = readOpenApi();
-const ASYNCAPI = loadYaml(readFileSync(join(ROOT, 'docs/asyncapi.yaml'), 'utf8'));
+const ASYNCAPI = parseYaml(readFileSync(join(ROOT, 'docs/asyncapi.yaml'), 'utf8')) as Json;
 
 const normalize = (path: string) => path.replace(/\{[^}]*\}/g, '{}');
 const key = (method: string, path: string) => `${method.toUpperCase()} ${normalize(path)}`;

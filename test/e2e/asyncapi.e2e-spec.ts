@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { parse as parseYaml } from 'yaml';
 import { join } from 'node:path';
 import { ERROR_CODES } from '../../src/common/errors/error-codes';
 import {
@@ -25,16 +25,9 @@ type Json = Record<string, any>;
  * The YAML parser @nestjs/swagger itself depends on (it serves /api/docs-yaml with it); resolved
  * from there, so this test needs no package of its own.
  */
-function loadYaml(text: string): Json {
-  const fromSwagger = createRequire(
-    join(__dirname, '../../node_modules/@nestjs/swagger/package.json'),
-  );
-  const yaml = fromSwagger('js-yaml') as { load: (text: string) => unknown };
-  return yaml.load(text) as Json;
-}
 
 const ROOT = join(__dirname, '../..');
-const DOC = loadYaml(readFileSync(join(ROOT, 'docs/asyncapi.yaml'), 'utf8'));
+const DOC = parseYaml(readFileSync(join(ROOT, 'docs/asyncapi.yaml'), 'utf8')) as Json;
 const OPENAPI = JSON.parse(readFileSync(join(ROOT, 'openapi.json'), 'utf8')) as Json;
 
 /** The payload schema of every message of an operation, by the `type` it carries. */
