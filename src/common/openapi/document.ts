@@ -21,8 +21,18 @@ const DESCRIPTION = [
   'Access tokens go in `Authorization: Bearer <access_token>`; routes without a lock are public.',
   'Every answer carries `X-Request-Id` (echoed from the request when given). Rate-limited ' +
     'answers are 429 RATE_LIMIT_EXCEEDED with `Retry-After`.',
-  'WebSocket chat (`/api/v1/ws/chat`) and the Server-Sent Events of reply streams are ' +
-    'described in docs/asyncapi.yaml.',
+  '**Trying it here:** run POST /api/v1/auth/register (or POST /api/v1/auth/login) with its ' +
+    'example body, copy `data.access_token` from the answer, press **Authorize** and paste it ' +
+    '(without `Bearer `). Every example body then works as it stands, in the order of a first ' +
+    'visit (register, login, create a conversation, send…); path ids come from earlier answers ' +
+    '(e.g. `data.id` of POST /conversations), a token issued at run time (refresh, reset) is ' +
+    'pasted where its example says so, and the admin routes need an admin account.',
+  '**Streams and WebSocket:** this page shows a reply stream only once it has ended. The ' +
+    'Server-Sent Events of …/messages/stream, …/regenerate/stream and ' +
+    'GET …/messages/{messageId}/stream, and the frames of the WebSocket chat ' +
+    "(`/api/v1/ws/chat`, which this page cannot open), are described in the repository's " +
+    'docs/asyncapi.yaml (AsyncAPI 3), and in docs/API.md §5 (messages and replies) and §6 ' +
+    '(WebSocket).',
 ].join('\n\n');
 
 /** `AuthController` + `register` → `auth_register`: stable names for generated clients. */
@@ -33,15 +43,23 @@ function operationId(controllerKey: string, methodKey: string): string {
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Object keys sorted at every level, so the document serialises the same way every time. */
+/**
+ * Object keys sorted at every level, so the document serialises the same way every time; the
+ * value of a named example (`examples.<name>.value`) keeps the order it is written in, which is
+ * the order the page shows it in (username, email, password, confirm_password).
+ */
 export function sortKeys<T>(value: T): T {
-  const sort = (v: Json): Json => {
-    if (Array.isArray(v)) return v.map(sort);
+  type Place = 'any' | 'examples' | 'example';
+  const sort = (v: Json, place: Place = 'any'): Json => {
+    if (Array.isArray(v)) return v.map((item) => sort(item));
     if (v === null || typeof v !== 'object') return v;
     const out: { [key: string]: Json } = {};
     for (const key of Object.keys(v).sort()) {
       const inner = v[key];
-      if (inner !== undefined) out[key] = sort(inner);
+      if (inner === undefined) continue;
+      if (place === 'example' && key === 'value') out[key] = inner;
+      else if (place === 'examples') out[key] = sort(inner, 'example');
+      else out[key] = sort(inner, key === 'examples' ? 'examples' : 'any');
     }
     return out;
   };

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiBodyErrors,
+  ApiBodyExample,
   ApiEnvelopedResponse,
   ApiErrorResponses,
   ApiProtected,
@@ -44,6 +45,7 @@ export class AdminController {
   @ApiOperation({ summary: "Change a user's role, tier or active flag (admins only)" })
   @ApiUuidParam('id', 'User id')
   @ApiEnvelopedResponse(AdminUserModel)
+  @ApiBodyExample(UpdateUserAdminDto, 'Move a user to the VIP tier', { is_vip: true })
   @ApiBodyErrors()
   @ApiErrorResponses(404)
   update(

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiBodyErrors,
+  ApiBodyExample,
   ApiEnvelopedResponse,
   ApiErrorResponses,
   ApiProtected,
@@ -34,6 +35,10 @@ export class ApiKeysController {
       'Refused with 403 when the request itself is made with an API key.',
   })
   @ApiEnvelopedResponse(CreatedApiKeyModel, { status: 201 })
+  @ApiBodyExample(CreateApiKeyDto, 'A key for a script, valid for 90 days', {
+    name: 'nightly-report script',
+    expires_in_days: 90,
+  })
   @ApiBodyErrors()
   create(@CurrentUser() user: AuthUser, @Body() dto: CreateApiKeyDto) {
     return this.keys.create(user, dto);

@@ -2,12 +2,14 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiBodyErrors,
+  ApiBodyExample,
   ApiEnvelopedResponse,
   ApiErrorResponses,
   ApiProtected,
   ApiRateLimited,
   ApiUuidParam,
 } from '../../common/openapi/decorators';
+import { EXAMPLE_RESET_PASSWORD, EXAMPLE_USER } from '../../common/openapi/examples';
 import { ParseUuidPipe } from '../../common/pipes/uuid.pipe';
 import { Client, CurrentUser } from '../../common/decorators/current-user.decorator';
 import { Public, ResponseMessage } from '../../common/decorators/http.decorators';
@@ -37,6 +39,10 @@ export class AuthController {
   @ResponseMessage('auth.registered')
   @ApiOperation({ summary: 'Create an account and sign in' })
   @ApiEnvelopedResponse(AuthResultModel, { status: 201 })
+  @ApiBodyExample(RegisterDto, 'A new account', {
+    ...EXAMPLE_USER,
+    confirm_password: EXAMPLE_USER.password,
+  })
   @ApiBodyErrors()
   @ApiErrorResponses(503)
   register(@Body() dto: RegisterDto, @Client() client: ClientInfo) {
@@ -50,6 +56,10 @@ export class AuthController {
   @ResponseMessage('auth.logged_in')
   @ApiOperation({ summary: 'Sign in with a username or e-mail and a password' })
   @ApiEnvelopedResponse(AuthResultModel)
+  @ApiBodyExample(LoginDto, 'The account of the register example', {
+    username: EXAMPLE_USER.username,
+    password: EXAMPLE_USER.password,
+  })
   @ApiBodyErrors()
   @ApiErrorResponses(401, 403, 503)
   login(@Body() dto: LoginDto, @Client() client: ClientInfo) {
@@ -63,6 +73,9 @@ export class AuthController {
   @ResponseMessage('auth.refreshed')
   @ApiOperation({ summary: 'Exchange a refresh token (once) for a new token pair' })
   @ApiEnvelopedResponse(TokenPairModel)
+  @ApiBodyExample(RefreshDto, 'Paste the refresh_token of the login answer', {
+    refresh_token: '<refresh_token of the login answer>',
+  })
   @ApiBodyErrors()
   @ApiErrorResponses(401, 403, 503)
   refresh(@Body() dto: RefreshDto, @Client() client: ClientInfo) {
@@ -76,6 +89,7 @@ export class AuthController {
   @ApiOperation({ summary: "End the access token's session" })
   @ApiProtected()
   @ApiEnvelopedResponse(null)
+  @ApiBodyExample(LogoutDto, "Ends the access token's session", {})
   @ApiBodyErrors()
   logout(@CurrentUser() user: AuthUser, @Body() dto: LogoutDto) {
     return this.auth.logout(user, dto);
@@ -129,6 +143,9 @@ export class AuthController {
       'within it gets the same answer and sends nothing.',
   })
   @ApiEnvelopedResponse(null)
+  @ApiBodyExample(ForgotPasswordDto, 'The e-mail of the register example', {
+    email: EXAMPLE_USER.email,
+  })
   @ApiBodyErrors()
   @ApiErrorResponses(503)
   forgotPassword(@Body() dto: ForgotPasswordDto) {
@@ -145,6 +162,11 @@ export class AuthController {
     description: 'The token works once, within its lifetime; every session of the user ends.',
   })
   @ApiEnvelopedResponse(null)
+  @ApiBodyExample(ResetPasswordDto, 'Paste the token of the reset e-mail', {
+    token: '<token of the reset e-mail>',
+    new_password: EXAMPLE_RESET_PASSWORD,
+    confirm_password: EXAMPLE_RESET_PASSWORD,
+  })
   @ApiBodyErrors()
   @ApiErrorResponses(503)
   resetPassword(@Body() dto: ResetPasswordDto) {

@@ -2,10 +2,12 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiBodyErrors,
+  ApiBodyExample,
   ApiEnvelopedResponse,
   ApiProtected,
   ApiRateLimited,
 } from '../../common/openapi/decorators';
+import { EXAMPLE_NEW_PASSWORD, EXAMPLE_USER } from '../../common/openapi/examples';
 import { CurrentUser } from '../../common/decorators/current-user.decorator';
 import { ResponseMessage } from '../../common/decorators/http.decorators';
 import { RecoveryRateLimit } from '../../common/throttling/throttle.decorators';
@@ -27,6 +29,11 @@ export class PasswordController {
   @ResponseMessage('users.password_changed')
   @ApiOperation({ summary: 'Change the password; other sessions end' })
   @ApiEnvelopedResponse(null)
+  @ApiBodyExample(ChangePasswordDto, 'From the password of the register example', {
+    current_password: EXAMPLE_USER.password,
+    new_password: EXAMPLE_NEW_PASSWORD,
+    confirm_password: EXAMPLE_NEW_PASSWORD,
+  })
   @ApiBodyErrors()
   async changePassword(
     @CurrentUser() user: AuthUser,

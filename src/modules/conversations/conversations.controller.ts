@@ -2,12 +2,14 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiBodyErrors,
+  ApiBodyExample,
   ApiEnvelopedResponse,
   ApiErrorResponses,
   ApiProtected,
   ApiRateLimited,
   ApiUuidParam,
 } from '../../common/openapi/decorators';
+import { EXAMPLE_MODEL } from '../../common/openapi/examples';
 import { CurrentUser } from '../../common/decorators/current-user.decorator';
 import { ResponseMessage } from '../../common/decorators/http.decorators';
 import { ParseUuidPipe } from '../../common/pipes/uuid.pipe';
@@ -46,6 +48,11 @@ export class ConversationsController {
   @ResponseMessage('conversations.created')
   @ApiOperation({ summary: 'Start a conversation' })
   @ApiEnvelopedResponse(ConversationModel, { status: 201 })
+  @ApiBodyExample(CreateConversationDto, 'A titled conversation with a model of GET /models', {
+    title: 'Trip to Lisbon',
+    model: EXAMPLE_MODEL,
+    system_message: 'You are a concise travel assistant.',
+  })
   @ApiBodyErrors()
   create(@CurrentUser() user: AuthUser, @Body() dto: CreateConversationDto) {
     return this.conversations.create(user, dto);
@@ -66,6 +73,7 @@ export class ConversationsController {
   @ApiOperation({ summary: 'Rename and/or archive a conversation' })
   @ApiUuidParam('id', 'Conversation id')
   @ApiEnvelopedResponse(ConversationModel)
+  @ApiBodyExample(UpdateConversationDto, 'A new title', { title: 'Three days in Lisbon' })
   @ApiBodyErrors()
   @ApiErrorResponses(404)
   update(

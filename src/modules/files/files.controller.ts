@@ -53,7 +53,12 @@ export class FilesController {
 
   @Post()
   @ResponseMessage('files.uploaded')
-  @ApiOperation({ summary: 'Upload a file to attach to messages (multipart, one part `file`)' })
+  @ApiOperation({
+    summary: 'Upload a file to attach to messages (multipart, one part `file`)',
+    description:
+      'Not JSON: "Try it out" shows a file picker for the part `file`. The answer\'s `data.id` ' +
+      'goes in `attachments` of a send (POST …/messages).',
+  })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadFileModel })
   @ApiEnvelopedResponse(FileModel, { status: 201 })

@@ -22,6 +22,7 @@ import { writeRateLimitHeaders } from '../../common/throttling/rate-limit-header
 import { contextOf, type ContextRequest } from '../../common/http/request-context';
 import {
   ApiBodyErrors,
+  ApiBodyExample,
   ApiEnvelopedResponse,
   ApiErrorResponses,
   ApiProtected,
@@ -30,6 +31,7 @@ import {
   ApiUuidParam,
   type ErrorResponseSpec,
 } from '../../common/openapi/decorators';
+import { EXAMPLE_QUESTION } from '../../common/openapi/examples';
 import { MessageModel } from '../messages/dto/message.model';
 import { ParseUuidPipe } from '../../common/pipes/uuid.pipe';
 import { AppConfig } from '../../config/app-config';
@@ -188,6 +190,7 @@ export class GenerationController {
   @IdempotencyKeyHeader()
   @ApiEnvelopedResponse(SendResultModel, { status: 201 })
   @ApiSseResponse('With `stream: true`: the reply as Server-Sent Events.')
+  @ApiBodyExample(SendMessageDto, 'A question', { content: EXAMPLE_QUESTION })
   @ApiBodyErrors()
   @ApiErrorResponses(404, 502, 504, ...SEND_LIMITS)
   @MessageRateLimit()
@@ -213,6 +216,7 @@ export class GenerationController {
   @ApiUuidParam('id', 'Conversation id')
   @IdempotencyKeyHeader()
   @ApiSseResponse('The reply as Server-Sent Events.')
+  @ApiBodyExample(SendMessageDto, 'A question', { content: EXAMPLE_QUESTION })
   @ApiBodyErrors()
   @ApiErrorResponses(404, ...SEND_LIMITS)
   @MessageRateLimit()
@@ -294,6 +298,9 @@ export class GenerationController {
   @IdempotencyKeyHeader()
   @ApiEnvelopedResponse(RegenerateResultModel, { status: 201 })
   @ApiSseResponse('With `stream: true`: the new reply as Server-Sent Events.')
+  @ApiBodyExample(RegenerateMessageDto, 'Another answer, a little more varied', {
+    temperature: 1,
+  })
   @ApiBodyErrors()
   @ApiErrorResponses(404, 502, 504, ...SEND_LIMITS)
   @MessageRateLimit()
@@ -319,6 +326,9 @@ export class GenerationController {
   @ApiUuidParam('id', 'Assistant message id')
   @IdempotencyKeyHeader()
   @ApiSseResponse('The new reply as Server-Sent Events.')
+  @ApiBodyExample(RegenerateMessageDto, 'Another answer, a little more varied', {
+    temperature: 1,
+  })
   @ApiBodyErrors()
   @ApiErrorResponses(404, ...SEND_LIMITS)
   @MessageRateLimit()

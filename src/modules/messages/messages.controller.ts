@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Param, Put, Query } from '@nestjs/common
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiBodyErrors,
+  ApiBodyExample,
   ApiEnvelopedResponse,
   ApiErrorResponses,
   ApiProtected,
@@ -44,6 +45,9 @@ export class MessagesController {
   @ApiOperation({ summary: "Edit a message's text (not while its reply is streaming)" })
   @ApiUuidParam('id', 'Message id')
   @ApiEnvelopedResponse(MessageModel)
+  @ApiBodyExample(UpdateMessageDto, 'New text for one of your messages', {
+    content: 'Suggest a two-day itinerary for a first visit to Lisbon.',
+  })
   @ApiBodyErrors()
   @ApiErrorResponses(404)
   update(

@@ -1,7 +1,6 @@
 import { applyDecorators, Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiBody,
   ApiExtraModels,
   ApiOperation,
   ApiResponse,
@@ -12,7 +11,8 @@ import type { Response } from 'express';
 import { CurrentUser } from '../../common/decorators/current-user.decorator';
 import { RawResponse } from '../../common/decorators/http.decorators';
 import { contextOf, type ContextRequest } from '../../common/http/request-context';
-import { BEARER_SCHEME, type ErrorStatus } from '../../common/openapi/decorators';
+import { ApiBodyExample, BEARER_SCHEME, type ErrorStatus } from '../../common/openapi/decorators';
+import { EXAMPLE_MODEL } from '../../common/openapi/examples';
 import { MessageRateLimit } from '../../common/throttling/throttle.decorators';
 import { AcceptsApiKeys } from '../auth/accepts-api-keys.decorator';
 import type { AuthUser } from '../auth/auth-user';
@@ -93,7 +93,14 @@ export class OpenAiCompatController {
       '`data: [DONE]`. A failure after the first chunk is one `data: {"error": {…}}` event and ' +
       'the stream ends without [DONE]. Closing the connection stops the upstream call.',
   })
-  @ApiBody({ type: OpenAiChatCompletionRequestModel })
+  @ApiBodyExample(
+    OpenAiChatCompletionRequestModel,
+    'One question to a model of GET /openai/models',
+    {
+      model: EXAMPLE_MODEL,
+      messages: [{ role: 'user', content: 'Say hello in Portuguese.' }],
+    },
+  )
   @ApiExtraModels(OpenAiChatCompletionModel)
   @ApiResponse({
     status: 200,

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiBodyErrors,
+  ApiBodyExample,
   ApiEnvelopedResponse,
   ApiErrorResponses,
   ApiProtected,
@@ -39,6 +40,7 @@ export class UsersController {
     description: 'Any other field (is_vip, is_active, id…) is refused with 422.',
   })
   @ApiEnvelopedResponse(ProfileModel)
+  @ApiBodyExample(UpdateUserDto, 'A new username', { username: 'alice.walker' })
   @ApiBodyErrors()
   @ApiErrorResponses(404)
   update(@CurrentUser() user: AuthUser, @Body() dto: UpdateUserDto) {
