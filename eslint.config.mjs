@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', '.ci-results/', '.ci-cache/', '*.js', '*.mjs', 'scripts/*.js', 'test/clients/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', '.ci-results/', '.ci-cache/', '*.js', '*.mjs', 'scripts/*.js', 'test/clients/', 'clients/typescript/dist/', 'clients/typescript/scripts/*.mjs', 'clients/typescript/src/generated/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
