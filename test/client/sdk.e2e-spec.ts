@@ -350,6 +350,57 @@ describe('TypeScript client (clients/typescript) against the service', () => {
       expect(client.tokens.refreshes).toBe(1);
     });
 
+    it('two tabs sharing a storage and a lock (Web Locks) refresh once: the second takes the stored pair', async () => {
+      const { client: signIn } = await signedIn();
+      const held = (await signIn.auth.getTokens())!;
+      let kept: Tokens | null = {
+        accessToken: expired(held.accessToken),
+        refreshToken: held.refreshToken,
+      };
+      const storage = { load: () => kept, save: (tokens: Tokens | null) => void (kept = tokens) };
+      // A browser's part: `document`, and `navigator.locks` granting each name in request order.
+      const tails = new Map<string, Promise<unknown>>();
+      const lockNames: string[] = [];
+      const locks = {
+        request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+          lockNames.push(name);
+          const run = (tails.get(name) ?? Promise.resolve()).then(callback, callback);
+          tails.set(
+            name,
+            run.catch(() => undefined),
+          );
+          return run;
+        },
+      };
+      const scope = globalThis as Record<string, unknown>;
+      const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+      Object.defineProperty(globalThis, 'navigator', {
+        value: { locks },
+        configurable: true,
+        writable: true,
+      });
+      scope.document = {};
+      try {
+        const recorder = recordingFetch();
+        const tab = () => createClient({ baseUrl: t.url, fetch: recorder.fetch, storage });
+        const [a, b] = [tab(), tab()];
+        const [meA, meB] = await Promise.all([a.me(), b.me()]);
+        expect(meB.id).toBe(meA.id);
+        expect(recorder.to('POST', /\/auth\/refresh$/)).toHaveLength(1);
+        expect(a.tokens.refreshes + b.tokens.refreshes).toBe(1);
+        expect(lockNames).toEqual([
+          `chat-assistant-refresh ${t.url}`,
+          `chat-assistant-refresh ${t.url}`,
+        ]);
+        expect((await a.auth.getTokens())?.accessToken).toBe(kept?.accessToken);
+        expect((await b.auth.getTokens())?.accessToken).toBe(kept?.accessToken);
+      } finally {
+        delete scope.document;
+        if (saved) Object.defineProperty(globalThis, 'navigator', saved);
+        else delete scope.navigator;
+      }
+    });
+
     it('a refresh token that is refused drops the tokens and the call fails with the 401', async () => {
       const seen: (Tokens | null)[] = [];
       const { client, recorder } = await signedIn({ onTokens: (tokens) => seen.push(tokens) });
