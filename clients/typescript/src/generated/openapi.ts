@@ -455,7 +455,10 @@ export interface paths {
     /** The user's files, newest first */
     get: operations['files_list'];
     put?: never;
-    /** Upload a file to attach to messages (multipart, one part `file`) */
+    /**
+     * Upload a file to attach to messages (multipart, one part `file`)
+     * @description Not JSON: "Try it out" shows a file picker for the part `file`. The answer's `data.id` goes in `attachments` of a send (POST …/messages).
+     */
     post: operations['files_upload'];
     delete?: never;
     options?: never;
