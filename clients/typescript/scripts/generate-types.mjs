@@ -29,8 +29,8 @@ const HEADER = `// Generated from openapi.json by openapi-typescript (npm run cl
 `;
 
 /**
- * A `$ref` to a schema the document does not define cannot be generated; it is typed `unknown`
- * instead (and named on stderr) rather than leaving the client without types.
+ * A `$ref` to a schema the document does not define is a fault of openapi.json (the server's
+ * document): each one is named on stderr and nothing is generated (exit 1).
  */
 function withoutDanglingRefs(spec) {
   const schemas = spec.components?.schemas ?? {};
@@ -49,10 +49,13 @@ function withoutDanglingRefs(spec) {
     return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, walk(value)]));
   };
   const out = walk(spec);
-  for (const name of dangling) {
-    console.error(
-      `warning: ${relative(process.cwd(), input)} refers to schema ${name}, which it does not define (typed unknown)`,
-    );
+  if (dangling.size > 0) {
+    for (const name of dangling) {
+      console.error(
+        `error: ${relative(process.cwd(), input)} refers to schema ${name}, which it does not define`,
+      );
+    }
+    process.exit(1);
   }
   return out;
 }

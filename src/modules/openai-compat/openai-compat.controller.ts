@@ -21,6 +21,7 @@ import { parseChatCompletionRequest } from './chat-request';
 import { completionMeta } from './chat-response';
 import {
   OpenAiChatCompletionModel,
+  OpenAiContentPartModel,
   OpenAiChatCompletionRequestModel,
   OpenAiErrorModel,
   OpenAiModelListModel,
@@ -101,7 +102,7 @@ export class OpenAiCompatController {
       messages: [{ role: 'user', content: 'Say hello in Portuguese.' }],
     },
   )
-  @ApiExtraModels(OpenAiChatCompletionModel)
+  @ApiExtraModels(OpenAiChatCompletionModel, OpenAiContentPartModel)
   @ApiResponse({
     status: 200,
     description: 'Succeeded (no envelope): JSON, or with `stream: true` an event stream.',

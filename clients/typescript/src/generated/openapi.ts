@@ -1305,7 +1305,7 @@ export interface components {
       user?: string;
     };
     OpenAiChatMessage: {
-      content: string | unknown[];
+      content: string | components['schemas']['OpenAiContentPart'][];
       /**
        * @description `developer` is passed on as `system`. `tool` messages are refused (400).
        * @enum {string}
@@ -1318,6 +1318,16 @@ export interface components {
       /** @example 0 */
       index: number;
       message: components['schemas']['OpenAiAssistantMessage'];
+    };
+    /** @description A part of a message: `text`, or `image_url` (user messages, vision models only). */
+    OpenAiContentPart: {
+      image_url?: {
+        /** @description An https or data: URL. */
+        url?: string;
+      };
+      text?: string;
+      /** @enum {string} */
+      type: 'text' | 'image_url';
     };
     /** @description OpenAI's error shape, answered by every route under /openai with the status of API.md §1 (no envelope). QUOTA_EXCEEDED answers 429 with `Retry-After` (seconds to the reset) and `x-should-retry: false`. */
     OpenAiError: {
