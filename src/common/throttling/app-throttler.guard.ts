@@ -86,6 +86,8 @@ export class AppThrottlerGuard extends ThrottlerGuard {
 
     for (const throttler of this.throttlers) {
       const name = throttler.name ?? 'default';
+      // Counts nothing itself: `auth` reads its limit for the IP key.
+      if (name === AUTH_IP_THROTTLER) continue;
       if (this.reflector.getAllAndOverride<boolean>(THROTTLER_SKIP + name, targets)) continue;
       const limit = await this.numberOf(throttler.limit, context);
       const windowMs = await this.numberOf(throttler.ttl, context);
